@@ -1,0 +1,58 @@
+// What the data plane sends back for one backend: the replay of SLB's check and the variants that isolate the cause.
+// Produced where the probe runs (in-process or the VPC probe function), interpreted by lib/diagnose.
+import type { CheckType, HttpCodeClass, SlbHealthStatus } from './inventory';
+import type { ProbeResult } from './probe';
+
+/** One backend to examine, with the check SLB runs already resolved to concrete values. */
+export interface ProbeJob {
+  /** Stable id: `${loadBalancerId}/${listenerProtocol}:${listenerPort}/${ip}:${port}`. */
+  id: string;
+  vpcId: string | null;
+  ip: string;
+  /** The port SLB checks. */
+  checkPort: number;
+  checkType: CheckType;
+  listenerProtocol: 'http' | 'https' | 'tcp' | 'udp';
+  method: 'HEAD' | 'GET';
+  uri: string;
+  httpVersion: '1.0' | '1.1';
+  /** Host SLB sends (domain or backend IP); null when SLB sends none. */
+  host: string | null;
+  /** The check domain when one is configured, so that variants can compare domain vs IP Host. */
+  domain: string | null;
+  acceptedCodes: HttpCodeClass[];
+  timeoutMs: number;
+  udpRequest: string | null;
+  udpExpect: string | null;
+  slbStatus: SlbHealthStatus | 'unknown';
+  /** Also sweep a healthy backend (for TIMEOUT_RISK): only the replay, no variants unless it fails. */
+  sweep: boolean;
+}
+
+export type VariantLabel =
+  | 'replay'
+  | 'get'
+  | 'head'
+  | 'http11-domain-host'
+  | 'http11-ip-host'
+  | 'no-host'
+  | 'root-path'
+  | 'extended-wait'
+  | 'tcp-connect'
+  | 'tls-handshake'
+  | `repeat-${number}`;
+
+export interface LabelledProbe {
+  label: VariantLabel;
+  result: ProbeResult;
+}
+
+export interface DataPlaneEvidence {
+  jobId: string;
+  replay: ProbeResult;
+  variants: LabelledProbe[];
+  startedAt: string;
+  durationMs: number;
+  /** Set when the executor could not examine this backend at all (e.g. refused by the probe function's CIDR guard). */
+  error: { code: string; message: string } | null;
+}

@@ -1,0 +1,4 @@
+export * from './inventory';
+export * from './probe';
+export * from './evidence';
+export * from './finding';
