@@ -17,6 +17,18 @@ export const ENV = {
   SLB_DOCTOR_ECS_ENDPOINT: { description: 'Override the ECS OpenAPI endpoint.', usedBy: ['audit', 'cli'] },
   SLB_DOCTOR_FC_ENDPOINT: { description: 'Override the Function Compute endpoint used to invoke probe functions and the audit function.', usedBy: ['audit', 'alarm', 'cli'] },
   SLB_DOCTOR_OSS_ENDPOINT: { description: 'Override the OSS endpoint used for oss:// state.', usedBy: ['audit', 'cli'] },
+  SLB_DOCTOR_NOTIFY_TARGETS: { description: 'Notification targets: a JSON list of {name?, kind: dingtalk|slack|feishu|wecom|webhook, url, secret?, mentions?, minSeverity?, match?} (docs/notifications.md).', usedBy: ['audit', 'alarm', 'cli'] },
+  SLB_DOCTOR_STATE: { description: 'Where notification state lives: file:/mnt/nas/slb-doctor/state.json, oss://bucket/key, or memory: (nothing kept between runs).', usedBy: ['audit', 'alarm', 'cli'] },
+  SLB_DOCTOR_REPEAT_INTERVAL: { description: 'Re-send findings that are still open after this long (e.g. 4h, 30m).', default: '4h', usedBy: ['audit', 'alarm', 'cli'] },
+  SLB_DOCTOR_FLAP_RUNS: { description: 'Flap damping: consecutive runs a finding must hold before it notifies, and stay gone before it resolves.', default: '1', usedBy: ['audit', 'alarm', 'cli'] },
+  SLB_DOCTOR_SILENCES: { description: 'Silences: a JSON list of {loadBalancerId?, listener?, backend?, code?, expiresAt, comment?} (docs/notifications.md).', usedBy: ['audit', 'alarm', 'cli'] },
+  SLB_DOCTOR_PROBE_FUNCTIONS: { description: 'Fan probes out to VPC-attached probe functions: a JSON map of VPC id → {"service": …, "function": …}. Unset: probe from the audit function itself.', usedBy: ['audit'] },
+  SLB_DOCTOR_PROBE_BATCH_SIZE: { description: 'Probe jobs per probe-function invocation (1–50).', default: '16', usedBy: ['audit'] },
+  SLB_DOCTOR_FANOUT_CONCURRENCY: { description: 'Probe-function invocations in flight at once (1–64).', default: '4', usedBy: ['audit'] },
+  SLB_DOCTOR_PROBE_CONCURRENCY: { description: 'Probes in flight at once where probing runs (the audit function without fan-out, or the probe function), 1–256.', default: '32', usedBy: ['audit', 'probe'] },
+  SLB_DOCTOR_PROBE_ALLOWED_CIDRS: { description: 'Required by the probe function: comma-separated IPv4 CIDRs it may probe (the VPC\'s ranges, each /8 or narrower); other targets are refused.', usedBy: ['probe'] },
+  SLB_DOCTOR_ALARM_TOKEN: { description: 'Required by the alarm function: the secret (≥24 characters) the CloudMonitor callback URL must carry as ?token=.', usedBy: ['alarm'] },
+  SLB_DOCTOR_AUDIT_FUNCTION: { description: 'The audit function the alarm function queues: "function" (same service) or "service/function".', default: 'audit', usedBy: ['alarm'] },
 } satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof ENV;

@@ -56,3 +56,10 @@ export interface DataPlaneEvidence {
   /** Set when the executor could not examine this backend at all (e.g. refused by the probe function's CIDR guard). */
   error: { code: string; message: string } | null;
 }
+
+/**
+ * Runs probe jobs somewhere (in this process, or in the VPC's probe function) and returns one evidence per job it
+ * finished. Jobs it could not start before `deadlineAt` are left out of the result, so the caller can report them
+ * as not covered; jobs it could not run at all come back with `error` set (e.g. NO_PROBER_FOR_VPC).
+ */
+export type ProbeExecutor = (jobs: ProbeJob[], options: { deadlineAt: number | null }) => Promise<DataPlaneEvidence[]>;

@@ -31,12 +31,15 @@ export type ProbeOutcome =
   | 'status_not_accepted'
   | 'udp_port_unreachable'
   | 'udp_unexpected_reply'
+  | 'udp_no_reply' // a reply was expected (HealthCheckExp) but none came before the timeout
   | 'tls_handshake_failed'
   | 'error';
 
 export interface ProbeTimings {
   connectMs: number | null;
   firstByteMs: number | null;
+  /** HTTP only: when the status line and headers were complete (the moment the check's verdict is known). */
+  headersMs?: number | null;
   totalMs: number;
 }
 

@@ -131,7 +131,7 @@ export interface ScenarioLoadBalancer {
 }
 
 export interface ScenarioApiFault {
-  /** An action name, or "*" for all. */
+  /** An action name ("DescribeHealthStatus"), optionally with its product ("ecs:DescribeInstances", "slb:*"), or "*" for all. */
   action: string;
   kind: 'latency' | 'http5xx' | 'throttle-burst' | 'malformed-body' | 'internal-error';
   /** Only for these LB ids (e.g. to make one LB's calls fail). */
@@ -140,14 +140,34 @@ export interface ScenarioApiFault {
   probability?: number;
   count?: number;
   latencyMs?: number;
+  /** Only for 'malformed-body': a 200 whose JSON is cut short (default), or a 502 HTML page from the gateway. */
+  variant?: 'truncated-json' | 'html-502';
+}
+
+/** An extra access key the sandbox accepts (besides the generated ones it prints). */
+export interface ScenarioAccessKey {
+  /** An id starting with "STS." is temporary: every call must carry `securityToken`. */
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  /** The STS token has expired: every call answers InvalidSecurityToken.Expired. */
+  expired?: boolean;
+  /** RAM actions this key may not call, e.g. "slb:DescribeHealthStatus", "ecs:*", "*". */
+  deny?: string[];
 }
 
 export interface ScenarioApiSettings {
   /** Per-call latency drawn uniformly from [min, max] ms. */
   latencyMs?: [number, number];
-  /** Per-action quota: at most `calls` per rolling `perSeconds`; "*" is the default for every action. */
+  /**
+   * Per-action quota: at most `calls` per rolling `perSeconds`, counted per action; keys are action names as in
+   * faults ("DescribeHealthStatus", "slb:DescribeHealthStatus"); "*" is the default for every action (3000 per 60 s).
+   */
   quotas?: Record<string, { calls: number; perSeconds: number }>;
   faults?: ScenarioApiFault[];
+  /** RAM actions denied to the credentials the sandbox prints (AK and STS), e.g. "slb:DescribeHealthStatus". */
+  denyActions?: string[];
+  accessKeys?: ScenarioAccessKey[];
 }
 
 export interface ScenarioHealthCheckerSettings {
@@ -155,6 +175,8 @@ export interface ScenarioHealthCheckerSettings {
   intervalScale?: number;
   /** Source addresses to send checks from; default 127.100.64.1–127.100.64.8. */
   sourceIps?: string[];
+  /** At most this many check attempts in flight at once (each holds a socket until it ends or times out); default 256. */
+  maxInFlight?: number;
 }
 
 export interface Scenario {

@@ -1,0 +1,16 @@
+// FC 2.0 audit function: a timer event or an async invocation (from the alarm function) → one audit run.
+import { runAudit } from '../../lib/audit/run';
+import { planAuditRun, invocationResult, type AuditInvocationResult } from '../../lib/config/audit-function';
+import { parseAuditEvent } from '../../lib/config/audit-request';
+import { logger, runtimeOf, type FcContext } from '../runtime';
+
+export async function handler(event: Buffer, context: FcContext): Promise<AuditInvocationResult> {
+  const startedAt = Date.now();
+  const log = logger(context);
+  const request = parseAuditEvent(event);
+  const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
+  log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
+  const result = invocationResult(await runAudit(plan.options), request, plan.fanout);
+  log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);
+  return result;
+}

@@ -1,0 +1,95 @@
+// `createCloudClients`: credentials, endpoints, the per-action rate budget and retries, wired into the SLB and ECS
+// clients that the inventory (and the diagnosis re-check) use.
+import type { CredentialsProvider } from '@alicloud/credentials';
+import type { Clock } from '../util/clock';
+import type { RateLimit } from '../util/rate';
+import type { RetryPolicy } from '../util/retry';
+import { ApiCounters } from './counters';
+import { resolveCredentials, type CredentialSource, type ResolvedCredentials, type StaticCredentials } from './credentials';
+import { EcsClient, createEcsSdk } from './ecs';
+import { assertRegionId, resolveEndpoint, type ApiEndpoint } from './endpoints';
+import { ApiInvoker } from './invoker';
+import { SlbClient } from './slb';
+import { openApiTransport, type CallApi } from './transport';
+
+export { ApiCounters, callsSince, type ActionCounts } from './counters';
+export { CloudAccessError, CloudApiError, type CloudProduct } from './errors';
+export { DEFAULT_ACTION_RATE_LIMIT } from './invoker';
+export { SlbClient, LISTENER_BATCH_SIZE, LOAD_BALANCER_PAGE_SIZE } from './slb';
+export { EcsClient, INSTANCE_BATCH_SIZE } from './ecs';
+export type { ApiEndpoint } from './endpoints';
+export type { ApiRequest, CallApi } from './transport';
+export { resolveCredentials, type StaticCredentials, type CredentialSource, type ResolvedCredentials } from './credentials';
+export { resolveEndpoint, parseEndpointOverride } from './endpoints';
+export type * from './slb-types';
+
+export const DEFAULT_READ_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const USER_AGENT = 'slb-health-doctor';
+
+export interface CloudClientOptions {
+  regionId: string;
+  /** Explicit credentials (the FC context's); null/absent → environment, then the @alicloud/credentials default chain. */
+  credentials?: StaticCredentials | null;
+  /** Endpoint overrides such as `http://127.0.0.1:7001`; absent → SLB_DOCTOR_SLB_ENDPOINT / SLB_DOCTOR_ECS_ENDPOINT, then the SDK's table. */
+  endpoints?: { slb?: string; ecs?: string };
+  /** Where environment variables are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Per-action budgets keyed by action name, e.g. `{ DescribeHealthStatus: { count: 100, perMs: 1000 } }`. */
+  rateLimits?: Record<string, RateLimit>;
+  /** The budget of every other action; default 3000 per 60 s. */
+  defaultRateLimit?: RateLimit;
+  retry?: Partial<RetryPolicy>;
+  /** Default 10 s. */
+  readTimeoutMs?: number;
+  /** Default 5 s. */
+  connectTimeoutMs?: number;
+  clock?: Clock;
+  /** Jitter source for the retry backoff (tests pin it). */
+  random?: () => number;
+  /** Test seam: answers every SLB and ECS request instead of the network. */
+  transport?: CallApi;
+  /** Test seam: replaces the @alicloud/credentials default chain. */
+  defaultCredentialChain?: () => CredentialsProvider;
+}
+
+export interface CloudClients {
+  regionId: string;
+  slb: SlbClient;
+  ecs: EcsClient;
+  counters: ApiCounters;
+  endpoints: { slb: ApiEndpoint; ecs: ApiEndpoint };
+  credentials: { source: CredentialSource; current: ResolvedCredentials['current'] };
+}
+
+export function createCloudClients(options: CloudClientOptions): CloudClients {
+  assertRegionId(options.regionId);
+  const env = options.env ?? process.env;
+  const endpoints = {
+    slb: resolveEndpoint('slb', options.regionId, options.endpoints?.slb, env),
+    ecs: resolveEndpoint('ecs', options.regionId, options.endpoints?.ecs, env),
+  };
+  const credentials = resolveCredentials({ explicit: options.credentials, env, defaultChain: options.defaultCredentialChain });
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const counters = new ApiCounters();
+  const invoker = new ApiInvoker({
+    counters,
+    rateLimits: options.rateLimits,
+    defaultRateLimit: options.defaultRateLimit,
+    retry: options.retry,
+    clock: options.clock,
+    random: options.random,
+  });
+  const common = { credential: credentials.credential, readTimeoutMs, connectTimeoutMs, userAgent: USER_AGENT };
+  const slbTransport = options.transport ?? openApiTransport({ ...common, endpoint: endpoints.slb });
+  const ecsSdk = createEcsSdk({ ...common, endpoint: endpoints.ecs, regionId: options.regionId, callApi: options.transport });
+  return {
+    regionId: options.regionId,
+    slb: new SlbClient(invoker, slbTransport),
+    ecs: new EcsClient(invoker, ecsSdk),
+    counters,
+    endpoints,
+    credentials: { source: credentials.source, current: credentials.current },
+  };
+}

@@ -1,0 +1,78 @@
+// The one path every OpenAPI call takes: the action's token bucket, then retry with full jitter, counted per action.
+import { systemClock, type Clock } from '../util/clock';
+import { TokenBucket, type RateLimit } from '../util/rate';
+import { withRetry, type RetryPolicy } from '../util/retry';
+import type { ApiCounters } from './counters';
+import { failureFacts, finalError, isThrottling, retryDecision, type CloudProduct } from './errors';
+
+/** The service's own default quota for most SLB/ECS read actions. */
+export const DEFAULT_ACTION_RATE_LIMIT: RateLimit = { count: 3000, perMs: 60_000 };
+
+export interface InvokerOptions {
+  counters: ApiCounters;
+  /** Per-action budgets, keyed by action name (e.g. `DescribeHealthStatus`); others get `defaultRateLimit`. */
+  rateLimits?: Record<string, RateLimit>;
+  defaultRateLimit?: RateLimit;
+  retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export class ApiInvoker {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: InvokerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private bucketFor(action: string): TokenBucket {
+    let bucket = this.buckets.get(action);
+    if (!bucket) {
+      const limit = this.options.rateLimits?.[action] ?? this.options.defaultRateLimit ?? DEFAULT_ACTION_RATE_LIMIT;
+      bucket = new TokenBucket(limit, this.clock);
+      this.buckets.set(action, bucket);
+    }
+    return bucket;
+  }
+
+  /**
+   * Sends `send` (one attempt each time) within the action's budget, retrying what is worth retrying, then turns the
+   * raw reply into `T` with `parse` (a malformed reply is not retried: the service would answer the same).
+   */
+  async invoke<R, T>(product: CloudProduct, action: string, send: () => Promise<R>, parse: (reply: R) => T): Promise<T> {
+    const { counters } = this.options;
+    const bucket = this.bucketFor(action);
+    let attempts = 0;
+    try {
+      const reply = await withRetry(
+        async () => {
+          await bucket.take();
+          attempts++;
+          counters.add(action, 'calls');
+          try {
+            return await send();
+          } catch (err) {
+            if (isThrottling(failureFacts(err))) {
+              counters.add(action, 'throttled');
+              // Everyone calling this action slows down, not only the caller that was told.
+              bucket.drain();
+            }
+            throw err;
+          }
+        },
+        {
+          classify: retryDecision,
+          policy: this.options.retry,
+          clock: this.clock,
+          random: this.options.random,
+          onRetry: () => counters.add(action, 'retries'),
+        },
+      );
+      return parse(reply);
+    } catch (err) {
+      counters.add(action, 'failures');
+      throw finalError(product, action, err, attempts);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+// The verdict for a region: control-plane facts first (in a fixed precedence), then the data-plane evidence, with
+// SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
+import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
+import { SEVERITY_ORDER } from '../model';
+import { errorMessage } from '../util/errors';
+import { backendControlPlaneCause, describeCheck, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
+import { replayRequest } from './evidence';
+import { BASE_SEVERITY, GUIDE } from './guide';
+import { interpretEvidence, type DataPlaneVerdict } from './interpret';
+import { jobFor } from './jobs';
+import { connectTimeoutHostCommands, curlHttpCommand, portClosedHostCommands, reproduceCommands, slowAnswerHostCommands, sourceBlockedHostCommands } from './reproduce';
+
+/** SLB's current statuses for one load balancer, keyed `${protocol}:${listenerPort}/${ip}:${port}`. */
+export type Recheck = (loadBalancerId: string) => Promise<Map<string, SlbHealthStatus>>;
+
+export interface DiagnoseInput {
+  inventory: Inventory;
+  evidence: DataPlaneEvidence[];
+  recheck?: Recheck;
+  /** Raise errors to critical when a listener has no healthy backend left (default true; off for a lone synthetic backend). */
+  escalateOutages?: boolean;
+}
+
+export function recheckKey(listener: Pick<Listener, 'protocol' | 'port'>, backend: Pick<Backend, 'ip' | 'port'>): string {
+  return `${listener.protocol}:${listener.port}/${backend.ip}:${backend.port}`;
+}
+
+const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPONSE', 'RESPONSE_TIMEOUT', 'TIMEOUT_RISK']);
+
+export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
+  const { inventory } = input;
+  const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
+  const rechecks = new Map<string, Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }>>();
+  const recheckOf = (loadBalancerId: string) => {
+    const recheck = input.recheck;
+    if (!recheck) return null;
+    let pending = rechecks.get(loadBalancerId);
+    if (!pending) {
+      pending = recheck(loadBalancerId).then(
+        (statuses) => ({ statuses, failure: null }),
+        (err: unknown) => ({ statuses: null, failure: errorMessage(err) }),
+      );
+      rechecks.set(loadBalancerId, pending);
+    }
+    return pending;
+  };
+
+  const findings: Finding[] = inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
+  for (const lb of inventory.loadBalancers) {
+    for (const listener of lb.listeners) {
+      const listenerCause = listenerControlPlaneCause(listener);
+      if (listenerCause) {
+        if (listener.backends.length > 0) findings.push(listenerFinding(inventory, lb, listener, listenerCause));
+        continue;
+      }
+      const inRotation = listener.backends.filter((b) => b.weight > 0);
+      const noneHealthy = (input.escalateOutages ?? true) && inRotation.length > 0 && inRotation.every((b) => b.slbStatus === 'abnormal');
+      for (const backend of listener.backends) {
+        const job = jobFor(lb, listener, backend, backend.slbStatus === 'normal');
+        const context: BackendContext = { inventory, lb, listener, backend, job, noneHealthy };
+        const controlCause = backendControlPlaneCause(inventory, listener, backend, job);
+        if (controlCause) {
+          findings.push(backendFinding(context, { ...controlCause, contrast: [] }));
+          continue;
+        }
+        const evidence = evidenceByJob.get(job.id);
+        if (!evidence) continue; // not probed (deadline): the caller reports it as not covered
+        let verdict = interpretEvidence(job, evidence);
+        if (!verdict) continue;
+        const extraFacts: string[] = [];
+        if (verdict.code === 'SLB_SOURCE_BLOCKED') {
+          const recheck = await recheckOf(lb.id);
+          const status = recheck?.statuses?.get(recheckKey(listener, backend));
+          if (recheck?.failure) extraFacts.push(`SLB re-check failed: ${recheck.failure}`);
+          else if (status) extraFacts.push(`SLB re-check: ${status}`);
+          if (status === 'normal') verdict = recoveredVerdict(verdict);
+        }
+        findings.push(backendFinding(context, verdict, evidence, extraFacts));
+      }
+    }
+  }
+  // Most severe first; the inventory order is kept within a severity.
+  return findings.map((finding, index) => ({ finding, index })).sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index).map((x) => x.finding);
+}
+
+function recoveredVerdict(previous: DataPlaneVerdict): DataPlaneVerdict {
+  return {
+    code: 'RECOVERED',
+    cause: 'SLB reported abnormal, every check from the VPC passes, and SLB\'s re-check now reports normal: the backend has recovered.',
+    evidenceLine: `${previous.evidenceLine}; SLB re-check: normal`,
+    remedy: 'Nothing to do now. If it recurs, compare the failure time with deploys, restarts and load peaks (audit with --all to watch the check latency).',
+    guideStep: GUIDE.timeWindows,
+    contrast: [],
+  };
+}
+
+interface BackendContext {
+  inventory: Inventory;
+  lb: LoadBalancer;
+  listener: Listener;
+  backend: Backend;
+  job: ProbeJob;
+  noneHealthy: boolean;
+}
+
+function subjectOf(inventory: Inventory, lb: LoadBalancer, listener: Listener | null, backend: Backend | null): FindingSubject {
+  return {
+    regionId: inventory.regionId,
+    loadBalancerId: lb.id,
+    loadBalancerName: lb.name,
+    vpcId: lb.vpcId,
+    tags: lb.tags,
+    listener: listener ? { port: listener.port, protocol: listener.protocol } : null,
+    backend: backend ? { serverId: backend.serverId, ip: backend.ip, port: backend.port, checkPort: backend.checkPort } : null,
+  };
+}
+
+function severityFor(code: FindingCode, explicit: Severity | undefined, context: BackendContext, facts: string[]): Severity {
+  const base = explicit ?? BASE_SEVERITY[code];
+  if (base !== 'error') return base;
+  if (context.backend.slbStatus === 'normal') {
+    facts.push('SLB still reports this backend normal');
+    return 'warning';
+  }
+  if (context.noneHealthy && context.backend.slbStatus === 'abnormal') {
+    facts.push(`no healthy backend left on ${context.listener.protocol}:${context.listener.port}`);
+    return 'critical';
+  }
+  return base;
+}
+
+function hostCommandsFor(code: FindingCode, job: ProbeJob): string[] {
+  const protocol = job.checkType === 'udp' ? 'udp' : 'tcp';
+  switch (code) {
+    case 'SLB_SOURCE_BLOCKED':
+      return sourceBlockedHostCommands(job.checkPort, protocol);
+    case 'PORT_CLOSED':
+    case 'UDP_PORT_UNREACHABLE':
+      return portClosedHostCommands(job.checkPort, protocol);
+    case 'PROTOCOL_ERROR':
+    case 'CONNECTION_RESET':
+      return [`ss -ltnp 'sport = :${job.checkPort}'`];
+    case 'CONNECT_TIMEOUT':
+      return connectTimeoutHostCommands(job.checkPort);
+    case 'RESPONSE_TIMEOUT':
+    case 'SLOW_RESPONSE':
+    case 'TIMEOUT_RISK':
+      return slowAnswerHostCommands(job.checkPort);
+    default:
+      return [];
+  }
+}
+
+function reproduceFor(code: FindingCode, job: ProbeJob, contrast: ProbeResult[]): string[] {
+  const lines = reproduceCommands(replayRequest(job), { timed: TIMED_CODES.has(code) });
+  for (const probe of contrast) lines.push(...(probe.request.kind === 'http' ? [curlHttpCommand(probe.request)] : reproduceCommands(probe.request)));
+  return [...new Set(lines)];
+}
+
+function backendFinding(
+  context: BackendContext,
+  verdict: DataPlaneVerdict | (ControlPlaneCause & { contrast: ProbeResult[] }),
+  evidence?: DataPlaneEvidence,
+  extraFacts: string[] = [],
+): Finding {
+  const { inventory, lb, listener, backend, job } = context;
+  const instance = inventory.instances[backend.serverId];
+  const baseFacts = 'facts' in verdict ? verdict.facts : [];
+  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...extraFacts])];
+  const severity = severityFor(verdict.code, 'severity' in verdict ? verdict.severity : undefined, context, facts);
+  const labelled: LabelledProbe[] = evidence ? [{ label: 'replay', result: evidence.replay }, ...evidence.variants] : [];
+  return {
+    code: verdict.code,
+    severity,
+    subject: subjectOf(inventory, lb, listener, backend),
+    slbStatus: backend.slbStatus,
+    cause: verdict.cause,
+    evidenceLine: verdict.evidenceLine,
+    evidence: labelled,
+    facts,
+    remedy: verdict.remedy,
+    guideStep: verdict.guideStep,
+    reproduce: reproduceFor(verdict.code, job, verdict.contrast),
+    hostCommands: hostCommandsFor(verdict.code, job),
+  };
+}
+
+function listenerFinding(inventory: Inventory, lb: LoadBalancer, listener: Listener, cause: ControlPlaneCause): Finding {
+  return {
+    code: cause.code,
+    severity: cause.severity ?? BASE_SEVERITY[cause.code],
+    subject: subjectOf(inventory, lb, listener, null),
+    slbStatus: null,
+    cause: cause.cause,
+    evidenceLine: cause.evidenceLine,
+    evidence: [],
+    facts: [...cause.facts, describeCheck(listener), `${listener.backends.length} backends`],
+    remedy: cause.remedy,
+    guideStep: cause.guideStep,
+    reproduce: [],
+    hostCommands: [],
+  };
+}
+
+function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Finding {
+  const lb = inventory.loadBalancers.find((l) => l.id === error.loadBalancerId);
+  const denied = /Forbidden|NoPermission|Unauthorized|AccessDenied/i.test(error.code);
+  const throttled = /Throttling/i.test(error.code);
+  const remedy = denied
+    ? `Grant the RAM identity permission for ${error.action} (e.g. the AliyunSLBReadOnlyAccess policy), then run again.`
+    : throttled
+      ? 'The API kept throttling after retries: run again later, or lower the inventory concurrency.'
+      : 'Run again; if it persists, check the endpoint, the region and the credentials.';
+  return {
+    code: 'INVENTORY_ERROR',
+    severity: BASE_SEVERITY.INVENTORY_ERROR,
+    subject: {
+      regionId: inventory.regionId,
+      loadBalancerId: error.loadBalancerId ?? '',
+      loadBalancerName: lb?.name ?? '',
+      vpcId: lb?.vpcId ?? null,
+      tags: lb?.tags ?? {},
+      listener: null,
+      backend: null,
+    },
+    slbStatus: null,
+    cause: `${error.action} failed${error.loadBalancerId ? ` for ${error.loadBalancerId}` : ''}: ${error.code} ${error.message}; its backends were not examined.`,
+    evidenceLine: `${error.action} → ${error.code}`,
+    evidence: [],
+    facts: [`${error.action} ${error.code}: ${error.message}`],
+    remedy,
+    guideStep: GUIDE.api,
+    reproduce: [],
+    hostCommands: [],
+  };
+}

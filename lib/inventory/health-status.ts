@@ -1,0 +1,113 @@
+// SLB's own verdict per backend (DescribeHealthStatus): one call per load balancer covers every listener; when SLB
+// answers TooManyListeners (a port used by two protocols) it is asked once per listener instead.
+import { CloudApiError, type SlbBackendHealth, type SlbClient } from '../cloud';
+import type { ListenerProtocol, SlbHealthStatus } from '../model';
+
+export interface ListenerKey {
+  port: number;
+  protocol: ListenerProtocol;
+}
+
+/** `${protocol}:${listenerPort}/${ip}:${port}`, the key of `readHealthStatus`'s map. */
+export function healthKey(protocol: ListenerProtocol, listenerPort: number, ip: string, port: number): string {
+  return `${protocol}:${listenerPort}/${ip}:${port}`;
+}
+
+/**
+ * Every backend's status on every listener of one load balancer (or only `only`). Entries come back with `Protocol`
+ * filled in wherever the listeners tell it; `listeners` is asked only when needed.
+ */
+export async function fetchHealthStatus(
+  slb: SlbClient,
+  regionId: string,
+  loadBalancerId: string,
+  listeners: () => Promise<ListenerKey[]>,
+  only?: { port: number; protocol?: ListenerProtocol },
+): Promise<SlbBackendHealth[]> {
+  let entries: SlbBackendHealth[];
+  try {
+    const reply = await slb.describeHealthStatus({ RegionId: regionId, LoadBalancerId: loadBalancerId, ListenerPort: only?.port, ListenerProtocol: only?.protocol });
+    entries = reply.BackendServers.BackendServer;
+  } catch (err) {
+    if (!(err instanceof CloudApiError && err.apiCode === 'TooManyListeners')) throw err;
+    const targets = (await listeners()).filter((l) => only === undefined || (l.port === only.port && (only.protocol === undefined || l.protocol === only.protocol)));
+    const perListener: SlbBackendHealth[] = [];
+    for (const listener of targets) {
+      const reply = await slb.describeHealthStatus({
+        RegionId: regionId,
+        LoadBalancerId: loadBalancerId,
+        ListenerPort: listener.port,
+        ListenerProtocol: listener.protocol,
+      });
+      for (const entry of reply.BackendServers.BackendServer) perListener.push({ ...entry, Protocol: entry.Protocol ?? listener.protocol });
+    }
+    return perListener;
+  }
+  if (entries.every((entry) => entry.Protocol !== undefined)) return entries;
+  // A reply without the listener protocol: a port that only one listener uses tells it.
+  const protocolsByPort = new Map<number, Set<ListenerProtocol>>();
+  for (const listener of await listeners()) {
+    const protocols = protocolsByPort.get(listener.port) ?? new Set<ListenerProtocol>();
+    protocols.add(listener.protocol);
+    protocolsByPort.set(listener.port, protocols);
+  }
+  return entries.map((entry) => {
+    const protocols = protocolsByPort.get(entry.ListenerPort);
+    if (entry.Protocol !== undefined || protocols?.size !== 1) return entry;
+    return { ...entry, Protocol: [...protocols][0] };
+  });
+}
+
+/** Looks up SLB's verdicts of one load balancer by listener and backend (by IP, or by server id when SLB gave no IP). */
+export class HealthIndex {
+  private readonly byIp = new Map<string, SlbHealthStatus>();
+  private readonly byServerId = new Map<string, SlbHealthStatus>();
+  private readonly ips = new Map<string, string>();
+
+  constructor(entries: readonly SlbBackendHealth[]) {
+    for (const entry of entries) {
+      if (entry.ServerIp !== undefined) this.ips.set(`${entry.ServerId}:${entry.Port}`, entry.ServerIp);
+      if (entry.Protocol === undefined) continue;
+      this.byServerId.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerId, entry.Port), entry.ServerHealthStatus);
+      if (entry.ServerIp !== undefined) this.byIp.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
+    }
+  }
+
+  status(listener: ListenerKey, serverId: string, ip: string, port: number): SlbHealthStatus | 'unknown' {
+    return (
+      this.byIp.get(healthKey(listener.protocol, listener.port, ip, port)) ??
+      this.byServerId.get(healthKey(listener.protocol, listener.port, serverId, port)) ??
+      'unknown'
+    );
+  }
+
+  /** The private IP SLB reported for this backend, if any (master-slave groups carry none of their own). */
+  ipOf(serverId: string, port: number): string | undefined {
+    return this.ips.get(`${serverId}:${port}`);
+  }
+}
+
+/**
+ * SLB's current verdicts for one load balancer, keyed `${protocol}:${listenerPort}/${ip}:${port}` (for the diagnosis
+ * re-check). Entries SLB gave without an IP, or whose listener protocol cannot be told, are left out.
+ */
+export async function readHealthStatus(
+  clients: { slb: SlbClient },
+  regionId: string,
+  loadBalancerId: string,
+): Promise<Map<string, SlbHealthStatus>> {
+  let listeners: ListenerKey[] | null = null;
+  const loadListeners = async (): Promise<ListenerKey[]> => {
+    listeners ??= (await clients.slb.collectListeners({ RegionId: regionId, LoadBalancerId: [loadBalancerId] })).map((l) => ({
+      port: l.ListenerPort,
+      protocol: l.ListenerProtocol,
+    }));
+    return listeners;
+  };
+  const statuses = new Map<string, SlbHealthStatus>();
+  for (const entry of await fetchHealthStatus(clients.slb, regionId, loadBalancerId, loadListeners)) {
+    if (entry.Protocol === undefined || entry.ServerIp === undefined) continue;
+    statuses.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
+  }
+  return statuses;
+}

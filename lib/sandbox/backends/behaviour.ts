@@ -1,0 +1,57 @@
+// The contract every fault-zoo behaviour module implements: start one real server for one scenario endpoint.
+import type { BehaviourName, BehaviourOptions } from '../scenario/types';
+import { PythonBatcher } from './python-helper';
+
+/** One endpoint to serve, with its options already defaulted to `{}`. */
+export interface EndpointSpec {
+  ip: string;
+  port: number;
+  behaviour: BehaviourName;
+  options: BehaviourOptions;
+}
+
+/** A started server. `stop` closes it and destroys every socket (and helper process) it still holds. */
+export interface RunningBackend {
+  /** `tcp://ip:port` or `udp://ip:port`. */
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+/** Shared by every endpoint started together. */
+export class StartContext {
+  private readonly batchers = new Map<string, PythonBatcher>();
+
+  /** The batcher for a python3 script: jobs joined in the same turn of the event loop share one process. */
+  python(script: string): PythonBatcher {
+    let batcher = this.batchers.get(script);
+    if (!batcher) this.batchers.set(script, (batcher = new PythonBatcher(script)));
+    return batcher;
+  }
+}
+
+export interface Behaviour {
+  readonly protocol: 'tcp' | 'udp';
+  /** Resolves `null` for behaviours whose fault is that nothing listens. Rejects with a `BackendConfigError` on bad options. */
+  start(spec: EndpointSpec, context: StartContext): Promise<RunningBackend | null>;
+}
+
+/** A scenario endpoint the sandbox cannot serve as written (bad options, port taken, missing python3 …). */
+export class BackendConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendConfigError';
+  }
+}
+
+export function describeEndpoint(spec: EndpointSpec): string {
+  return `endpoint ${spec.ip}:${spec.port} (${spec.behaviour})`;
+}
+
+/** Reads a non-negative whole number of milliseconds from the options, with a default. */
+export function delayOption(spec: EndpointSpec, fallbackMs: number): number {
+  const value = spec.options.delayMs ?? fallbackMs;
+  if (!Number.isInteger(value) || value < 0 || value > 3_600_000) {
+    throw new BackendConfigError(`${describeEndpoint(spec)}: options.delayMs must be a whole number of ms in 0..3600000, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,117 @@
+// The backend fault zoo: one real server per scenario endpoint, each on its own loopback address and port.
+import type { BehaviourName, Scenario, ScenarioEndpoint } from '../scenario/types';
+import { BackendConfigError, StartContext, type Behaviour, type EndpointSpec, type RunningBackend } from './behaviour';
+import { blackhole } from './behaviours/blackhole';
+import { closeSilently } from './behaviours/close-silently';
+import { defaultServer } from './behaviours/default-server';
+import { endlessHeaders } from './behaviours/endless-headers';
+import { flapping } from './behaviours/flapping';
+import { garbage } from './behaviours/garbage';
+import { hang } from './behaviours/hang';
+import { headHangs } from './behaviours/head-hangs';
+import { headRefused } from './behaviours/head-refused';
+import { healthy } from './behaviours/healthy';
+import { needsHost } from './behaviours/needs-host';
+import { notFound } from './behaviours/not-found';
+import { redirect } from './behaviours/redirect';
+import { refused } from './behaviours/refused';
+import { reset } from './behaviours/reset';
+import { slbSourceBlocked } from './behaviours/slb-source-blocked';
+import { slow } from './behaviours/slow';
+import { status } from './behaviours/status';
+import { tlsOnly } from './behaviours/tls-only';
+import { trickle } from './behaviours/trickle';
+import { udpClosed } from './behaviours/udp-closed';
+import { udpEcho } from './behaviours/udp-echo';
+import { udpSilent } from './behaviours/udp-silent';
+
+export { BackendConfigError } from './behaviour';
+
+export const BEHAVIOURS: Readonly<Record<BehaviourName, Behaviour>> = {
+  healthy,
+  'not-found': notFound,
+  refused,
+  blackhole,
+  reset,
+  'close-silently': closeSilently,
+  hang,
+  slow,
+  'head-refused': headRefused,
+  'head-hangs': headHangs,
+  'default-server': defaultServer,
+  'needs-host': needsHost,
+  redirect,
+  status,
+  'tls-only': tlsOnly,
+  trickle,
+  'endless-headers': endlessHeaders,
+  garbage,
+  flapping,
+  'slb-source-blocked': slbSourceBlocked,
+  'udp-echo': udpEcho,
+  'udp-silent': udpSilent,
+  'udp-closed': udpClosed,
+};
+
+export interface RunningBackends {
+  /** Stops every server, destroys every socket and ends every helper process. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The endpoints that listen, as `tcp://ip:port` / `udp://ip:port` (refused, udp-closed and external ones excluded). */
+  addresses(): string[];
+}
+
+/** Starts every non-external endpoint of the scenario. On any failure it stops what it started and rejects. */
+export async function startBackends(scenario: Scenario): Promise<RunningBackends> {
+  const specs = endpointSpecs(scenario.endpoints);
+  // All at once, so that python3 work is coalesced into one helper per script (binds are cheap: ~0.1 ms each).
+  const context = new StartContext();
+  const started = await Promise.allSettled(specs.map((spec) => startOne(spec, context)));
+  const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
+  const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(running.map((backend) => backend.stop()));
+    throw failure.reason;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () => (stopping ??= Promise.all(running.map((backend) => backend.stop())).then(() => undefined)),
+    addresses: () => running.map((backend) => backend.address),
+  };
+}
+
+/** Async so that a behaviour's synchronous option check becomes a rejection like any other start failure. */
+async function startOne(spec: EndpointSpec, context: StartContext): Promise<RunningBackend | null> {
+  return BEHAVIOURS[spec.behaviour].start(spec, context);
+}
+
+/** Validates the scenario's endpoints and turns the served ones into specs; identical duplicates are served once. */
+function endpointSpecs(endpoints: readonly ScenarioEndpoint[]): EndpointSpec[] {
+  const byAddress = new Map<string, { spec: EndpointSpec; fingerprint: string }>();
+  for (const endpoint of endpoints) {
+    if ('external' in endpoint) continue;
+    const behaviour = BEHAVIOURS[endpoint.behaviour];
+    if (!behaviour) throw new BackendConfigError(`endpoint ${endpoint.ip}:${endpoint.port}: unknown behaviour "${String(endpoint.behaviour)}"; use one of ${Object.keys(BEHAVIOURS).join(', ')}`);
+    const where = `endpoint ${endpoint.ip}:${endpoint.port} (${endpoint.behaviour})`;
+    if (!isLoopbackIpv4(endpoint.ip)) throw new BackendConfigError(`${where}: ip must be a 127.x.y.z loopback address`);
+    if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
+      throw new BackendConfigError(`${where}: port must be 1–65535`);
+    }
+    if (endpoint.protocol && endpoint.protocol !== behaviour.protocol) {
+      throw new BackendConfigError(`${where}: the behaviour is ${behaviour.protocol}, but the endpoint says protocol ${endpoint.protocol}`);
+    }
+    const spec: EndpointSpec = { ip: endpoint.ip, port: endpoint.port, behaviour: endpoint.behaviour, options: endpoint.options ?? {} };
+    const address = `${behaviour.protocol}://${endpoint.ip}:${endpoint.port}`;
+    const fingerprint = JSON.stringify([spec.behaviour, spec.options]);
+    const previous = byAddress.get(address);
+    if (previous && previous.fingerprint !== fingerprint) {
+      throw new BackendConfigError(`${address} is declared twice with different behaviours (${previous.spec.behaviour}, ${spec.behaviour}); keep one`);
+    }
+    byAddress.set(address, { spec, fingerprint });
+  }
+  return [...byAddress.values()].map((entry) => entry.spec);
+}
+
+function isLoopbackIpv4(ip: string): boolean {
+  const parts = ip.split('.');
+  return parts.length === 4 && parts[0] === '127' && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255);
+}

@@ -1,0 +1,192 @@
+// The sandbox cloud: one scenario brought to life on loopback — the backend fault zoo, SLB's own health checker, and
+// the API servers (SLB, ECS; FC, OSS and webhook sinks plug in as more SandboxServiceFactory entries).
+// `slb-doctor sandbox` runs it and prints ONE JSON line with everything a client needs.
+
+import { startBackends } from './backends';
+import { startHealthChecker, type HealthChecker } from './healthcheck';
+import { createEcsProduct } from './ecs';
+import { AccessKeyRegistry, generateSandboxCredentials, type SandboxCredentials } from './openapi/credentials';
+import { createOpenApiPolicy, startOpenApiServer, type ApiStats, type OpenApiPolicy } from './openapi/server';
+import { loadScenario } from './scenario/load';
+import { ScenarioError, validateScenario } from './scenario/validate';
+import type { Scenario } from './scenario/types';
+import type { SandboxService } from './service';
+import { createSlbProduct } from './slb';
+import defaultScenarioJson from './default-scenario.json';
+
+export type { SandboxService } from './service';
+export type { SandboxCredentials } from './openapi/credentials';
+export type { ApiStats } from './openapi/server';
+
+/** What a service needs to start: the scenario, the keys it must accept, the shared API policy, the checker. */
+export interface SandboxContext {
+  readonly scenario: Scenario;
+  readonly credentials: SandboxCredentials;
+  readonly keys: AccessKeyRegistry;
+  /** Shared by every OpenAPI-style server: nonces, quotas, faults, latency, call counts. */
+  readonly policy: OpenApiPolicy;
+  readonly checker: HealthChecker;
+}
+
+export type SandboxServiceFactory = (context: SandboxContext) => Promise<SandboxService>;
+
+/** The services every sandbox runs, in start order. Add new ones (FC, OSS, webhook sinks) here. */
+export const BUILT_IN_SERVICES: readonly SandboxServiceFactory[] = [
+  (context) => startOpenApiServer(createSlbProduct(context.scenario, context.checker), context.policy),
+  (context) => startOpenApiServer(createEcsProduct(context.scenario), context.policy),
+];
+
+export interface SandboxCloudOptions {
+  /** Fixed credentials; default: freshly generated ones. */
+  credentials?: SandboxCredentials;
+  /** Services started after the built-in ones (and stopped before them). */
+  extraServices?: readonly SandboxServiceFactory[];
+  /** The API servers' wall clock in ms (tests skew it to provoke IllegalTimestamp). */
+  now?: () => number;
+  /** Randomness for API latency and fault probabilities. */
+  random?: () => number;
+}
+
+export interface SandboxCloud {
+  readonly scenario: Scenario;
+  /** `host:port` per service that has an endpoint; SDKs take it as `endpoint` with protocol "http". */
+  readonly endpoints: { readonly slb: string; readonly ecs: string; readonly [service: string]: string };
+  readonly credentials: SandboxCredentials;
+  readonly regionId: string;
+  readonly accountId: string;
+  readonly checker: HealthChecker;
+  readonly services: readonly SandboxService[];
+  /** Calls per "product:Action" with their outcomes (for the benchmark). */
+  apiStats(): ApiStats;
+  /** Stops every service, the health checker and the backends. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts a whole sandbox from a scenario (validated again here: a bad one fails with one ScenarioError). */
+export async function startSandboxCloud(scenario: Scenario, options: SandboxCloudOptions = {}): Promise<SandboxCloud> {
+  const valid = validateScenario(scenario);
+  const credentials = options.credentials ?? generateSandboxCredentials();
+  const keys = AccessKeyRegistry.forScenario(valid.api, credentials);
+  const policy = createOpenApiPolicy({ api: valid.api, keys, accountId: valid.accountId, now: options.now, random: options.random });
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    // Reverse start order: clients of the backends (services, checker) go first.
+    for (const stop of stoppers.splice(0).reverse()) await stop();
+  };
+  try {
+    const backends = await startBackends(valid);
+    stoppers.push(() => backends.stop());
+    const checker = startHealthChecker(valid);
+    stoppers.push(() => checker.stop());
+    const context: SandboxContext = { scenario: valid, credentials, keys, policy, checker };
+    const services: SandboxService[] = [];
+    for (const factory of [...BUILT_IN_SERVICES, ...(options.extraServices ?? [])]) {
+      const service = await factory(context);
+      services.push(service);
+      stoppers.push(() => service.stop());
+    }
+    const endpoints: Record<string, string> = {};
+    for (const service of services) {
+      const endpoint = service.describe().endpoint;
+      if (typeof endpoint === 'string') endpoints[service.name] = endpoint;
+    }
+    const { slb, ecs } = endpoints;
+    if (slb === undefined || ecs === undefined) throw new Error('the SLB and ECS services must describe their endpoint');
+    let stopping: Promise<void> | undefined;
+    return {
+      scenario: valid,
+      endpoints: { ...endpoints, slb, ecs },
+      credentials,
+      regionId: valid.regionId,
+      accountId: valid.accountId,
+      checker,
+      services,
+      apiStats: () => policy.stats(),
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The one JSON object `slb-doctor sandbox` prints: endpoints, keys, STS token, region, and each service's facts. */
+export function describeSandbox(cloud: SandboxCloud): Record<string, unknown> {
+  return {
+    sandbox: 'slb-doctor',
+    ...(cloud.scenario.description !== undefined && { description: cloud.scenario.description }),
+    regionId: cloud.regionId,
+    accountId: cloud.accountId,
+    protocol: 'http',
+    endpoints: cloud.endpoints,
+    accessKeyId: cloud.credentials.accessKeyId,
+    accessKeySecret: cloud.credentials.accessKeySecret,
+    sts: cloud.credentials.sts,
+    services: Object.fromEntries(cloud.services.map((service) => [service.name, service.describe()])),
+  };
+}
+
+/** Structurally the CLI's CliIo: raw text writers (this command adds the newlines). */
+export interface SandboxCommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Resolves when the sandbox should stop; default: the first SIGINT or SIGTERM. */
+  untilStopped?(): Promise<void>;
+}
+
+const USAGE = 'usage: slb-doctor sandbox [--scenario FILE]';
+
+/**
+ * `slb-doctor sandbox [--scenario FILE]`: prints one JSON line, runs until SIGINT/SIGTERM, stops cleanly.
+ * Returns the exit code: 0, or 2 for bad usage, a bad scenario or a sandbox that cannot start (e.g. a port in use).
+ */
+export async function runSandboxCommand(argv: readonly string[], io: SandboxCommandIo): Promise<number> {
+  let scenarioFile: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index];
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    if (arg === '--scenario' && index + 1 < argv.length) scenarioFile = argv[++index];
+    else if (arg.startsWith('--scenario=') && arg.length > '--scenario='.length) scenarioFile = arg.slice('--scenario='.length);
+    else {
+      io.stderr(`slb-doctor sandbox: unexpected argument "${arg}"; ${USAGE}\n`);
+      return 2;
+    }
+  }
+
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(scenarioFile ?? (defaultScenarioJson as unknown));
+  } catch (err) {
+    if (!(err instanceof ScenarioError)) throw err;
+    io.stderr(`slb-doctor sandbox: invalid scenario ${scenarioFile ?? '(built-in default)'}: ${err.message}\n`);
+    return 2;
+  }
+
+  let cloud: SandboxCloud;
+  try {
+    cloud = await startSandboxCloud(scenario);
+  } catch (err) {
+    io.stderr(`slb-doctor sandbox: cannot start the sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  io.stdout(`${JSON.stringify(describeSandbox(cloud))}\n`);
+  await (io.untilStopped ?? untilSignal)();
+  await cloud.stop();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}

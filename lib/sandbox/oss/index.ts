@@ -1,0 +1,1 @@
+export { startOssEmulator, ossStringToSign, type OssEmulator, type OssEmulatorCredentials, type OssEmulatorOptions } from './emulator';

@@ -1,0 +1,3 @@
+export { startWebhookSinks } from './server';
+export { renderForPerson } from './render';
+export * from './types';

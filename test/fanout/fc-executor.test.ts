@@ -1,0 +1,140 @@
+// The FC fan-out executor with a scripted FC client: grouping by VPC, batching, bounded concurrency, retries,
+// PROBE_FAILED / NO_PROBER_FOR_VPC evidence, and the deadline.
+import { FcInvocationError, type FcClient, type InvokeOptions } from '../../lib/cloud/fc';
+import { fcFanoutExecutor, INVOCATION_OVERHEAD_MS } from '../../lib/fanout/fc-executor';
+import type { ProbeBatchRequest } from '../../lib/fanout/protocol';
+import type { ProbeJob } from '../../lib/model';
+import { job, manualClock, okEvidence } from './jobs';
+
+interface Call {
+  service: string;
+  functionName: string;
+  request: ProbeBatchRequest;
+  options: InvokeOptions | undefined;
+}
+
+type Behaviour = (call: Call, index: number) => Promise<string> | string;
+
+function scriptedFc(behaviour: Behaviour = (call) => JSON.stringify({ evidence: call.request.jobs.map(okEvidence) })) {
+  const calls: Call[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const fc: Pick<FcClient, 'invokeSync'> = {
+    async invokeSync(service, functionName, payload, options) {
+      const call = { service, functionName, request: JSON.parse(payload) as ProbeBatchRequest, options };
+      calls.push(call);
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { requestId: `r${calls.length}`, body: await behaviour(call, calls.length - 1) };
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  return { fc, calls, peak: () => peak };
+}
+
+const VPC_MAP = { 'vpc-a': { service: 'probe-a', function: 'probe' }, 'vpc-b': { service: 'probe-b', function: 'probe' } };
+const jobsIn = (vpcId: string | null, count: number, prefix = vpcId ?? 'classic'): ProbeJob[] => Array.from({ length: count }, (_, i) => job({ id: `${prefix}-${i}`, vpcId }));
+const serverError = (): FcInvocationError => new FcInvocationError('FC failed (InternalServerError)', 'server', true, { fcCode: 'InternalServerError', status: 500, requestId: null });
+
+test('groups jobs by VPC, sends batches to that VPC\'s function, round-robin, within the concurrency', async () => {
+  const { fc, calls, peak } = scriptedFc();
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 2, concurrency: 2 });
+  const jobs = [...jobsIn('vpc-a', 5), ...jobsIn('vpc-b', 3)];
+  const evidence = await executor(jobs, { deadlineAt: null });
+
+  expect(evidence.map((e) => e.jobId).sort()).toEqual(jobs.map((j) => j.id).sort());
+  expect(calls.map((c) => c.service)).toEqual(['probe-a', 'probe-b', 'probe-a', 'probe-b', 'probe-a']);
+  for (const call of calls) {
+    expect(call.request.jobs.length).toBeLessThanOrEqual(2);
+    expect(call.request.jobs.every((j) => VPC_MAP[j.vpcId as 'vpc-a' | 'vpc-b'].service === call.service)).toBe(true);
+    expect(call.request.budgetMs).toBeNull();
+  }
+  expect(peak()).toBeLessThanOrEqual(2);
+  expect(executor.stats).toMatchObject({ invocations: 5, batches: 5, failedBatches: 0, noProber: 0, leftOut: 0 });
+});
+
+test('a VPC with no probe function, and a backend outside any VPC, come back as NO_PROBER_FOR_VPC without an invocation', async () => {
+  const { fc, calls } = scriptedFc();
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP });
+  const evidence = await executor([...jobsIn('vpc-z', 2), ...jobsIn(null, 1)], { deadlineAt: null });
+  expect(calls).toHaveLength(0);
+  expect(evidence).toHaveLength(3);
+  expect(evidence.every((e) => e.error?.code === 'NO_PROBER_FOR_VPC')).toBe(true);
+  expect(evidence[0]?.error?.message).toContain('SLB_DOCTOR_PROBE_FUNCTIONS');
+  expect(executor.stats.noProber).toBe(3);
+});
+
+test('a transient failure is retried; the batch then succeeds', async () => {
+  const { fc, calls } = scriptedFc((call, index) => {
+    if (index === 0) throw serverError();
+    return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+  });
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+  const evidence = await executor(jobsIn('vpc-a', 3), { deadlineAt: null });
+  expect(evidence.every((e) => e.error === null)).toBe(true);
+  expect(calls).toHaveLength(2);
+  expect(calls[0]?.options?.retry).toEqual({ maxAttempts: 1 });
+  expect(executor.stats).toMatchObject({ invocations: 2, retries: 1, failedBatches: 0 });
+});
+
+test('a batch that keeps failing is reported as PROBE_FAILED for each of its jobs', async () => {
+  const { fc, calls } = scriptedFc(() => {
+    throw serverError();
+  });
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+  const evidence = await executor(jobsIn('vpc-a', 2), { deadlineAt: null });
+  expect(calls).toHaveLength(3);
+  expect(evidence.map((e) => e.error?.code)).toEqual(['PROBE_FAILED', 'PROBE_FAILED']);
+  expect(evidence[0]?.error?.message).toMatch(/probe function probe-a\/probe for vpc-a failed: FC failed/);
+  expect(executor.stats).toMatchObject({ failedBatches: 1, retries: 2 });
+});
+
+test('auth failures and malformed replies are not retried', async () => {
+  const auth = scriptedFc(() => {
+    throw new FcInvocationError('rejected', 'auth', false, { fcCode: 'SignatureNotMatch', status: 403, requestId: null });
+  });
+  const authEvidence = await fcFanoutExecutor({ fc: auth.fc, vpcMap: VPC_MAP })(jobsIn('vpc-a', 1), { deadlineAt: null });
+  expect(auth.calls).toHaveLength(1);
+  expect(authEvidence[0]?.error?.code).toBe('PROBE_FAILED');
+
+  const garbled = scriptedFc(() => '{"nope":1}');
+  const garbledEvidence = await fcFanoutExecutor({ fc: garbled.fc, vpcMap: VPC_MAP })(jobsIn('vpc-a', 1), { deadlineAt: null });
+  expect(garbled.calls).toHaveLength(1);
+  expect(garbledEvidence[0]?.error?.message).toContain('without an "evidence" list');
+});
+
+test('no batch starts that cannot finish before the deadline; those jobs are left out', async () => {
+  const clock = manualClock();
+  const { fc, calls } = scriptedFc((call) => {
+    clock.advance(5_000); // each invocation takes 5 s
+    return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+  });
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 1, concurrency: 1, clock, estimateJobMs: () => 1_000 });
+  const deadlineAt = clock.now() + 12_000;
+  const evidence = await executor(jobsIn('vpc-a', 4), { deadlineAt });
+  // Needs 1 s + overhead per batch: batches start at +0 s and +5 s; at +10 s only 2 s remain.
+  expect(calls).toHaveLength(2);
+  expect(calls[0]?.request.budgetMs).toBe(12_000 - INVOCATION_OVERHEAD_MS);
+  expect(calls[0]?.options?.timeoutMs).toBe(12_000);
+  expect(calls[1]?.request.budgetMs).toBe(7_000 - INVOCATION_OVERHEAD_MS);
+  expect(evidence).toHaveLength(2);
+  expect(executor.stats.leftOut).toBe(2);
+});
+
+test('jobs the probe function could not finish are left out, not reported as failures', async () => {
+  const { fc } = scriptedFc((call) => JSON.stringify({ evidence: call.request.jobs.slice(0, 1).map(okEvidence) }));
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 3 });
+  const evidence = await executor(jobsIn('vpc-a', 3), { deadlineAt: null });
+  expect(evidence).toHaveLength(1);
+  expect(executor.stats).toMatchObject({ leftOut: 2, failedBatches: 0 });
+});
+
+test('bad settings are refused', () => {
+  const { fc } = scriptedFc();
+  expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 0 })).toThrow(/batch size must be a whole number from 1 to 50/);
+  expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, concurrency: 1.5 })).toThrow(/concurrency/);
+});

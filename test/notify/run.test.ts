@@ -1,0 +1,231 @@
+import { createServer } from 'node:net';
+import { dingtalkSignedUrl, notifyRun, parseTargets, type NotifyReport, type NotifyRunInput, type NotifyTarget } from '../../lib/notify';
+import { startWebhookSinks, type WebhookSinks } from '../../lib/sandbox/webhooks';
+import { memoryStateStore, type StateStore } from '../../lib/state';
+import type { Finding } from '../../lib/model';
+import { VirtualClock } from './clock';
+import { makeFinding } from './fixtures';
+
+const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 20 * 60_000 };
+
+function targetsFor(sinks: WebhookSinks, overrides: Record<string, Partial<Record<string, unknown>>> = {}): NotifyTarget[] {
+  const entries = [
+    { name: 'ding', kind: 'dingtalk', url: sinks.urls.dingtalk, secret: sinks.secrets.dingtalk, mentions: { mobiles: ['13800000000'] } },
+    { name: 'slack', kind: 'slack', url: sinks.urls.slack },
+    { name: 'feishu', kind: 'feishu', url: sinks.urls.feishu, secret: sinks.secrets.feishu },
+    { name: 'wecom', kind: 'wecom', url: sinks.urls.wecom },
+    { name: 'hook', kind: 'webhook', url: sinks.urls.webhook, secret: sinks.secrets.webhook },
+  ].map((entry) => ({ ...entry, ...overrides[entry.name] }));
+  const parsed = parseTargets(JSON.stringify(entries), 'test');
+  expect(parsed.errors).toEqual([]);
+  return parsed.targets;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function statuses(report: NotifyReport): Record<string, string> {
+  return Object.fromEntries(report.targets.map((t) => [t.label, t.status]));
+}
+
+describe('notifyRun against the webhook sinks', () => {
+  let clock: VirtualClock;
+  let sinks: WebhookSinks;
+  let store: StateStore;
+  let targets: NotifyTarget[];
+
+  beforeEach(async () => {
+    clock = new VirtualClock();
+    sinks = await startWebhookSinks({ clock });
+    store = memoryStateStore();
+    targets = targetsFor(sinks);
+  });
+  afterEach(async () => {
+    await sinks.stop();
+  });
+
+  // Each run happens five minutes after the previous one, as a scheduled audit would.
+  const run = async (findings: Finding[], extra: Partial<NotifyRunInput> = {}): Promise<NotifyReport> => {
+    clock.advance(5 * 60_000);
+    return notifyRun({ findings, regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY, ...extra.options }, ...extra });
+  };
+
+  it('delivers one signed digest to every channel, each accepted by its sink', async () => {
+    const report = await run([makeFinding(), makeFinding({ code: 'SLOW_RESPONSE', backend: { ip: '127.0.0.12', port: 8080 }, severity: 'warning' })]);
+    expect(statuses(report)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'sent' });
+    expect(report.counts).toMatchObject({ findings: 2, new: 2, stillOpen: 2 });
+    for (const kind of ['dingtalk', 'slack', 'feishu', 'wecom', 'webhook'] as const) expect(sinks.received(kind)).toHaveLength(1);
+    expect(sinks.attempts().every((m) => m.accepted)).toBe(true);
+    const transcript = sinks.transcript();
+    expect(transcript).toContain('NEW PORT_CLOSED 127.0.0.11:8080');
+    expect(transcript).toContain('@13800000000');
+    expect(report.targets[0]!.bytes).toBeGreaterThan(0);
+  });
+
+  it('sends one message for two runs with the same findings, a repeat after the repeat interval, and a resolved notice', async () => {
+    const findings = [makeFinding()];
+    await run(findings);
+    const second = await run(findings);
+    expect(statuses(second)).toEqual({ ding: 'idle', slack: 'idle', feishu: 'idle', wecom: 'idle', hook: 'idle' });
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+
+    clock.advance(4 * 60 * 60_000);
+    const repeat = await run(findings);
+    expect(repeat.counts.repeat).toBe(1);
+    expect(sinks.received('dingtalk')).toHaveLength(2);
+    expect(sinks.transcript('dingtalk')).toContain('STILL FAILING PORT_CLOSED');
+
+    const resolved = await run([]);
+    expect(resolved.counts.resolved).toBe(1);
+    expect(resolved.targets.every((t) => t.events.resolved === 1 && t.status === 'sent')).toBe(true);
+    expect(sinks.transcript('slack')).toMatch(/Resolved\n✅ PORT_CLOSED · web-prod · tcp:80 · 127\.0\.0\.11:8080/);
+    expect((await store.load()).records).toEqual({});
+  });
+
+  it('reports a new code on the same backend as one CHANGED line, not resolved + new', async () => {
+    await run([makeFinding({ code: 'SLOW_RESPONSE' })]);
+    const report = await run([makeFinding({ code: 'RESPONSE_TIMEOUT' })]);
+    expect(report.counts).toMatchObject({ changed: 1, new: 0, resolved: 0 });
+    expect(sinks.transcript('wecom')).toContain('CHANGED from SLOW_RESPONSE RESPONSE_TIMEOUT 127.0.0.11:8080');
+  });
+
+  it('damps flapping both ways: K runs to notify, K absent runs to resolve', async () => {
+    const options = { flapRuns: 2, retry: FAST_RETRY };
+    const findings = [makeFinding()];
+    const first = await run(findings, { options });
+    expect(first.counts).toMatchObject({ awaitingConfirmation: 1, new: 0 });
+    expect(sinks.received()).toHaveLength(0);
+    // A blip that does not hold is forgotten without a word.
+    await run([], { options });
+    expect((await run(findings, { options })).counts.new).toBe(0);
+    expect((await run(findings, { options })).counts.new).toBe(1);
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    expect((await run([], { options })).counts.resolved).toBe(0);
+    expect((await run(findings, { options })).counts.resolved).toBe(0); // back before K absences: still the same open finding
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    await run([], { options });
+    expect((await run([], { options })).counts.resolved).toBe(1);
+    expect(sinks.received('dingtalk')).toHaveLength(2);
+  });
+
+  it('honours silences until they expire', async () => {
+    const silences = [{ loadBalancerId: 'lb-web1', listener: 'tcp:80', backend: null, code: 'PORT_CLOSED' as const, expiresAt: clock.now() + 60 * 60_000, comment: 'maintenance' }];
+    const findings = [makeFinding(), makeFinding({ loadBalancerId: 'lb-other' })];
+    const silenced = await run(findings, { options: { silences, retry: FAST_RETRY } });
+    expect(silenced.counts).toMatchObject({ suppressed: 1, new: 2 });
+    expect(silenced.targets[0]!.events.new).toBe(1);
+    expect(sinks.transcript('dingtalk')).not.toContain('lb-web1');
+    clock.advance(2 * 60 * 60_000);
+    const expired = await run(findings, { options: { silences, retry: FAST_RETRY } });
+    expect(expired.targets[0]!.events.new).toBe(1);
+    expect(sinks.transcript('dingtalk')).toContain('(lb-web1)');
+  });
+
+  it('does not resolve findings of load balancers this run did not examine', async () => {
+    await run([makeFinding()]);
+    const partial = await run([], { covered: { loadBalancerIds: ['lb-other'], uncovered: [{ loadBalancerId: 'lb-web1', reason: 'deadline reached' }] } });
+    expect(partial.counts.resolved).toBe(0);
+    expect(Object.keys((await store.load()).records)).toHaveLength(1);
+  });
+
+  it('applies each target\'s severity and match filters', async () => {
+    targets = targetsFor(sinks, { ding: { minSeverity: 'critical' }, slack: { match: { loadBalancerIds: ['lb-other'] } }, feishu: { match: { tags: { env: 'staging' } } } });
+    const report = await run([makeFinding({ severity: 'error' })]);
+    expect(statuses(report)).toEqual({ ding: 'idle', slack: 'idle', feishu: 'idle', wecom: 'sent', hook: 'sent' });
+  });
+
+  it('retries DingTalk 130101 after the 10-minute lockout (virtual clock) and then delivers', async () => {
+    // Use up the robot's 20 messages of this minute.
+    for (let i = 0; i < 20; i++) {
+      const url = dingtalkSignedUrl(sinks.urls.dingtalk, sinks.secrets.dingtalk, Date.now());
+      await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'text', text: { content: 'filler' } }) });
+    }
+    clock.advance(1000);
+    const started = clock.now();
+    const report = await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets: targets.slice(0, 1), store, clock, options: { retry: FAST_RETRY } });
+    expect(report.targets[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(clock.now() - started).toBeGreaterThanOrEqual(10 * 60_000);
+    const replies = sinks.attempts('dingtalk').slice(20).map((m) => (JSON.parse(m.reply) as { errcode: number }).errcode);
+    expect(replies).toEqual([130101, 0]);
+  });
+
+  it('waits as long as Slack\'s Retry-After asks on 429', async () => {
+    await sinks.stop();
+    sinks = await startWebhookSinks({ clock, slack: { burst: 1, perSecond: 0.25 } });
+    targets = targetsFor(sinks).filter((t) => t.kind === 'slack');
+    await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } });
+    const started = clock.now();
+    const report = await notifyRun({ findings: [makeFinding({ code: 'SLOW_RESPONSE' })], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } });
+    expect(report.targets[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(sinks.attempts('slack').map((m) => m.status)).toEqual([200, 429, 200]);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('a permanent failure (wrong secret) is not retried, says why, and keeps the digest pending until it can be delivered', async () => {
+    targets = targetsFor(sinks, { ding: { secret: 'SECwrong' }, feishu: { secret: 'wrong' }, hook: { secret: 'wrong' } });
+    const failed = await run([makeFinding()]);
+    expect(statuses(failed)).toEqual({ ding: 'failed', slack: 'sent', feishu: 'failed', wecom: 'sent', hook: 'failed' });
+    const byLabel = Object.fromEntries(failed.targets.map((t) => [t.label, t]));
+    expect(byLabel.ding).toMatchObject({ attempts: 1, reason: expect.stringMatching(/errcode 310000 "sign not match.*set the target's secret/) });
+    expect(byLabel.feishu).toMatchObject({ attempts: 1, reason: expect.stringMatching(/code 19021/) });
+    expect(byLabel.hook).toMatchObject({ attempts: 1, reason: expect.stringMatching(/HTTP 401/) });
+    for (const target of failed.targets) expect(target.reason ?? '').not.toContain(sinks.urls.dingtalk.split('access_token=')[1]!);
+
+    targets = targetsFor(sinks);
+    const next = await run([makeFinding(), makeFinding({ backend: { ip: '127.0.0.12', port: 8080 } })]);
+    expect(statuses(next)).toMatchObject({ ding: 'sent', feishu: 'sent', hook: 'sent', slack: 'sent' });
+    expect(next.targets.find((t) => t.label === 'ding')).toMatchObject({ items: 2 });
+    expect(next.targets.find((t) => t.label === 'slack')).toMatchObject({ items: 1 });
+    expect(sinks.transcript('dingtalk')).toContain('127.0.0.11:8080');
+    expect(sinks.transcript('dingtalk')).toContain('Includes notices from 1 earlier run');
+    expect((await store.load()).pending).toEqual({});
+  });
+
+  it('a dead target (closed port) does not stop the others; its digest stays pending and is delivered next run', async () => {
+    const port = await closedPort();
+    targets = targetsFor(sinks, { hook: { url: `http://127.0.0.1:${port}/hook` } });
+    const first = await run([makeFinding()]);
+    expect(statuses(first)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'failed' });
+    expect(first.targets[4]).toMatchObject({ attempts: 3, reason: expect.stringMatching(/127\.0\.0\.1:\d+: ECONNREFUSED/) });
+    expect((await store.load()).pending.hook?.items).toHaveLength(1);
+
+    targets = targetsFor(sinks);
+    const second = await run([makeFinding()]);
+    expect(statuses(second)).toEqual({ ding: 'idle', slack: 'idle', feishu: 'idle', wecom: 'idle', hook: 'sent' });
+    const delivered = sinks.received('webhook')[0]!.body as { notices: { event: string; finding: { code: string } }[] };
+    expect(delivered.notices).toEqual([expect.objectContaining({ event: 'new', finding: expect.objectContaining({ code: 'PORT_CLOSED' }) })]);
+  });
+
+  it('retries a 5xx outage and succeeds within the run', async () => {
+    sinks.failNext('wecom', 2, 503);
+    const report = await run([makeFinding()]);
+    expect(report.targets.find((t) => t.label === 'wecom')).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it('two concurrent runs never send the same digest twice', async () => {
+    clock.advance(60_000);
+    const input = { findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } };
+    const [a, b] = await Promise.all([notifyRun(input), notifyRun(input)]);
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    const [sender, other] = a.targets[0]!.status === 'sent' ? [a, b] : [b, a];
+    expect(sender.targets[0]!.status).toBe('sent');
+    expect(other.targets[0]).toMatchObject({ status: 'pending', reason: expect.stringContaining(`another run (${sender.runId})`) });
+  });
+
+  it('still notifies when the state cannot be read, and says so', async () => {
+    const broken: StateStore = {
+      location: 'oss://broken/state.json',
+      warnings: [],
+      load: () => Promise.reject(new Error('OSS down')),
+      update: () => Promise.reject(new Error('OSS down')),
+    };
+    const report = await run([makeFinding()], { store: broken });
+    expect(report.state.error).toMatch(/state oss:\/\/broken\/state\.json unavailable \(OSS down\): notified every finding as new/);
+    expect(statuses(report).ding).toBe('sent');
+  });
+});

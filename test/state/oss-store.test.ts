@@ -1,0 +1,101 @@
+import OSS from 'ali-oss';
+import { aliOssObjectApi, openStateStore, ossStateStore } from '../../lib/state';
+import { startOssEmulator, type OssEmulator } from '../../lib/sandbox/oss';
+import { recordFor } from './helpers';
+
+const KEY = { accessKeyId: 'LTAI5sandboxKey', accessKeySecret: 'sandbox-secret-1' };
+const STS = { accessKeyId: 'STS.sandboxTemp', accessKeySecret: 'sts-secret', securityToken: 'sts-token-abc' };
+
+describe('oss state store against the OSS emulator', () => {
+  let oss: OssEmulator;
+  beforeAll(async () => {
+    oss = await startOssEmulator({ credentials: [KEY, STS] });
+  });
+  afterAll(async () => {
+    await oss.stop();
+  });
+
+  it('creates the object, then updates it with conditional writes', async () => {
+    const store = openStateStore('oss://doctor-state/runs/state.json', { credentials: KEY, ossEndpoint: oss.endpoint });
+    expect((await store.load()).records).toEqual({});
+    expect(store.warnings[0]).toMatch(/does not exist yet/);
+    const record = recordFor(1, 1);
+    await store.update((state) => {
+      state.records[record.fingerprint] = record;
+    });
+    await store.update((state) => {
+      state.records[record.fingerprint]!.presentRuns = 2;
+    });
+    const stored = JSON.parse(oss.read('doctor-state', 'runs/state.json') ?? '{}') as { revision: number };
+    expect(stored.revision).toBe(2);
+    expect((await store.load()).records[record.fingerprint]?.presentRuns).toBe(2);
+  });
+
+  it('loses nothing with two concurrent writers (one of them on STS credentials)', async () => {
+    const writers = [
+      openStateStore('oss://doctor-state/concurrent.json', { credentials: KEY, ossEndpoint: oss.endpoint }),
+      openStateStore('oss://doctor-state/concurrent.json', { credentials: STS, ossEndpoint: oss.endpoint }),
+    ];
+    const before = oss.stats.preconditionFailed;
+    await Promise.all(
+      writers.map(async (store, writer) => {
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, n) => {
+            const record = recordFor(writer, n + 1);
+            await store.update((state) => {
+              state.records[record.fingerprint] = record;
+            });
+          }),
+        );
+      }),
+    );
+    const state = await writers[0]!.load();
+    expect(Object.keys(state.records)).toHaveLength(20);
+    expect(state.revision).toBe(20);
+    // The writers really raced: some conditional writes lost and were redone on fresh state.
+    expect(oss.stats.preconditionFailed).toBeGreaterThan(before);
+  });
+
+  it('copies a corrupt object aside, warns and starts fresh', async () => {
+    const client = new OSS({ ...KEY, bucket: 'doctor-state', endpoint: oss.endpoint });
+    await client.put('corrupt.json', Buffer.from('not json at all'));
+    const store = openStateStore('oss://doctor-state/corrupt.json', { credentials: KEY, ossEndpoint: oss.endpoint });
+    expect((await store.load()).records).toEqual({});
+    await store.update((state) => {
+      state.records.a = recordFor(3, 1);
+    });
+    expect(store.warnings.join('\n')).toMatch(/was corrupt \(not JSON.*copied aside to oss:\/\/doctor-state\/corrupt\.json\.corrupt-/);
+    const aside = oss.keys('doctor-state').filter((k) => k.startsWith('corrupt.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(oss.read('doctor-state', aside[0]!)).toBe('not json at all');
+    expect(JSON.parse(oss.read('doctor-state', 'corrupt.json') ?? '{}')).toMatchObject({ version: 1, revision: 1 });
+  });
+
+  it('turns a wrong secret, a wrong STS token and a missing bucket into one-line errors', async () => {
+    const wrongSecret = openStateStore('oss://doctor-state/x.json', { credentials: { ...KEY, accessKeySecret: 'nope' }, ossEndpoint: oss.endpoint });
+    await expect(wrongSecret.load()).rejects.toThrow(/OSS refused to read oss:\/\/doctor-state\/x\.json \(SignatureDoesNotMatch/);
+    const wrongToken = openStateStore('oss://doctor-state/x.json', { credentials: { ...STS, securityToken: 'stolen' }, ossEndpoint: oss.endpoint });
+    await expect(wrongToken.load()).rejects.toThrow(/InvalidSecurityToken/);
+
+    const strict = await startOssEmulator({ credentials: KEY, buckets: ['only-this'] });
+    try {
+      const store = ossStateStore(aliOssObjectApi({ bucket: 'missing-bucket', credentials: KEY, endpoint: strict.endpoint }), 'missing-bucket', 's.json');
+      await expect(store.load()).rejects.toThrow(/bucket "missing-bucket" does not exist/);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('answers a stale If-Match with 412 PreconditionFailed and the XML error body', async () => {
+    const client = new OSS({ ...KEY, bucket: 'doctor-state', endpoint: oss.endpoint });
+    const first = await client.put('cas.json', Buffer.from('1'));
+    const etag = (first.res.headers as Record<string, string>).etag!;
+    await client.put('cas.json', Buffer.from('2'), { headers: { 'If-Match': etag } });
+    await expect(client.put('cas.json', Buffer.from('3'), { headers: { 'If-Match': etag } })).rejects.toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    await expect(client.put('cas.json', Buffer.from('4'), { headers: { 'If-None-Match': '*' } })).rejects.toMatchObject({ status: 412 });
+    const head = await client.head('cas.json');
+    expect((head.res.headers as Record<string, string>).etag).not.toBe(etag);
+    await client.delete('cas.json');
+    await expect(client.head('cas.json')).rejects.toMatchObject({ status: 404 });
+  });
+});

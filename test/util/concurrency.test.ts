@@ -1,0 +1,87 @@
+import { KeyedMutex, mapLimit } from '../../lib/util/concurrency';
+import { flushMicrotasks } from './fake-clock';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('mapLimit', () => {
+  it('keeps the input order and never exceeds the limit', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await mapLimit([5, 1, 4, 2, 3, 6, 7], 3, async (n, index) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await flushMicrotasks();
+      for (let i = 0; i < n; i++) await Promise.resolve();
+      inFlight--;
+      return `${index}:${n * 10}`;
+    });
+    expect(results).toEqual(['0:50', '1:10', '2:40', '3:20', '4:30', '5:60', '6:70']);
+    expect(peak).toBe(3);
+  });
+
+  it('handles an empty list and a limit larger than the list', async () => {
+    expect(await mapLimit([], 4, async (n: number) => n)).toEqual([]);
+    expect(await mapLimit([1, 2], 10, async (n) => n * 2)).toEqual([2, 4]);
+  });
+
+  it('rejects with the first failure', async () => {
+    await expect(
+      mapLimit([1, 2, 3], 2, async (n) => {
+        if (n === 2) throw new Error('two failed');
+        return n;
+      }),
+    ).rejects.toThrow('two failed');
+  });
+});
+
+describe('KeyedMutex', () => {
+  it('runs work for one key one at a time, in order', async () => {
+    const mutex = new KeyedMutex();
+    const events: string[] = [];
+    const gate = deferred();
+    const first = mutex.run('10.0.0.1:80', async () => {
+      events.push('first start');
+      await gate.promise;
+      events.push('first end');
+    });
+    const second = mutex.run('10.0.0.1:80', async () => {
+      events.push('second');
+    });
+    await flushMicrotasks();
+    expect(events).toEqual(['first start']);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['first start', 'first end', 'second']);
+  });
+
+  it('lets different keys run in parallel', async () => {
+    const mutex = new KeyedMutex();
+    const gate = deferred();
+    const events: string[] = [];
+    const blocked = mutex.run('a', async () => {
+      await gate.promise;
+      events.push('a');
+    });
+    await mutex.run('b', async () => {
+      events.push('b');
+    });
+    expect(events).toEqual(['b']);
+    gate.resolve();
+    await blocked;
+    expect(events).toEqual(['b', 'a']);
+  });
+
+  it('keeps going after a failure for the same key', async () => {
+    const mutex = new KeyedMutex();
+    const failing = mutex.run('k', async () => {
+      throw new Error('boom');
+    });
+    const next = mutex.run('k', async () => 'ok');
+    await expect(failing).rejects.toThrow('boom');
+    await expect(next).resolves.toBe('ok');
+  });
+});
