@@ -141,7 +141,22 @@ const USAGE = 'usage: slb-doctor sandbox [--scenario FILE]';
  * `slb-doctor sandbox [--scenario FILE]`: prints one JSON line, runs until SIGINT/SIGTERM, stops cleanly.
  * Returns the exit code: 0, or 2 for bad usage, a bad scenario or a sandbox that cannot start (e.g. a port in use).
  */
-export async function runSandboxCommand(argv: readonly string[], io: SandboxCommandIo): Promise<number> {
+/** A running sandbox as the command sees it: the banner to print and how to stop it. */
+export interface RunningSandbox {
+  banner(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+async function startCloudOnly(scenario: Scenario): Promise<RunningSandbox> {
+  const cloud = await startSandboxCloud(scenario);
+  return { banner: () => describeSandbox(cloud), stop: () => cloud.stop() };
+}
+
+export async function runSandboxCommand(
+  argv: readonly string[],
+  io: SandboxCommandIo,
+  start: (scenario: Scenario) => Promise<RunningSandbox> = startCloudOnly,
+): Promise<number> {
   let scenarioFile: string | undefined;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
@@ -166,16 +181,16 @@ export async function runSandboxCommand(argv: readonly string[], io: SandboxComm
     return 2;
   }
 
-  let cloud: SandboxCloud;
+  let sandbox: RunningSandbox;
   try {
-    cloud = await startSandboxCloud(scenario);
+    sandbox = await start(scenario);
   } catch (err) {
     io.stderr(`slb-doctor sandbox: cannot start the sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  io.stdout(`${JSON.stringify(describeSandbox(cloud))}\n`);
+  io.stdout(`${JSON.stringify(sandbox.banner())}\n`);
   await (io.untilStopped ?? untilSignal)();
-  await cloud.stop();
+  await sandbox.stop();
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { collectEvidence, collectEvidenceForJobs, errorEvidence, extendedWaitMs, replayRequest } from '../../lib/diagnose';
+import { collectEvidence, collectEvidenceForJobs, errorEvidence, evidenceBudgetMs, extendedWaitMs, replayRequest } from '../../lib/diagnose';
 import type { ProbeJob, ProbeRequest, ProbeResult } from '../../lib/model';
 import { ProbeScheduler } from '../../lib/probe';
 import type { Clock } from '../../lib/util/clock';
@@ -95,6 +95,20 @@ describe('collectEvidence: only the variants that can change the verdict', () =>
   });
   it('the extended wait is 3× the timeout, capped, and skipped when the cap adds nothing', () => {
     expect([extendedWaitMs(2000), extendedWaitMs(20_000), extendedWaitMs(30_000), extendedWaitMs(5000, 8000)]).toEqual([6000, 30_000, 0, 8000]);
+  });
+});
+
+describe('collectEvidence stays within its probing budget', () => {
+  it('skips the variants that no longer fit in 2× the timeout plus the extended wait', async () => {
+    // The replay and its repeats reset at once; every variant hangs for its whole timeout.
+    const answer = (r: ProbeRequest): ProbeResult =>
+      r.kind === 'http' && r.method === 'HEAD' && r.httpVersion === '1.0' && r.host === 'www.slb-test.com'
+        ? result(r, 'reset')
+        : result(r, 'response_timeout', { timings: { connectMs: 0.3, firstByteMs: null, totalMs: r.timeoutMs } });
+    const { scheduler } = fakeScheduler(answer);
+    const evidence = await collectEvidence(abnormal, scheduler, { clock: instantClock, maxExtendedWaitMs: 5000 });
+    expect(evidenceBudgetMs(abnormal.timeoutMs, 5000)).toBe(10_000);
+    expect(evidence.variants.map((v) => v.label)).toEqual(['repeat-1', 'repeat-2', 'repeat-3', 'tls-handshake', 'get']);
   });
 });
 

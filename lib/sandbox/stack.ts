@@ -1,0 +1,178 @@
+// The whole sandbox as a newcomer sees it: the cloud (SLB, ECS, backends, SLB's checker), OSS for the state, the chat
+// webhook sinks, and Function Compute running our three bundled functions with one probe function per VPC.
+// Still sandbox code: it runs the product only as built bundles (dist/fc/<fn>/index.js), never by import.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { describeSandbox, runSandboxCommand, startSandboxCloud, type SandboxCloud, type SandboxCommandIo } from './cloud';
+import { startFcEmulator, type FcEmulator } from './fc';
+import type { EmulatedFunction } from './fc';
+import { startOssEmulator, type OssEmulator } from './oss';
+import type { Scenario } from './scenario/types';
+import { startWebhookSinks, type WebhookSinks } from './webhooks';
+
+export const STATE_BUCKET = 'slb-doctor-state';
+export const STATE_KEY = 'slb-doctor/state.json';
+export const SERVICE_NAME = 'slb-doctor';
+
+export interface SandboxStackOptions {
+  /** Where the function bundles are: <dir>/{audit,alarm,probe}/index.js (default dist/fc). */
+  functionsDir?: string;
+  /** Audit function timeout (the deadline test shortens it). */
+  auditTimeoutSeconds?: number;
+  /** Extra environment for the audit function (e.g. SLB_DOCTOR_PROBE_BATCH_SIZE). */
+  auditEnv?: Record<string, string>;
+  /** Which chat sinks the audit notifies; default DingTalk and Slack. */
+  notify?: ReadonlyArray<'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook'>;
+  onFunctionLog?: (fn: string, line: string) => void;
+}
+
+export interface SandboxStack {
+  cloud: SandboxCloud;
+  oss: OssEmulator;
+  sinks: WebhookSinks;
+  fc: FcEmulator;
+  alarmToken: string;
+  /** `probe-<vpcId>` per VPC. */
+  probeFunctions: Record<string, string>;
+  describe(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function probeFunctionName(vpcId: string): string {
+  return `probe-${vpcId}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+}
+
+export async function startSandboxStack(scenario: Scenario, options: SandboxStackOptions = {}): Promise<SandboxStack> {
+  const functionsDir = options.functionsDir ?? join(process.cwd(), 'dist', 'fc');
+  for (const fn of ['audit', 'alarm', 'probe']) {
+    if (!existsSync(join(functionsDir, fn, 'index.js'))) {
+      throw new Error(`the function bundle ${join(functionsDir, fn, 'index.js')} is missing: run 'npm run build' first`);
+    }
+  }
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stoppers.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const cloud = await startSandboxCloud(scenario);
+    stoppers.push(() => cloud.stop());
+    const sts = cloud.credentials.sts;
+    const oss = await startOssEmulator({
+      credentials: [sts, { accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
+      buckets: [STATE_BUCKET],
+    });
+    stoppers.push(() => oss.stop());
+    const sinks = await startWebhookSinks({});
+    stoppers.push(() => sinks.stop());
+
+    const fcPort = await freeLoopbackPort();
+    const fcEndpoint = `http://127.0.0.1:${fcPort}`;
+    const alarmToken = randomBytes(24).toString('base64url');
+    const kinds = options.notify ?? ['dingtalk', 'slack'];
+    const targets = kinds.map((kind) => {
+      const secret = kind === 'dingtalk' || kind === 'feishu' || kind === 'webhook' ? sinks.secrets[kind] : null;
+      return { name: `sandbox-${kind}`, kind, url: sinks.urls[kind], ...(secret ? { secret } : {}) };
+    });
+    const probeFunctions: Record<string, string> = {};
+    for (const vpc of scenario.vpcs) probeFunctions[vpc.vpcId] = probeFunctionName(vpc.vpcId);
+
+    const shared = {
+      SLB_DOCTOR_REGION: cloud.regionId,
+      SLB_DOCTOR_SLB_ENDPOINT: `http://${cloud.endpoints.slb}`,
+      SLB_DOCTOR_ECS_ENDPOINT: `http://${cloud.endpoints.ecs}`,
+      SLB_DOCTOR_FC_ENDPOINT: fcEndpoint,
+      SLB_DOCTOR_OSS_ENDPOINT: oss.endpoint,
+      SLB_DOCTOR_STATE: `oss://${STATE_BUCKET}/${STATE_KEY}`,
+    };
+    const functions: EmulatedFunction[] = [
+      {
+        service: SERVICE_NAME,
+        name: 'audit',
+        codeDir: join(functionsDir, 'audit'),
+        timeoutSeconds: options.auditTimeoutSeconds ?? 300,
+        memoryMB: 256,
+        maxInstances: 2,
+        env: {
+          ...shared,
+          SLB_DOCTOR_NOTIFY_TARGETS: JSON.stringify(targets),
+          SLB_DOCTOR_PROBE_FUNCTIONS: JSON.stringify(
+            Object.fromEntries(Object.entries(probeFunctions).map(([vpcId, name]) => [vpcId, { service: SERVICE_NAME, function: name }])),
+          ),
+          ...options.auditEnv,
+        },
+      },
+      {
+        service: SERVICE_NAME,
+        name: 'alarm',
+        codeDir: join(functionsDir, 'alarm'),
+        timeoutSeconds: 10,
+        memoryMB: 128,
+        env: { ...shared, SLB_DOCTOR_ALARM_TOKEN: alarmToken, SLB_DOCTOR_AUDIT_FUNCTION: 'audit' },
+        httpTrigger: { authType: 'anonymous', methods: ['POST'] },
+      },
+      ...scenario.vpcs.map(
+        (vpc): EmulatedFunction => ({
+          service: SERVICE_NAME,
+          name: probeFunctionName(vpc.vpcId),
+          codeDir: join(functionsDir, 'probe'),
+          timeoutSeconds: 120,
+          memoryMB: 256,
+          maxInstances: 8,
+          env: { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: vpc.cidr },
+          vpc: { vpcId: vpc.vpcId, vSwitchIds: [vpc.vSwitchId], securityGroupId: `sg-probe-${vpc.vpcId}` },
+        }),
+      ),
+    ];
+    const fc = await startFcEmulator({
+      functions,
+      credentials: sts,
+      accessKeys: [{ accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
+      accountId: cloud.accountId,
+      region: cloud.regionId,
+      port: fcPort,
+      ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
+    });
+    stoppers.push(() => fc.stop());
+    return {
+      cloud,
+      oss,
+      sinks,
+      fc,
+      alarmToken,
+      probeFunctions,
+      describe: () => ({
+        ...describeSandbox(cloud),
+        endpoints: { ...cloud.endpoints, fc: fc.endpoint.replace(/^https?:\/\//, ''), oss: oss.endpoint.replace(/^https?:\/\//, '') },
+        webhooks: sinks.urls,
+        alarmUrl: `${fc.httpTriggerUrl({ service: SERVICE_NAME, name: 'alarm' })}?token=${alarmToken}`,
+        functions: functions.map((f) => `${f.service}/${f.name}`),
+      }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** `slb-doctor sandbox`: the full stack (cloud, OSS, chat sinks, FC with our functions), one JSON line, until stopped. */
+export function runFullSandboxCommand(argv: readonly string[], io: SandboxCommandIo): Promise<number> {
+  return runSandboxCommand(argv, io, async (scenario) => {
+    const stack = await startSandboxStack(scenario);
+    return { banner: () => stack.describe(), stop: () => stack.stop() };
+  });
+}
