@@ -37,13 +37,17 @@ export function runtimeOf(context: FcContext, startedAt: number): FunctionRuntim
     c && typeof c.accessKeyId === 'string' && c.accessKeyId !== '' && typeof c.accessKeySecret === 'string' && c.accessKeySecret !== ''
       ? { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) }
       : null;
+  const timeoutSeconds = Number(context.function.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new UserFacingError(`the FC context gives no usable function.timeout (${String(context.function.timeout)}); is this running on FC 2.0?`, 'CONTEXT_INVALID');
+  }
   return {
     credentials,
     region: context.region,
     accountId: String(context.accountId),
     serviceName: context.service.name,
     functionName: context.function.name,
-    timeoutSeconds: Number(context.function.timeout),
+    timeoutSeconds,
     startedAt,
   };
 }

@@ -12,15 +12,6 @@ declare module '@alicloud/fc2' {
       qualifier?: string,
       opts?: { rawBuf?: boolean },
     ): Promise<FCClient.Response>;
-    /** `FC <accessKeyID>:<base64 HMAC-SHA256>` over the string the client signs. */
-    static getSignature(
-      accessKeyID: string,
-      accessKeySecret: string,
-      method: string,
-      path: string,
-      headers: Record<string, string | number>,
-      queries: Record<string, string | string[]> | null,
-    ): string;
   }
 
   namespace FCClient {

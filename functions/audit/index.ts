@@ -2,15 +2,22 @@
 import { runAudit } from '../../lib/audit/run';
 import { planAuditRun, invocationResult, type AuditInvocationResult } from '../../lib/config/audit-function';
 import { parseAuditEvent } from '../../lib/config/audit-request';
+import { errorMessage } from '../../lib/util/errors';
 import { logger, runtimeOf, type FcContext } from '../runtime';
 
 export async function handler(event: Buffer, context: FcContext): Promise<AuditInvocationResult> {
   const startedAt = Date.now();
   const log = logger(context);
-  const request = parseAuditEvent(event);
-  const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
-  log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
-  const result = invocationResult(await runAudit(plan.options), request, plan.fanout);
-  log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);
-  return result;
+  try {
+    const request = parseAuditEvent(event);
+    const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
+    log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
+    const result = invocationResult(await runAudit(plan.options), request, plan.fanout);
+    log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);
+    return result;
+  } catch (err) {
+    // Thrown on: FC records the invocation as failed with this message; the log line says it in our words.
+    log(`audit failed: ${errorMessage(err)}`);
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
 // the request stream (read with raw-body). Reading stops at the limit, so an oversized body costs no more than that.
 import type { Readable } from 'node:stream';
 
-export type BodySource = { body?: unknown } & Partial<Pick<Readable, 'on' | 'removeListener' | 'resume'>>;
+export type BodySource = { body?: unknown } & Partial<Pick<Readable, 'on' | 'removeListener' | 'pause'>>;
 
 export function readBoundedBody(req: BodySource, limit: number): Promise<Buffer | 'too-large'> {
   if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body.length > limit ? 'too-large' : req.body);
@@ -26,7 +26,7 @@ export function readBoundedBody(req: BodySource, limit: number): Promise<Buffer 
       size += buffer.length;
       if (size > limit) {
         cleanup();
-        req.resume?.(); // drain the rest unread
+        req.pause?.(); // leave the rest unread
         resolve('too-large');
         return;
       }

@@ -54,15 +54,18 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
   const parsedTargets = options.notify?.targetsJson ? parseTargets(options.notify.targetsJson, options.notify.targetsSource) : null;
   for (const problem of parsedTargets?.errors ?? []) progress(`notify: ${problem}`);
 
-  const clients = createCloudClients({ regionId, credentials: options.credentials, endpoints: options.endpoints, ...(options.clock ? { clock: options.clock } : {}) });
+  const clients = createCloudClients({
+    regionId,
+    credentials: options.credentials,
+    endpoints: options.endpoints,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   progress(`inventory of ${regionId}…`);
   const inventory = await collectInventory(clients, { regionId, filter });
   if (filter.loadBalancerIds?.length && inventory.loadBalancers.length === 0) {
-    const reasons = inventory.errors.map((e) => e.message).join('; ');
-    throw new UserFacingError(
-      `no load balancer ${filter.loadBalancerIds.join(', ')} could be read in region ${regionId}${reasons ? `: ${reasons}` : ''}; check the id and the region`,
-      'LB_NOT_FOUND',
-    );
+    const reasons = [...new Set(inventory.errors.map((e) => e.message.replace(/[.;\s]+$/, '')))].join('; ');
+    throw new UserFacingError(reasons || `no load balancer ${filter.loadBalancerIds.join(', ')} in region ${regionId}; check the id and the region`, 'LB_NOT_FOUND');
   }
   const jobs = jobsFromInventory(inventory, { all: all ?? false });
   progress(`${inventory.loadBalancers.length} load balancer(s), ${jobs.length} backend(s) to probe`);

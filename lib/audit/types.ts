@@ -32,6 +32,8 @@ export interface AuditOptions {
   } | null;
   /** Epoch ms by which the run must have returned (the FC function's own deadline); null = no deadline. */
   deadlineAt: number | null;
+  /** Where credentials variables are read from (default process.env); the CLI passes its own. */
+  env?: NodeJS.ProcessEnv;
   clock?: Clock;
   /** Progress lines for long runs (stderr on a terminal, the log on FC). */
   onProgress?: (line: string) => void;

@@ -105,6 +105,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
   const { summary, inventory } = await runAuditDetailed({
     scope,
     credentials: null,
+    env: io.env,
     endpoints: { ...(slb ? { slb } : {}), ...(ecs ? { ecs } : {}), ...(oss ? { oss } : {}) },
     executor: inProcessExecutor({ concurrency: parsePositiveInt('probe-concurrency', values['probe-concurrency'], 64, 1024) }),
     notify: notifyConfig

@@ -143,7 +143,12 @@ export function retryDecision(err: unknown): RetryDecision {
   return retryAfterMs === null ? { retry: true } : { retry: true, retryAfterMs };
 }
 
+// The SDKs glue the request line onto socket errors ("connect ECONNREFUSED 127.0.0.1:1234POST http://… failed.").
+const SOCKET_ERROR = /(connect|getaddrinfo|read|write) (E[A-Z_]+) ([\w.:[\]-]+?)(?=POST|GET|\s|$)/;
+
 function describe(facts: FailureFacts): string {
+  const socket = SOCKET_ERROR.exec(facts.detail);
+  if (socket) return `${socket[1]} ${socket[2]} ${socket[3]}`;
   const status = facts.statusCode === null ? '' : ` (HTTP ${facts.statusCode})`;
   const requestId = facts.requestId === null ? '' : ` [request ${facts.requestId}]`;
   const code = facts.code ?? facts.errorName;
@@ -193,8 +198,13 @@ function accessError(product: CloudProduct, action: string, facts: FailureFacts,
   );
 }
 
-function remedyFor(kind: FailureKind, code: string | null): string {
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function remedyFor(product: CloudProduct, kind: FailureKind, code: string | null): string {
   if (code === 'InvalidLoadBalancerId.NotFound') return 'the load balancer does not exist in this region; check the id and the region';
+  if (code !== null && UNREACHABLE_ERRNOS.has(code)) {
+    return `the ${PRODUCT_NAME[product]} endpoint cannot be reached; check --${product}-endpoint / SLB_DOCTOR_${product.toUpperCase()}_ENDPOINT, the region and this host's network`;
+  }
   if (kind === 'throttled') return 'the API rate budget is exhausted; lower the rate limit or try again later';
   if (kind === 'transient') return 'the service or the network kept failing; try again later';
   return 'the request was refused';
@@ -209,7 +219,7 @@ export function finalError(product: CloudProduct, action: string, err: unknown, 
   if (kind === 'malformed') return malformedReply(product, action, oneLine(facts.detail), err);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   return new CloudApiError(
-    `${PRODUCT_NAME[product]} ${action} failed${tries}: ${describe(facts)}; ${remedyFor(kind, facts.code)}.`,
+    `${PRODUCT_NAME[product]} ${action} failed${tries}: ${describe(facts)}; ${remedyFor(product, kind, facts.code)}.`,
     product,
     action,
     facts.code ?? (err instanceof SyntaxError ? 'NonJsonReply' : facts.errorName),

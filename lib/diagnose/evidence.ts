@@ -166,6 +166,8 @@ async function runVariants(job: ProbeJob, replay: ProbeResult, probe: Probe, pau
       return;
     }
     case 'status_not_accepted':
+      // nginx and Apache answer plain HTTP on a TLS port with 400 ("The plain HTTP request was sent to HTTPS port").
+      if (replay.statusCode === 400 && (await tls())?.outcome === 'ok') return;
       if (await getWorks()) return;
       if (await hostVariantWorks()) return;
       if ((replay.statusCode === 404 || replay.statusCode === 410) && base.uri !== '/') await probe('root-path', { ...base, uri: '/' });

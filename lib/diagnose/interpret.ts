@@ -131,7 +131,8 @@ function failureVerdict(job: ProbeJob, evidence: DataPlaneEvidence): DataPlaneVe
   const get = variant(evidence, 'get');
   const hostPass = HOST_VARIANTS.map((label) => variant(evidence, label)).find((r) => r?.outcome === 'ok') ?? null;
 
-  if (tls?.outcome === 'ok' && (replay.outcome === 'tls_on_plain_port' || replay.outcome === 'reset' || replay.outcome === 'closed_no_response')) {
+  const plainOnTlsPort = replay.outcome === 'status_not_accepted' && replay.statusCode === 400;
+  if (tls?.outcome === 'ok' && (replay.outcome === 'tls_on_plain_port' || replay.outcome === 'reset' || replay.outcome === 'closed_no_response' || plainOnTlsPort)) {
     return verdict(
       'TLS_ON_PLAIN_PORT',
       `${target} speaks TLS (${tls.detail ?? 'handshake done'}), but SLB checks it with plain HTTP.`,

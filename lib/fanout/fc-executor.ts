@@ -2,15 +2,14 @@
 // (synchronous InvokeFunction) with bounded concurrency. A batch that keeps failing comes back as PROBE_FAILED
 // evidence; a VPC with no probe function as NO_PROBER_FOR_VPC; a batch that cannot finish before the deadline is
 // not sent, and its jobs are left out so the run reports them as not covered.
-import type { FcClient } from '../cloud/fc';
-import { FcInvocationError } from '../cloud/fc';
+import { FcInvocationError, type FcClient } from '../cloud/fc';
+import { errorEvidence } from '../diagnose/evidence';
 import type { DataPlaneEvidence, ProbeExecutor, ProbeJob } from '../model';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { UserFacingError, errorMessage } from '../util/errors';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { estimateJobMs as defaultEstimateJobMs } from './budget';
-import { errorEvidence } from '../diagnose/evidence';
 import { EVIDENCE_ERROR, MAX_PROBE_BATCH, parseProbeBatchResponse, type ProbeBatchRequest } from './protocol';
 import type { ProbeFunctionRef, VpcProbeMap } from './vpc-map';
 

@@ -149,6 +149,7 @@ describe('OpenAPI over loopback', () => {
     );
     expect(err).toBeInstanceOf(CloudApiError);
     expect((err as CloudApiError).apiCode).toBe('ECONNREFUSED');
-    expect((err as Error).message).toMatch(/^SLB DescribeRegions failed after 2 attempts: ECONNREFUSED/);
+    expect((err as Error).message).toMatch(/^SLB DescribeRegions failed after 2 attempts: connect ECONNREFUSED 127\.0\.0\.1:\d+; the SLB endpoint cannot be reached; check --slb-endpoint/);
+    expect((err as Error).message).not.toContain('\n');
   });
 });

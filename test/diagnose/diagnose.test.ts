@@ -192,6 +192,18 @@ const CASES: Case[] = [
     },
   },
   {
+    code: 'TLS_ON_PLAIN_PORT',
+    name: 'plain HTTP gets nginx\'s 400 "plain HTTP request was sent to HTTPS port", a TLS handshake works',
+    run: () =>
+      diagnoseOne(withHealthyPeer(listener({ protocol: 'https', port: 443 })), (job) => {
+        const r = httpReplay(job);
+        return evidenceOf(job, status(r, 400, false), [
+          ['tls-handshake', result({ kind: 'tls', ip: r.ip, port: r.port, timeoutMs: 5000, serverName: null }, 'ok', { detail: 'TLSv1.3, TLS_AES_256_GCM_SHA384' })],
+        ]);
+      }),
+    check: (f) => expect(f.cause).toContain('speaks TLS (TLSv1.3'),
+  },
+  {
     code: 'PROTOCOL_ERROR',
     name: 'the reply is not HTTP',
     run: () => diagnoseOne(withHealthyPeer(listener()), (job) => evidenceOf(job, result(httpReplay(job), 'malformed_response', { detail: 'the reply does not start with an HTTP status line: "SSH-2.0"' }))),

@@ -83,6 +83,9 @@ describe('collectEvidence: only the variants that can change the verdict', () =>
   it('a TLS record on the plain port is confirmed by one handshake', async () => {
     expect(await labels(abnormal, (r) => result(r, r.kind === 'tls' ? 'ok' : 'tls_on_plain_port'))).toEqual(['tls-handshake']);
   });
+  it('a steady 400 tries a TLS handshake first (a TLS port answering plain HTTP) and stops when it works', async () => {
+    expect(await labels(abnormal, (r) => (r.kind === 'tls' ? result(r, 'ok') : r.kind === 'http' ? status(r, 400, false) : result(r, 'error')))).toEqual(['repeat-1', 'repeat-2', 'repeat-3', 'tls-handshake']);
+  });
   it('a probe error gets a bare TCP connect', async () => {
     expect(await labels(abnormal, (r) => result(r, 'error'))).toEqual(['tcp-connect']);
   });

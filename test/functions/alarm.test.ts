@@ -107,16 +107,16 @@ describe('handleAlarmRequest', () => {
   });
 
   test.each([
-    ['oversized', { body: 'too-large' as const }, 413, 'BODY_TOO_LARGE'],
-    ['a GET', { method: 'GET' }, 405, 'METHOD_NOT_ALLOWED'],
-    ['an empty body', { body: Buffer.alloc(0) }, 400, 'BODY_EMPTY'],
-    ['broken JSON', { headers: { 'content-type': 'application/json' }, body: Buffer.from('{"alertState":') }, 400, 'BODY_INVALID'],
-    ['XML', { headers: { 'content-type': 'text/xml' }, body: Buffer.from('<alert/>') }, 415, 'CONTENT_TYPE_UNSUPPORTED'],
-    ['no alertState', { body: form({ dimensions: '{instanceId=lb-bp1abc123}' }) }, 400, 'ALERT_STATE_MISSING'],
-    ['an unknown alertState', { body: form({ ...ALERT_FIELDS, alertState: 'MAYBE' }) }, 400, 'ALERT_STATE_INVALID'],
-    ['an ECS alarm', { body: form({ ...ALERT_FIELDS, dimensions: '{userId=1, instanceId=i-bp1xyz}' }) }, 422, 'NOT_A_LOAD_BALANCER'],
-    ['a bad port', { body: form({ ...ALERT_FIELDS, dimensions: '{instanceId=lb-bp1abc123, port=99999}' }) }, 422, 'PORT_INVALID'],
-  ])('%s → %i %s, nothing queued', async (_label, overrides, status, error) => {
+    ['oversized', 413, 'BODY_TOO_LARGE', { body: 'too-large' as const }],
+    ['a GET', 405, 'METHOD_NOT_ALLOWED', { method: 'GET' }],
+    ['an empty body', 400, 'BODY_EMPTY', { body: Buffer.alloc(0) }],
+    ['broken JSON', 400, 'BODY_INVALID', { headers: { 'content-type': 'application/json' }, body: Buffer.from('{"alertState":') }],
+    ['XML', 415, 'CONTENT_TYPE_UNSUPPORTED', { headers: { 'content-type': 'text/xml' }, body: Buffer.from('<alert/>') }],
+    ['no alertState', 400, 'ALERT_STATE_MISSING', { body: form({ dimensions: '{instanceId=lb-bp1abc123}' }) }],
+    ['an unknown alertState', 400, 'ALERT_STATE_INVALID', { body: form({ ...ALERT_FIELDS, alertState: 'MAYBE' }) }],
+    ['an ECS alarm', 422, 'NOT_A_LOAD_BALANCER', { body: form({ ...ALERT_FIELDS, dimensions: '{userId=1, instanceId=i-bp1xyz}' }) }],
+    ['a bad port', 422, 'PORT_INVALID', { body: form({ ...ALERT_FIELDS, dimensions: '{instanceId=lb-bp1abc123, port=99999}' }) }],
+  ])('%s → %i %s, nothing queued', async (_label, status, error, overrides) => {
     const { queued, deps } = recorder();
     const response = await handleAlarmRequest(request(overrides as Partial<AlarmHttpRequest>), deps);
     expect(response.status).toBe(status);

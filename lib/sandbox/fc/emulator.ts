@@ -8,7 +8,7 @@ import type { SandboxService } from '../service';
 import { FunctionHost, type HttpTriggerRequest } from './function-host';
 import type { InstanceReply } from './instance';
 import { parseAuthorization, sdkContentMd5, sign, signaturesEqual, stringToSign, type QueryBag } from './signature';
-import type { AsyncInvocationRecord, EmulatedCredentials, EmulatedFunction, FcEmulatorOptions, FunctionStats } from './types';
+import type { AsyncInvocationRecord, EmulatedCredentials, FcEmulatorOptions, FunctionStats } from './types';
 
 export const API_VERSION = '2016-08-15';
 /** FC 2.0 payload limits: 32 MB for sync invocations and HTTP triggers, 128 KB for async invocations. */
@@ -147,11 +147,19 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
     return record;
   };
 
+  function decoded(segment: string): string {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      throw new FcApiError(400, 'InvalidArgument', `path segment '${segment}' is not valid percent-encoding`);
+    }
+  }
+
   function lookup(serviceWithQualifier: string, functionName: string): FunctionHost {
-    const [service = '', qualifier] = decodeURIComponent(serviceWithQualifier).split('.', 2);
+    const [service = '', qualifier] = decoded(serviceWithQualifier).split('.', 2);
     if (qualifier !== undefined && qualifier !== 'LATEST') throw new FcApiError(404, 'VersionNotFound', `version '${qualifier}' of service '${service}' does not exist`);
     if (!services.has(service)) throw new FcApiError(404, 'ServiceNotFound', `service '${service}' does not exist`);
-    const host = hosts.get(`${service}/${decodeURIComponent(functionName)}`);
+    const host = hosts.get(`${service}/${decoded(functionName)}`);
     if (!host) throw new FcApiError(404, 'FunctionNotFound', `function '${functionName}' does not exist in service '${service}'`);
     return host;
   }
@@ -264,7 +272,7 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
     }
     const request: HttpTriggerRequest = {
       method,
-      path: rest === '' ? '/' : decodeURIComponent(rest),
+      path: rest === '' ? '/' : decoded(rest),
       url: `${rawPath}${search}`,
       queries,
       headers,
@@ -348,7 +356,7 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
     fireTimer: (fn, timer = {}) => {
       const h = hostOf(fn);
       const requestId = randomUUID();
-      const event = { triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: timer.triggerName ?? 'timer', payload: timer.payload ?? '' };
+      const event = { triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: timer.triggerName ?? 'every-5-minutes', payload: timer.payload ?? '' };
       if (!enqueue(h, Buffer.from(JSON.stringify(event)), requestId, 'timer')) throw new Error(`FC emulator: the async queue of ${h.spec.name} is full`);
       return requestId;
     },
@@ -377,4 +385,3 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
   };
 }
 
-export type { EmulatedFunction };

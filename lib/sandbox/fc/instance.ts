@@ -44,6 +44,8 @@ export class FunctionInstance {
   private pending: Pending | null = null;
   private nextId = 1;
   private exited = false;
+  /** Set the moment we kill the process, before it has exited, so that it is never handed another invocation. */
+  private killed = false;
   private lastCrash: InvocationError | null = null;
   readonly exitedPromise: Promise<void>;
 
@@ -78,7 +80,7 @@ export class FunctionInstance {
   }
 
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.killed;
   }
 
   get busy(): boolean {
@@ -92,7 +94,7 @@ export class FunctionInstance {
     return new Promise<InstanceReply>((resolve) => {
       const timer = setTimeout(() => this.timeOut(), this.options.timeoutSeconds * 1000);
       this.pending = { id, resolve, timer };
-      if (this.exited) {
+      if (!this.alive) {
         this.settle({ kind: 'died', timedOut: false, error: { errorMessage: 'instance is not running', errorType: 'InstanceStartError' } });
         return;
       }
@@ -102,12 +104,14 @@ export class FunctionInstance {
 
   /** Kills the process (used at the timeout and when the emulator stops). */
   async kill(): Promise<void> {
+    this.killed = true;
     if (!this.exited) this.child.kill('SIGKILL');
     await this.exitedPromise;
   }
 
   private timeOut(): void {
     const seconds = this.options.timeoutSeconds;
+    this.killed = true;
     this.settle({ kind: 'died', timedOut: true, error: { errorMessage: `Function timed out after ${seconds} seconds`, errorType: 'FunctionTimeoutError' } });
     if (!this.exited) this.child.kill('SIGKILL');
   }

@@ -1,0 +1,329 @@
+// `slb-doctor bench [--lbs N] [--json]` (`npm run bench`): a fleet audit in the sandbox, end to end. For each fleet
+// size it generates a scenario (bench/scenario.ts), starts the sandbox stack (SLB/ECS/FC/OSS emulators, the fault zoo,
+// SLB's own checker), waits for SLB's verdicts, fires the audit function's timer through the FC emulator (the audit
+// fans out to one probe function per VPC) and measures: wall time against the scenario's lower bound
+// (bench/lower-bound.ts), API calls per action against the minimum the data needs, throttled replies, probes sent,
+// the auditor's peak RSS and the diagnosis accuracy against the planted faults. Targets are reported, not asserted.
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, type CliIo } from '../lib/cli/io';
+import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
+import type { AuditInvocationResult } from '../lib/config/audit-function';
+import { readEnv } from '../lib/config/env';
+import { DEFAULT_INVENTORY_CONCURRENCY } from '../lib/inventory/collect';
+import { FINDING_CODES } from '../lib/model';
+import type { Scenario } from '../lib/sandbox/scenario/types';
+import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../lib/sandbox/stack';
+import { startWebhookSinks, type WebhookSinks } from '../lib/sandbox/webhooks';
+import { UserFacingError, errorMessage } from '../lib/util/errors';
+import { findingsFromDigests, scoreAccuracy, type Accuracy } from './accuracy';
+import { lowerBound, type LowerBound } from './lower-bound';
+import { formatReport } from './report';
+import { functionPeakRssBytes } from './rss';
+import { DEFAULT_SEED, MAX_FLEET_LOAD_BALANCERS, generateFleetScenario, type FleetShape } from './scenario';
+
+export const DEFAULT_FLEET_SIZES: readonly number[] = [100, 1000, 3000];
+/** FC 2.0's longest function timeout: the benchmark measures the whole audit, so it must not be cut short. */
+export const BENCH_AUDIT_TIMEOUT_SECONDS = 600;
+/** The memory the deploy template gives the audit function. */
+export const AUDITOR_MEMORY_MB = 256;
+const SETTLE_LIMIT_MS = 5 * 60_000;
+
+const HELP = `usage: slb-doctor bench [--lbs N] [--json] [--seed N] [--functions DIR] [--batch-size N] [--fanout-concurrency N]
+
+Benchmarks a fleet audit in the sandbox: the audit function runs in the FC emulator and fans out to one probe
+function per VPC, against a generated fleet (5 VPCs, ~3 listeners and ~10 backends per load balancer, 5 % of them
+unhealthy with faults from the whole zoo). Prints wall time against the scenario's lower bound, API calls per action
+against the minimum, throttled replies, probes, the auditor's peak RSS and the diagnosis accuracy.
+  --lbs N           one fleet of N load balancers (1-${MAX_FLEET_LOAD_BALANCERS}); default: ${DEFAULT_FLEET_SIZES.join(', ')}
+  --json            one JSON document instead of the table
+  --seed N          the scenario generator's seed (default ${DEFAULT_SEED})
+  --functions DIR   the built function bundles (default dist/fc; 'npm run build' makes them)
+  --batch-size N            probe jobs per probe-function invocation (SLB_DOCTOR_PROBE_BATCH_SIZE; default its default)
+  --fanout-concurrency N    probe-function invocations in flight (SLB_DOCTOR_FANOUT_CONCURRENCY; default its default)
+`;
+
+export interface ActionFigures {
+  calls: number;
+  minimum: number;
+  throttled: number;
+}
+
+export interface FleetRow {
+  shape: FleetShape;
+  /** Timer fired → the audit function returned (cold start included). */
+  wallMs: number;
+  /** From the audit's progress lines; null when they could not be read. */
+  phases: { inventoryMs: number; probingMs: number; diagnoseAndNotifyMs: number } | null;
+  lowerBound: Omit<LowerBound, 'probe'> & { probe: Omit<LowerBound['probe'], 'costs'> };
+  ratio: number;
+  apiCalls: Record<string, ActionFigures>;
+  apiCallsTotal: number;
+  apiMinimumTotal: number;
+  throttled: number;
+  /** Uncovered load balancers and findings whose reason is throttling: must be 0. */
+  throttlingInResult: number;
+  probesSent: number;
+  /** Probes the diagnosis needs by the fault model (the lower bound's). */
+  probesModelled: number;
+  peakRssBytes: { audit: number | null; probe: number | null };
+  accuracy: Accuracy;
+  /** Planted faults whose modelled evidence the product interprets as another code. */
+  modelMismatches: Record<string, number>;
+  covered: number;
+  uncovered: number;
+  /** Backend entries where SLB's checker disagreed with the plan when the audit started (0 expected). */
+  checkerDisagreements: number;
+  settleMs: number;
+  /** The machine's 1-minute load average when the audit finished (other work on the 2 cores skews the figures). */
+  loadAverage: number;
+  notices: { digests: number; omitted: number; delivered: number };
+  fanout: AuditInvocationResult['fanout'];
+}
+
+export interface BenchReport {
+  command: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  seed: number;
+  settings: { apiConcurrency: number; jobConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; auditorMemoryMB: number };
+  rows: FleetRow[];
+}
+
+type Progress = (line: string) => void;
+
+/** The fan-out settings the audit function gets (the product's defaults unless overridden); the bound uses the same. */
+function concurrencySettings(overrides: Record<string, string>): BenchReport['settings'] {
+  const setting = (name: 'SLB_DOCTOR_PROBE_BATCH_SIZE' | 'SLB_DOCTOR_FANOUT_CONCURRENCY' | 'SLB_DOCTOR_PROBE_CONCURRENCY'): number => Number(readEnv(name, overrides));
+  const batchSize = setting('SLB_DOCTOR_PROBE_BATCH_SIZE');
+  const fanoutConcurrency = setting('SLB_DOCTOR_FANOUT_CONCURRENCY');
+  const probeConcurrency = setting('SLB_DOCTOR_PROBE_CONCURRENCY');
+  return {
+    apiConcurrency: DEFAULT_INVENTORY_CONCURRENCY,
+    jobConcurrency: fanoutConcurrency * Math.min(batchSize, probeConcurrency),
+    batchSize,
+    fanoutConcurrency,
+    probeConcurrency,
+    auditorMemoryMB: AUDITOR_MEMORY_MB,
+  };
+}
+
+/** One generic-webhook target per finding code, so that no digest comes near the 1 MiB payload limit. */
+function notifyTargetsFor(sinks: WebhookSinks): string {
+  return JSON.stringify(
+    FINDING_CODES.map((code) => ({
+      name: `bench-${code.toLowerCase()}`,
+      kind: 'webhook',
+      url: `${sinks.urls.webhook}/${code.toLowerCase()}`,
+      ...(sinks.secrets.webhook ? { secret: sinks.secrets.webhook } : {}),
+      minSeverity: 'info',
+      match: { codes: [code] },
+    })),
+  );
+}
+
+/** How long SLB's checker may take to reach a verdict everywhere: the slowest interval, thresholds plus one, and slack. */
+function settleBudgetMs(scenario: Scenario): number {
+  const scale = scenario.healthChecker?.intervalScale ?? 1;
+  let worst = 0;
+  for (const lb of scenario.loadBalancers) {
+    for (const listener of lb.Listeners) {
+      const check = listener.healthCheck ?? {};
+      const rounds = Math.max(check.HealthyThreshold ?? 3, check.UnhealthyThreshold ?? 3) + 2;
+      worst = Math.max(worst, (check.HealthCheckInterval ?? 5) * 1000 * scale * rounds);
+    }
+  }
+  return Math.min(SETTLE_LIMIT_MS, worst + 30_000);
+}
+
+function checkerDisagreements(stack: SandboxStack): number {
+  const planted = stack.cloud.scenario.expectedFindings ?? {};
+  let disagreements = 0;
+  for (const key of stack.cloud.checker.keys()) {
+    const status = stack.cloud.checker.status(key);
+    if (status !== (planted[key] === undefined ? 'normal' : 'abnormal')) disagreements++;
+  }
+  return disagreements;
+}
+
+function parseResult(text: string | null): AuditInvocationResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text ?? '');
+  } catch {
+    throw new UserFacingError(`the audit function returned something that is not its JSON result: ${String(text).slice(0, 200)}`, 'BENCH_FAILED');
+  }
+  const result = parsed as Partial<AuditInvocationResult> | null;
+  if (!result || !Array.isArray(result.covered) || !Array.isArray(result.uncovered) || typeof result.probesSent !== 'number') {
+    throw new UserFacingError(`the audit function's result lacks covered/uncovered/probesSent: ${String(text).slice(0, 200)}`, 'BENCH_FAILED');
+  }
+  return result as AuditInvocationResult;
+}
+
+/** Inventory, probing and the rest, from the audit's progress lines (timestamped as they arrive). */
+function phasesOf(lines: readonly { at: number; line: string }[], startedAt: number | null, finishedAt: number | null): FleetRow['phases'] {
+  const when = (pattern: RegExp): number | undefined => lines.find((l) => pattern.test(l.line))?.at;
+  const inventoryDone = when(/backend\(s\) to probe/);
+  const probingDone = when(/probed \d+\/\d+ backend/);
+  if (startedAt === null || finishedAt === null || inventoryDone === undefined || probingDone === undefined) return null;
+  return { inventoryMs: inventoryDone - startedAt, probingMs: probingDone - inventoryDone, diagnoseAndNotifyMs: finishedAt - probingDone };
+}
+
+/** Resolves with `work`, or rejects as soon as `interrupted` does (the caller then stops what is running). */
+function unlessInterrupted<T>(work: Promise<T>, interrupted: Promise<never>): Promise<T> {
+  return Promise.race([work, interrupted]);
+}
+
+export async function runFleetRow(
+  loadBalancers: number,
+  options: { seed: number; functionsDir: string; settings: BenchReport['settings']; auditEnv: Record<string, string>; interrupted: Promise<never> },
+  progress: Progress,
+): Promise<FleetRow> {
+  const { scenario, shape } = generateFleetScenario({ loadBalancers, seed: options.seed });
+  const bound = await lowerBound(scenario, { apiConcurrency: options.settings.apiConcurrency, jobConcurrency: options.settings.jobConcurrency });
+  progress(`${loadBalancers} LBs: ${shape.listeners} listeners, ${shape.backendEntries} backends, ${shape.unhealthyEntries} unhealthy, ${shape.endpoints} endpoints; lower bound ${(bound.ms / 1000).toFixed(1)} s`);
+
+  const sinks = await startWebhookSinks({});
+  let stack: SandboxStack | null = null;
+  try {
+    const auditLines: { at: number; line: string }[] = [];
+    stack = await unlessInterrupted(
+      startSandboxStack(scenario, {
+        functionsDir: options.functionsDir,
+        auditTimeoutSeconds: BENCH_AUDIT_TIMEOUT_SECONDS,
+        auditEnv: { ...options.auditEnv, SLB_DOCTOR_NOTIFY_TARGETS: notifyTargetsFor(sinks) },
+        onFunctionLog: (fn, line) => {
+          if (fn === 'audit') auditLines.push({ at: Date.now(), line });
+        },
+      }),
+      options.interrupted,
+    );
+    const settleStarted = Date.now();
+    const settled = await unlessInterrupted(stack.cloud.checker.settled(settleBudgetMs(scenario)), options.interrupted);
+    const settleMs = Date.now() - settleStarted;
+    const disagreements = checkerDisagreements(stack);
+    progress(`${loadBalancers} LBs: SLB's checker ${settled ? 'settled' : 'did not settle'} in ${(settleMs / 1000).toFixed(1)} s (${disagreements} disagreement(s) with the plan); firing the audit timer`);
+
+    const requestId = stack.fc.fireTimer({ service: SERVICE_NAME, name: 'audit' }, { triggerName: 'bench' });
+    const record = await unlessInterrupted(stack.fc.waitForAsync(requestId, (BENCH_AUDIT_TIMEOUT_SECONDS + 60) * 1000), options.interrupted);
+    if (record.status !== 'succeeded') {
+      const logs = stack.fc.logs({ service: SERVICE_NAME, name: 'audit' }).slice(-15).join('\n');
+      throw new UserFacingError(`the audit of ${loadBalancers} LBs failed: ${record.error?.errorType ?? ''} ${record.error?.errorMessage ?? ''}\n${logs}`, 'BENCH_FAILED');
+    }
+    const result = parseResult(record.result);
+    const wallMs = (record.finishedAt ?? Date.now()) - record.enqueuedAt;
+    const peakRssBytes = {
+      audit: functionPeakRssBytes((name) => name === 'audit'),
+      probe: functionPeakRssBytes((name) => Object.values(stack?.probeFunctions ?? {}).includes(name)),
+    };
+
+    const stats = stack.cloud.apiStats();
+    const apiCalls: Record<string, ActionFigures> = {};
+    for (const action of new Set([...Object.keys(stats.actions), ...Object.keys(bound.minimumCalls)])) {
+      const figures = stats.actions[action];
+      const throttled = Object.entries(figures?.errors ?? {}).reduce((n, [code, count]) => n + (code.startsWith('Throttling') ? count : 0), 0);
+      apiCalls[action] = { calls: figures?.calls ?? 0, minimum: bound.minimumCalls[action] ?? 0, throttled };
+    }
+    const delivered = findingsFromDigests(sinks.received('webhook').map((message) => message.body));
+    const uncovered = new Set(result.uncovered.map((u) => u.loadBalancerId));
+    const accuracy = scoreAccuracy(scenario.expectedFindings ?? {}, delivered.findings, uncovered);
+    const modelMismatches: Record<string, number> = {};
+    for (const cost of bound.probe.costs) {
+      if (cost.predictedCode !== cost.plantedCode) modelMismatches[`${cost.behaviour ?? 'nothing'}: ${cost.plantedCode} → ${cost.predictedCode ?? 'none'}`] = (modelMismatches[`${cost.behaviour ?? 'nothing'}: ${cost.plantedCode} → ${cost.predictedCode ?? 'none'}`] ?? 0) + 1;
+    }
+    const { costs: _costs, ...probeBound } = bound.probe;
+    const row: FleetRow = {
+      shape,
+      wallMs,
+      phases: phasesOf(auditLines, record.startedAt, record.finishedAt),
+      lowerBound: { ...bound, probe: probeBound },
+      ratio: wallMs / bound.ms,
+      apiCalls,
+      apiCallsTotal: Object.values(apiCalls).reduce((n, a) => n + a.calls, 0),
+      apiMinimumTotal: Object.values(bound.minimumCalls).reduce((n, c) => n + c, 0),
+      throttled: Object.values(apiCalls).reduce((n, a) => n + a.throttled, 0),
+      throttlingInResult:
+        result.uncovered.filter((u) => /throttl/i.test(u.reason)).length + delivered.findings.filter((f) => /throttl/i.test(f.cause)).length,
+      probesSent: result.probesSent,
+      probesModelled: bound.probe.probes,
+      peakRssBytes,
+      accuracy,
+      modelMismatches,
+      covered: result.covered.length,
+      uncovered: result.uncovered.length,
+      checkerDisagreements: disagreements,
+      settleMs,
+      loadAverage: loadavg()[0] ?? 0,
+      notices: { digests: delivered.digests, omitted: delivered.omitted, delivered: delivered.findings.length },
+      fanout: result.fanout,
+    };
+    progress(`${loadBalancers} LBs: audit took ${(wallMs / 1000).toFixed(1)} s (${row.ratio.toFixed(2)}× the bound), ${row.apiCallsTotal} API calls, ${row.probesSent} probes, accuracy ${accuracy.correct}/${accuracy.planted}`);
+    return row;
+  } finally {
+    await stack?.stop();
+    await sinks.stop();
+  }
+}
+
+function machine(): BenchReport['machine'] {
+  const list = cpus();
+  return { cpus: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+/** A promise that rejects at the first SIGINT/SIGTERM, and a function that stops listening. */
+function interruption(): { interrupted: Promise<never>; dispose: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    onSignal = (signal) => reject(new UserFacingError(`interrupted by ${signal}; the sandbox was stopped`, 'INTERRUPTED'));
+  });
+  // Nobody may be racing it when the signal comes: never let that surface as an unhandled rejection.
+  interrupted.catch(() => undefined);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    interrupted,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function runBenchCommand(argv: string[], io: CliIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(HELP);
+    return EXIT.ok;
+  }
+  const { values } = parseFlags('bench', argv, {
+    lbs: { type: 'string' },
+    json: { type: 'boolean' },
+    seed: { type: 'string' },
+    functions: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'fanout-concurrency': { type: 'string' },
+  });
+  const sizes = values.lbs === undefined ? DEFAULT_FLEET_SIZES : [parsePositiveInt('lbs', values.lbs, 1, MAX_FLEET_LOAD_BALANCERS)];
+  const seed = parsePositiveInt('seed', values.seed, DEFAULT_SEED, 2 ** 32 - 1);
+  const functionsDir = values.functions ?? join(process.cwd(), 'dist', 'fc');
+  const auditEnv: Record<string, string> = {};
+  if (values['batch-size'] !== undefined) auditEnv.SLB_DOCTOR_PROBE_BATCH_SIZE = String(parsePositiveInt('batch-size', values['batch-size'], 1, 50));
+  if (values['fanout-concurrency'] !== undefined) auditEnv.SLB_DOCTOR_FANOUT_CONCURRENCY = String(parsePositiveInt('fanout-concurrency', values['fanout-concurrency'], 1, 64));
+  const settings = concurrencySettings(auditEnv);
+  const report: BenchReport = { command: `slb-doctor bench ${argv.join(' ')}`.trim(), machine: machine(), seed, settings, rows: [] };
+  const progress: Progress = (line) => io.stderr(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+  const { interrupted, dispose } = interruption();
+  try {
+    for (const size of sizes) {
+      try {
+        report.rows.push(await runFleetRow(size, { seed, functionsDir, settings, auditEnv, interrupted }, progress));
+      } catch (err) {
+        if (err instanceof UserFacingError) throw err;
+        throw new UserFacingError(`the ${size}-LB run failed: ${errorMessage(err)}`, 'BENCH_FAILED', { cause: err });
+      }
+    }
+  } finally {
+    dispose();
+  }
+  io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return EXIT.ok;
+}

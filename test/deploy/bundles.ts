@@ -1,0 +1,43 @@
+// Builds the function bundles into a temporary directory (never shared between test files) and reads facts from
+// them: which sources went into each bundle, which environment variables those sources read.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const FUNCTIONS = ['audit', 'alarm', 'probe'] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export interface Bundles {
+  dir: string;
+  remove(): void;
+}
+
+export function buildBundles(): Bundles {
+  const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-fc-'));
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.js'), '--bundle-only', '--out', dir], { cwd: ROOT, stdio: 'pipe' });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The project source files (not node_modules) that esbuild put into a function's bundle. */
+export function bundleSources(bundles: Bundles, fn: FunctionName): string[] {
+  const meta = JSON.parse(readFileSync(join(bundles.dir, `${fn}.meta.json`), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  const inputs = Object.values(meta.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, info]) => info.bytesInOutput > 0).map(([file]) => file));
+  return inputs.filter((file) => !file.includes('node_modules') && file.endsWith('.ts'));
+}
+
+/**
+ * Our variables (SLB_DOCTOR_*) a function's code reads: every quoted name in its bundled sources, except the
+ * catalogue itself (which lists them all). Names are only ever passed to readEnv/intSetting as literals or via maps
+ * of literals, so a quoted name is a read.
+ */
+export function variablesRead(bundles: Bundles, fn: FunctionName): Set<string> {
+  const names = new Set<string>();
+  for (const file of bundleSources(bundles, fn)) {
+    if (file.endsWith('lib/config/env.ts')) continue;
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const match of text.matchAll(/['"`](SLB_DOCTOR_[A-Z0-9_]+)['"`]/g)) if (match[1]) names.add(match[1]);
+  }
+  return names;
+}
