@@ -7,7 +7,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 // Commands load lazily (require on demand) so that `slb-doctor probe` never pulls in the sandbox or the cloud SDKs.
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   audit: { summary: 'audit a region: list listeners, probe unhealthy backends, diagnose, notify', load: () => (require('./audit-command') as typeof import('./audit-command')).runAuditCommand },
-  probe: { summary: 'diagnose one backend with no cloud at all', load: () => (require('../diagnose/probe-command') as typeof import('../diagnose/probe-command')).runProbeCommand },
+  probe: { summary: 'diagnose one backend with no cloud at all', load: () => (require('./probe-command') as typeof import('./probe-command')).runProbeCommand },
   sandbox: { summary: 'start the local sandbox cloud and print its endpoints as one JSON line', load: () => (require('../sandbox/stack') as typeof import('../sandbox/stack')).runFullSandboxCommand },
   demo: { summary: 'run the whole product end to end against the sandbox', load: () => (require('../demo/demo') as typeof import('../demo/demo')).runDemoCommand },
   bench: { summary: 'benchmark a fleet audit in the sandbox', load: () => (require('../../bench/fleet') as typeof import('../../bench/fleet')).runBenchCommand },

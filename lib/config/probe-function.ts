@@ -1,6 +1,7 @@
 // The probe function's settings: which targets it may probe (required: no default allows everything), how many probes
 // it runs at once, and its own deadline.
-import { parseCidrList, type Ipv4Cidr } from '../fanout/cidr';
+import { parseCidrList } from '../fanout/cidr';
+import type { Ipv4Cidr } from '../util/ipv4';
 import { readEnv } from './env';
 import { functionDeadline, intSetting, type FunctionRuntime } from './function-runtime';
 

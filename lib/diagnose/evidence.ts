@@ -64,6 +64,11 @@ export function evidenceBudgetMs(timeoutMs: number, maxExtendedWaitMs = DEFAULTS
 // Timer latency and repeat pauses: a variant may start when the budget is exceeded by no more than this.
 const BUDGET_SLACK_MS = 1_000;
 
+/** The longest collectEvidence can take for a job, pauses and scheduling slack included (deadline planning uses it). */
+export function worstCaseEvidenceMs(timeoutMs: number, maxExtendedWaitMs = DEFAULTS.maxExtendedWaitMs): number {
+  return evidenceBudgetMs(timeoutMs, maxExtendedWaitMs) + BUDGET_SLACK_MS;
+}
+
 /** Evidence for a job that could not be probed at all (e.g. NO_PROBER_FOR_VPC from a fan-out executor). */
 export function errorEvidence(job: ProbeJob, code: string, message: string, clock: Clock = systemClock): DataPlaneEvidence {
   const replay: ProbeResult = {
@@ -87,7 +92,7 @@ export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, 
   const started = performance.now();
   const variants: LabelledProbe[] = [];
   // Time spent probing (not queueing), so that no backend, however odd, holds a job beyond its budget.
-  const budgetMs = evidenceBudgetMs(job.timeoutMs, settings.maxExtendedWaitMs) + BUDGET_SLACK_MS;
+  const budgetMs = worstCaseEvidenceMs(job.timeoutMs, settings.maxExtendedWaitMs);
   let spentMs = 0;
   const pause = async (ms: number): Promise<void> => {
     spentMs += ms;

@@ -3,6 +3,7 @@
 // accept rule with a smaller priority number covers it first. Rules from all of an instance's groups are evaluated
 // together: smaller priority number first, and drop before accept at equal priority.
 import type { SecurityGroupRule } from '../model';
+import { ipv4Range, parseIpv4Cidr } from '../util/ipv4';
 
 export const SLB_HEALTH_CHECK_CIDR = '100.64.0.0/10';
 
@@ -19,16 +20,9 @@ export interface SecurityGroupVerdict {
 }
 
 /** `10.0.0.0/8` → its first and last address as numbers; null for anything that is not an IPv4 CIDR or address. */
-export function parseIpv4Cidr(cidr: string): Range | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(cidr.trim());
-  if (!match) return null;
-  const octets = match.slice(1, 5).map(Number);
-  const bits = match[5] === undefined ? 32 : Number(match[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return null;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(address / size) * size;
-  return { first, last: first + size - 1 };
+export function cidrRange(text: string): Range | null {
+  const cidr = parseIpv4Cidr(text);
+  return cidr === null ? null : ipv4Range(cidr);
 }
 
 /** `80/80`, `1/65535`, `-1/-1` (all ports). */
@@ -65,10 +59,10 @@ const size = (ranges: Range[]): number => ranges.reduce((sum, r) => sum + (r.las
 
 /** Evaluates ingress rules for SLB's check traffic to `port` over `protocol`. */
 export function evaluateSecurityGroups(rules: readonly SecurityGroupRule[], check: { protocol: 'tcp' | 'udp'; port: number }): SecurityGroupVerdict {
-  const source = parseIpv4Cidr(SLB_HEALTH_CHECK_CIDR) as Range;
+  const source = cidrRange(SLB_HEALTH_CHECK_CIDR) as Range;
   const ordered = rules
     .filter((r) => r.direction === 'ingress' && protocolCovers(r.ipProtocol, check.protocol) && portRangeCovers(r.portRange, check.port))
-    .map((rule) => ({ rule, range: parseIpv4Cidr(rule.sourceCidrIp) }))
+    .map((rule) => ({ rule, range: cidrRange(rule.sourceCidrIp) }))
     .filter((r): r is { rule: SecurityGroupRule; range: Range } => r.range !== null)
     .sort((a, b) => a.rule.priority - b.rule.priority || (a.rule.policy === b.rule.policy ? 0 : a.rule.policy === 'drop' ? -1 : 1));
   let undecided: Range[] = [source];

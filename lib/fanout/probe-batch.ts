@@ -5,7 +5,8 @@ import { errorEvidence } from '../diagnose/evidence';
 import type { DataPlaneEvidence, ProbeJob } from '../model';
 import type { Clock } from '../util/clock';
 import { estimateJobMs as defaultEstimateJobMs } from './budget';
-import { targetRefusal, type Ipv4Cidr } from './cidr';
+import { targetRefusal } from './cidr';
+import type { Ipv4Cidr } from '../util/ipv4';
 import { EVIDENCE_ERROR, MAX_PROBE_BATCH, parseProbeBatchRequest, type ProbeBatchResponse } from './protocol';
 import { runJobsWithinDeadline, type CollectEvidence } from './run-jobs';
 

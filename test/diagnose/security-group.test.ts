@@ -1,5 +1,5 @@
 import { evaluateSecurityGroups } from '../../lib/diagnose';
-import { parseIpv4Cidr, portRangeCovers } from '../../lib/diagnose/security-group';
+import { cidrRange, portRangeCovers } from '../../lib/diagnose/security-group';
 import type { SecurityGroupRule } from '../../lib/model';
 
 function rule(overrides: Partial<SecurityGroupRule>): SecurityGroupRule {
@@ -51,10 +51,10 @@ describe('evaluateSecurityGroups', () => {
 
 describe('CIDR and port range parsing', () => {
   it('parses CIDRs and bare addresses, rejects junk', () => {
-    expect(parseIpv4Cidr('100.64.0.0/10')).toEqual({ first: 100 * 2 ** 24 + 64 * 2 ** 16, last: 100 * 2 ** 24 + 127 * 2 ** 16 + 65535 });
-    expect(parseIpv4Cidr('10.0.0.5')).toEqual({ first: 167772165, last: 167772165 });
-    expect(parseIpv4Cidr('0.0.0.0/0')).toEqual({ first: 0, last: 2 ** 32 - 1 });
-    expect([parseIpv4Cidr('300.1.1.1/8'), parseIpv4Cidr('1.2.3.4/33'), parseIpv4Cidr('sg-abc')]).toEqual([null, null, null]);
+    expect(cidrRange('100.64.0.0/10')).toEqual({ first: 100 * 2 ** 24 + 64 * 2 ** 16, last: 100 * 2 ** 24 + 127 * 2 ** 16 + 65535 });
+    expect(cidrRange('10.0.0.5')).toEqual({ first: 167772165, last: 167772165 });
+    expect(cidrRange('0.0.0.0/0')).toEqual({ first: 0, last: 2 ** 32 - 1 });
+    expect([cidrRange('300.1.1.1/8'), cidrRange('1.2.3.4/33'), cidrRange('sg-abc')]).toEqual([null, null, null]);
   });
   it('reads port ranges', () => {
     expect([portRangeCovers('80/80', 80), portRangeCovers('1/1024', 443), portRangeCovers('-1/-1', 9), portRangeCovers('81/90', 80), portRangeCovers('bad', 80)]).toEqual([true, true, true, false, false]);

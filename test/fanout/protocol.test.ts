@@ -1,5 +1,6 @@
 // The probe batch wire contract and the probe function's CIDR guard.
-import { parseCidrList, parseIpv4, targetRefusal } from '../../lib/fanout/cidr';
+import { parseCidrList, targetRefusal } from '../../lib/fanout/cidr';
+import { parseIpv4 } from '../../lib/util/ipv4';
 import { MAX_PROBE_BATCH, parseProbeBatchRequest, parseProbeBatchResponse } from '../../lib/fanout/protocol';
 import { UserFacingError } from '../../lib/util/errors';
 import { job, okEvidence } from './jobs';

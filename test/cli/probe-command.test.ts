@@ -1,4 +1,4 @@
-import { runProbeCommand } from '../../lib/diagnose/probe-command';
+import { runProbeCommand } from '../../lib/cli/probe-command';
 import { always, respond, startServer, type TestServer } from '../probe/helpers/servers';
 
 const IP = '127.0.0.47';

@@ -1,24 +1,21 @@
 // `slb-doctor probe IP PORT …`: diagnose one backend with no cloud at all. The flags describe the listener's health
 // check; the command builds a one-backend inventory, probes it like SLB (plus variants) and prints the findings.
 import * as net from 'node:net';
-import { parseArgs } from 'node:util';
+import { describeProbe } from '../diagnose/describe';
+import { diagnose } from '../diagnose/diagnose';
+import { collectEvidence } from '../diagnose/evidence';
+import { jobsFromInventory } from '../diagnose/jobs';
+import { renderFindings } from '../diagnose/render';
 import type { CheckType, HttpCodeClass, Inventory, ListenerProtocol, SlbHealthStatus } from '../model';
 import { ProbeScheduler } from '../probe/scheduler';
-import { errorMessage, UserFacingError } from '../util/errors';
-import { describeProbe } from './describe';
-import { diagnose } from './diagnose';
-import { collectEvidence } from './evidence';
-import { jobsFromInventory } from './jobs';
-import { renderFindings } from './render';
+import { UserFacingError } from '../util/errors';
+import { parseFlags, wantsHelp } from './args';
+import { EXIT } from './io';
 
 export interface ProbeCommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
-
-const EXIT_OK = 0;
-const EXIT_FINDINGS = 1;
-const EXIT_USAGE = 2;
 
 export const PROBE_USAGE = `usage: slb-doctor probe IP PORT [options]
 
@@ -82,21 +79,11 @@ const PROBE_OPTIONS = {
   'udp-expect': { type: 'string' },
   'slb-status': { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
-
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: PROBE_OPTIONS });
-  } catch (err) {
-    // node:util names the offending flag in the first line of its message.
-    throw usageError(errorMessage(err).split('\n')[0] ?? 'invalid arguments');
-  }
-}
 
 /** Flags → a validated description of the check; every problem is one line naming the flag. */
 export function parseProbeArgs(argv: string[]): ProbeCommandSpec {
-  const { values, positionals } = parseFlags(argv);
+  const { values, positionals } = parseFlags('probe', argv, PROBE_OPTIONS, true);
   if (positionals.length !== 2) throw usageError(`expected IP and PORT, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}.`);
   const [ip = '', portText = ''] = positionals;
   if (!net.isIPv4(ip)) throw usageError(`IP must be an IPv4 address such as 10.0.0.1, got '${ip}'.`);
@@ -215,16 +202,18 @@ export function inventoryForProbe(spec: ProbeCommandSpec): Inventory {
 }
 
 export async function runProbeCommand(argv: string[], io: ProbeCommandIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     io.stdout(PROBE_USAGE);
-    return EXIT_OK;
+    return EXIT.ok;
   }
   let spec: ProbeCommandSpec;
   try {
     spec = parseProbeArgs(argv);
   } catch (err) {
-    io.stderr(`slb-doctor probe: ${errorMessage(err)} Run 'slb-doctor probe --help' for the options.\n`);
-    return EXIT_USAGE;
+    if (!(err instanceof UserFacingError)) throw err;
+    const hint = err.message.includes('--help') ? '' : " Run 'slb-doctor probe --help' for the options.";
+    io.stderr(`slb-doctor probe: ${err.message}${hint}\n`);
+    return EXIT.usage;
   }
   const inventory = inventoryForProbe(spec);
   const scheduler = new ProbeScheduler();
@@ -242,5 +231,5 @@ export async function runProbeCommand(argv: string[], io: ProbeCommandIo): Promi
   } else {
     io.stdout(renderFindings(findings, { showProbes: true }));
   }
-  return findings.some((f) => f.severity === 'error' || f.severity === 'critical') ? EXIT_FINDINGS : EXIT_OK;
+  return findings.some((f) => f.severity === 'error' || f.severity === 'critical') ? EXIT.findings : EXIT.ok;
 }
