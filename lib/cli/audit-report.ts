@@ -1,6 +1,7 @@
 // The audit's three faces: a readable terminal report, JSON for machines, and Markdown for tickets.
 import type { AuditSummary } from '../audit/types';
 import type { Finding, HealthCheckSpec, Inventory, Listener, LoadBalancer } from '../model';
+import { clip, renderTable } from './table';
 
 export function describeSpec(spec: HealthCheckSpec): string {
   if (!spec.enabled) return 'health check off';
@@ -78,9 +79,22 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
   return lines;
 }
 
+function findingsTable(findings: Finding[]): string {
+  const rows = findings.map((f) => [
+    f.subject.loadBalancerId,
+    f.subject.listener ? `${f.subject.listener.protocol}:${f.subject.listener.port}` : '-',
+    f.subject.backend ? `${f.subject.backend.ip}:${f.subject.backend.port}` : '-',
+    f.slbStatus ?? '-',
+    f.code,
+    clip(f.evidenceLine || f.cause, 100),
+  ]);
+  return renderTable(['LOAD BALANCER', 'LISTENER', 'BACKEND', 'SLB', 'CODE', 'EVIDENCE'], rows);
+}
+
 export function renderAuditText(summary: AuditSummary, inventory: Inventory): string {
   const { byBackend, other } = indexFindings(summary.findings);
   const lines = headline(summary, inventory);
+  if (summary.findings.length > 0) lines.push('', findingsTable(summary.findings), '', 'Details:');
   for (const lb of inventory.loadBalancers) {
     lines.push('', ...textLoadBalancer(lb, byBackend, other.filter((f) => f.subject.loadBalancerId === lb.id)));
   }

@@ -5,24 +5,21 @@ import { join } from 'node:path';
 import type { AuditInvocationResult } from '../config/audit-function';
 import { EXIT, type CliIo } from '../cli/io';
 import { parseFlags, wantsHelp } from '../cli/args';
+import { clip, renderTable } from '../cli/table';
 import { UserFacingError } from '../util/errors';
 import defaultScenario from '../sandbox/default-scenario.json';
-import { loadScenario } from '../sandbox/scenario';
+import { loadScenario, ScenarioError, type Scenario } from '../sandbox/scenario';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../sandbox/stack';
 
-const HELP = `usage: slb-doctor demo [--functions DIR] [--quiet]
+const HELP = `usage: slb-doctor demo [--functions DIR] [--scenario FILE] [--quiet]
 
 Runs the product end to end against the sandbox cloud and exits 0 when every step worked.
   --functions DIR   the built function bundles (default dist/fc; 'npm run build' makes them)
+  --scenario FILE   another sandbox scenario (default: the built-in one, one faulty backend per finding code)
   --quiet           print only the summary, not the chat messages
 `;
 
 const AUDIT_WAIT_MS = 45_000;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 function parseResult(text: string | null, what: string): AuditInvocationResult {
   try {
@@ -42,9 +39,8 @@ async function awaitAudit(stack: SandboxStack, requestId: string, what: string):
 }
 
 function summaryTable(result: AuditInvocationResult): string {
-  const rows = [['LOAD BALANCER', 'LISTENER', 'BACKEND', 'CODE', 'CAUSE']];
-  for (const f of result.findings) rows.push([f.loadBalancerId, f.listener ?? '-', f.backend ?? '-', f.code, f.cause.length > 90 ? `${f.cause.slice(0, 89)}…` : f.cause]);
-  return table(rows);
+  const rows = result.findings.map((f) => [f.loadBalancerId, f.listener ?? '-', f.backend ?? '-', f.code, clip(f.cause, 90)]);
+  return renderTable(['LOAD BALANCER', 'LISTENER', 'BACKEND', 'CODE', 'CAUSE'], rows);
 }
 
 function notifyLine(result: AuditInvocationResult): string {
@@ -58,10 +54,16 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     io.stdout(HELP);
     return EXIT.ok;
   }
-  const { values } = parseFlags('demo', argv, { functions: { type: 'string' }, quiet: { type: 'boolean' } });
+  const { values } = parseFlags('demo', argv, { functions: { type: 'string' }, scenario: { type: 'string' }, quiet: { type: 'boolean' } });
   const started = Date.now();
   const step = (text: string): void => io.stdout(`\n[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}\n`);
-  const scenario = loadScenario(defaultScenario as unknown);
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(values.scenario ?? (defaultScenario as unknown));
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UserFacingError(`invalid scenario ${values.scenario ?? '(built-in)'}: ${err.message}`, 'CONFIG_INVALID');
+    throw err;
+  }
 
   step(`Starting the sandbox cloud: ${scenario.loadBalancers.length} load balancers in ${scenario.vpcs.length} VPCs, SLB/ECS/FC/OSS emulators, DingTalk and Slack sinks`);
   let stack: SandboxStack;

@@ -1,0 +1,49 @@
+// `npm run demo` as a test: the built bundles in the FC emulator, the whole path from the timer to the chat sinks and
+// the alarm-scoped run. The default scenario is moved to 127.64.0.x so the suite shares no address with the others.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../../lib/cli/io';
+import { runDemoCommand } from '../../lib/demo/demo';
+import { buildBundles, type Bundles } from '../deploy/bundles';
+
+let bundles: Bundles;
+let dir: string;
+
+beforeAll(() => {
+  bundles = buildBundles();
+  dir = mkdtempSync(join(tmpdir(), 'slb-doctor-demo-'));
+  const scenario = readFileSync(join(__dirname, '../../lib/sandbox/default-scenario.json'), 'utf8').replaceAll('127.0.0.', '127.64.0.');
+  writeFileSync(join(dir, 'scenario.json'), scenario);
+});
+
+afterAll(() => {
+  bundles?.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function capture(): { io: CliIo; out: () => string } {
+  let out = '';
+  return { io: { stdout: (t) => (out += t), stderr: (t) => (out += t), isTty: false, env: {} }, out: () => out };
+}
+
+it('runs end to end: timer → audit → probe functions → DingTalk and Slack → alarm-scoped run', async () => {
+  const { io, out } = capture();
+  const code = await runDemoCommand(['--functions', bundles.dir, '--scenario', join(dir, 'scenario.json')], io);
+  const text = out();
+  expect(code).toBe(0);
+  expect(text).toMatch(/covered 3 load balancer\(s\), 0 not covered/);
+  expect(text).toMatch(/"invocations":2/); // one probe function per VPC
+  expect(text).toContain('notifications: sandbox-dingtalk sent, sandbox-slack sent');
+  expect(text).toMatch(/What the DingTalk group received:\n── dingtalk/);
+  expect(text).toMatch(/What the Slack group received:\n── slack/);
+  expect(text).toMatch(/alarm function answered 202/);
+  expect(text).toMatch(/The scoped audit for lb-sandbox-web:80 found \d+ finding/);
+});
+
+it('refuses a malformed scenario in one line', async () => {
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ regionId: 'cn-hangzhou' }));
+  const { io } = capture();
+  await expect(runDemoCommand(['--functions', bundles.dir, '--scenario', file], io)).rejects.toThrow(/^invalid scenario .*bad\.json: /);
+});
