@@ -2,6 +2,7 @@
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
 import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
 import { SEVERITY_ORDER } from '../model';
+import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { backendControlPlaneCause, describeCheck, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
 import { replayRequest } from './evidence';
@@ -25,6 +26,9 @@ export function recheckKey(listener: Pick<Listener, 'protocol' | 'port'>, backen
   return `${listener.protocol}:${listener.port}/${backend.ip}:${backend.port}`;
 }
 
+/** Re-checks in flight at once (each one DescribeHealthStatus call). */
+const RECHECK_CONCURRENCY = 16;
+
 const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPONSE', 'RESPONSE_TIMEOUT', 'TIMEOUT_RISK']);
 
 export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
@@ -45,12 +49,15 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
     return pending;
   };
 
-  const findings: Finding[] = inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
+  // Verdicts that need SLB's re-check wait until all re-checks ran together (one DescribeHealthStatus per load balancer).
+  type Deferred = { context: BackendContext; verdict: DataPlaneVerdict; evidence: DataPlaneEvidence };
+  const entries: Array<Finding | Deferred> = inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
+  const toRecheck = new Set<string>();
   for (const lb of inventory.loadBalancers) {
     for (const listener of lb.listeners) {
       const listenerCause = listenerControlPlaneCause(listener);
       if (listenerCause) {
-        if (listener.backends.length > 0) findings.push(listenerFinding(inventory, lb, listener, listenerCause));
+        if (listener.backends.length > 0) entries.push(listenerFinding(inventory, lb, listener, listenerCause));
         continue;
       }
       const inRotation = listener.backends.filter((b) => b.weight > 0);
@@ -60,24 +67,40 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
         const context: BackendContext = { inventory, lb, listener, backend, job, noneHealthy };
         const controlCause = backendControlPlaneCause(inventory, listener, backend, job);
         if (controlCause) {
-          findings.push(backendFinding(context, { ...controlCause, contrast: [] }));
+          entries.push(backendFinding(context, { ...controlCause, contrast: [] }));
           continue;
         }
         const evidence = evidenceByJob.get(job.id);
         if (!evidence) continue; // not probed (deadline): the caller reports it as not covered
-        let verdict = interpretEvidence(job, evidence);
+        const verdict = interpretEvidence(job, evidence);
         if (!verdict) continue;
-        const extraFacts: string[] = [];
-        if (verdict.code === 'SLB_SOURCE_BLOCKED') {
-          const recheck = await recheckOf(lb.id);
-          const status = recheck?.statuses?.get(recheckKey(listener, backend));
-          if (recheck?.failure) extraFacts.push(`SLB re-check failed: ${recheck.failure}`);
-          else if (status) extraFacts.push(`SLB re-check: ${status}`);
-          if (status === 'normal') verdict = recoveredVerdict(verdict);
+        if (verdict.code === 'SLB_SOURCE_BLOCKED' && input.recheck) {
+          toRecheck.add(lb.id);
+          entries.push({ context, verdict, evidence });
+        } else {
+          entries.push(backendFinding(context, verdict, evidence));
         }
-        findings.push(backendFinding(context, verdict, evidence, extraFacts));
       }
     }
+  }
+  await mapLimit([...toRecheck], RECHECK_CONCURRENCY, async (loadBalancerId) => {
+    await recheckOf(loadBalancerId);
+  });
+  const findings: Finding[] = [];
+  for (const entry of entries) {
+    if (!('context' in entry)) {
+      findings.push(entry);
+      continue;
+    }
+    const { context, evidence } = entry;
+    let { verdict } = entry;
+    const recheck = await recheckOf(context.lb.id);
+    const status = recheck?.statuses?.get(recheckKey(context.listener, context.backend));
+    const extraFacts: string[] = [];
+    if (recheck?.failure) extraFacts.push(`SLB re-check failed: ${recheck.failure}`);
+    else if (status) extraFacts.push(`SLB re-check: ${status}`);
+    if (status === 'normal') verdict = recoveredVerdict(verdict);
+    findings.push(backendFinding(context, verdict, evidence, extraFacts));
   }
   // Most severe first; the inventory order is kept within a severity.
   return findings.map((finding, index) => ({ finding, index })).sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index).map((x) => x.finding);

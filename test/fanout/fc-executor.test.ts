@@ -73,7 +73,7 @@ test('a transient failure is retried; the batch then succeeds', async () => {
     if (index === 0) throw serverError();
     return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
   });
-  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 3, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
   const evidence = await executor(jobsIn('vpc-a', 3), { deadlineAt: null });
   expect(evidence.every((e) => e.error === null)).toBe(true);
   expect(calls).toHaveLength(2);
