@@ -12,6 +12,7 @@ import type { AuditInvocationResult } from '../lib/config/audit-function';
 import { readEnv } from '../lib/config/env';
 import { DEFAULT_INVENTORY_CONCURRENCY } from '../lib/inventory/collect';
 import { FINDING_CODES } from '../lib/model';
+import type { ApiStats } from '../lib/sandbox/cloud';
 import type { Scenario } from '../lib/sandbox/scenario/types';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../lib/sandbox/stack';
 import { startWebhookSinks, type WebhookSinks } from '../lib/sandbox/webhooks';
@@ -168,6 +169,17 @@ function phasesOf(lines: readonly { at: number; line: string }[], startedAt: num
   return { inventoryMs: inventoryDone - startedAt, probingMs: probingDone - inventoryDone, diagnoseAndNotifyMs: finishedAt - probingDone };
 }
 
+/** Calls per action as the API emulators counted them (retries included), next to the minimum and the throttled replies. */
+function apiFigures(stats: ApiStats, minimum: Record<string, number>): Record<string, ActionFigures> {
+  const figures: Record<string, ActionFigures> = {};
+  for (const action of new Set([...Object.keys(stats.actions), ...Object.keys(minimum)])) {
+    const counted = stats.actions[action];
+    const throttled = Object.entries(counted?.errors ?? {}).reduce((n, [code, count]) => n + (code.startsWith('Throttling') ? count : 0), 0);
+    figures[action] = { calls: counted?.calls ?? 0, minimum: minimum[action] ?? 0, throttled };
+  }
+  return figures;
+}
+
 /** Resolves with `work`, or rejects as soon as `interrupted` does (the caller then stops what is running). */
 function unlessInterrupted<T>(work: Promise<T>, interrupted: Promise<never>): Promise<T> {
   return Promise.race([work, interrupted]);
@@ -183,20 +195,18 @@ export async function runFleetRow(
   progress(`${loadBalancers} LBs: ${shape.listeners} listeners, ${shape.backendEntries} backends, ${shape.unhealthyEntries} unhealthy, ${shape.endpoints} endpoints; lower bound ${(bound.ms / 1000).toFixed(1)} s`);
 
   const sinks = await startWebhookSinks({});
+  const auditLines: { at: number; line: string }[] = [];
+  const starting = startSandboxStack(scenario, {
+    functionsDir: options.functionsDir,
+    auditTimeoutSeconds: BENCH_AUDIT_TIMEOUT_SECONDS,
+    auditEnv: { ...options.auditEnv, SLB_DOCTOR_NOTIFY_TARGETS: notifyTargetsFor(sinks) },
+    onFunctionLog: (fn, line) => {
+      if (fn === 'audit') auditLines.push({ at: Date.now(), line });
+    },
+  });
   let stack: SandboxStack | null = null;
   try {
-    const auditLines: { at: number; line: string }[] = [];
-    stack = await unlessInterrupted(
-      startSandboxStack(scenario, {
-        functionsDir: options.functionsDir,
-        auditTimeoutSeconds: BENCH_AUDIT_TIMEOUT_SECONDS,
-        auditEnv: { ...options.auditEnv, SLB_DOCTOR_NOTIFY_TARGETS: notifyTargetsFor(sinks) },
-        onFunctionLog: (fn, line) => {
-          if (fn === 'audit') auditLines.push({ at: Date.now(), line });
-        },
-      }),
-      options.interrupted,
-    );
+    stack = await unlessInterrupted(starting, options.interrupted);
     const settleStarted = Date.now();
     const settled = await unlessInterrupted(stack.cloud.checker.settled(settleBudgetMs(scenario)), options.interrupted);
     const settleMs = Date.now() - settleStarted;
@@ -211,24 +221,17 @@ export async function runFleetRow(
     }
     const result = parseResult(record.result);
     const wallMs = (record.finishedAt ?? Date.now()) - record.enqueuedAt;
-    const peakRssBytes = {
-      audit: functionPeakRssBytes((name) => name === 'audit'),
-      probe: functionPeakRssBytes((name) => Object.values(stack?.probeFunctions ?? {}).includes(name)),
-    };
-
-    const stats = stack.cloud.apiStats();
-    const apiCalls: Record<string, ActionFigures> = {};
-    for (const action of new Set([...Object.keys(stats.actions), ...Object.keys(bound.minimumCalls)])) {
-      const figures = stats.actions[action];
-      const throttled = Object.entries(figures?.errors ?? {}).reduce((n, [code, count]) => n + (code.startsWith('Throttling') ? count : 0), 0);
-      apiCalls[action] = { calls: figures?.calls ?? 0, minimum: bound.minimumCalls[action] ?? 0, throttled };
-    }
+    const probeFunctions = new Set(Object.values(stack.probeFunctions));
+    const peakRssBytes = { audit: functionPeakRssBytes((name) => name === 'audit'), probe: functionPeakRssBytes((name) => probeFunctions.has(name)) };
+    const apiCalls = apiFigures(stack.cloud.apiStats(), bound.minimumCalls);
     const delivered = findingsFromDigests(sinks.received('webhook').map((message) => message.body));
     const uncovered = new Set(result.uncovered.map((u) => u.loadBalancerId));
     const accuracy = scoreAccuracy(scenario.expectedFindings ?? {}, delivered.findings, uncovered);
     const modelMismatches: Record<string, number> = {};
     for (const cost of bound.probe.costs) {
-      if (cost.predictedCode !== cost.plantedCode) modelMismatches[`${cost.behaviour ?? 'nothing'}: ${cost.plantedCode} → ${cost.predictedCode ?? 'none'}`] = (modelMismatches[`${cost.behaviour ?? 'nothing'}: ${cost.plantedCode} → ${cost.predictedCode ?? 'none'}`] ?? 0) + 1;
+      if (cost.predictedCode === cost.plantedCode) continue;
+      const key = `${cost.behaviour ?? 'nothing'}: ${cost.plantedCode} → ${cost.predictedCode ?? 'none'}`;
+      modelMismatches[key] = (modelMismatches[key] ?? 0) + 1;
     }
     const { costs: _costs, ...probeBound } = bound.probe;
     const row: FleetRow = {
@@ -259,7 +262,9 @@ export async function runFleetRow(
     progress(`${loadBalancers} LBs: audit took ${(wallMs / 1000).toFixed(1)} s (${row.ratio.toFixed(2)}× the bound), ${row.apiCallsTotal} API calls, ${row.probesSent} probes, accuracy ${accuracy.correct}/${accuracy.planted}`);
     return row;
   } finally {
-    await stack?.stop();
+    // Interrupted while starting: the stack may still come up, and must then be stopped too.
+    const started = stack ?? (await starting.catch(() => null));
+    await started?.stop();
     await sinks.stop();
   }
 }

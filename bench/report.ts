@@ -3,7 +3,7 @@ import type { BenchReport, FleetRow } from './fleet';
 
 const MB = 1024 * 1024;
 /** The targets, reported next to the figures (never asserted). */
-export const TARGETS = { wallRatio: 1.3, apiCallRatio: 1.1, peakRssMB: 256, accuracy: 1 } as const;
+const TARGETS = { wallRatio: 1.3, apiCallRatio: 1.1, peakRssMB: 256, accuracy: 1 } as const;
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(1);
@@ -22,7 +22,7 @@ function mark(ok: boolean): string {
   return ok ? '' : ' !';
 }
 
-export function summaryRows(report: BenchReport): string[][] {
+function summaryRows(report: BenchReport): string[][] {
   const rows = [['LBs', 'listeners', 'backends', 'unhealthy', 'wall s', 'bound s', 'ratio', 'API calls', 'min', 'ratio', 'throttled', 'probes', 'peak RSS', 'accuracy']];
   for (const row of report.rows) {
     const apiRatio = row.apiCallsTotal / Math.max(1, row.apiMinimumTotal);
