@@ -1,12 +1,19 @@
-// The one path every OpenAPI call takes: the action's token bucket, then retry with full jitter, counted per action.
+// The one path every OpenAPI call takes: the action's rate budget, then retry with full jitter, counted per action.
 import { systemClock, type Clock } from '../util/clock';
-import { TokenBucket, type RateLimit } from '../util/rate';
+import { SlidingWindowLimiter, type RateLimit } from '../util/rate';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import type { ApiCounters } from './counters';
 import { failureFacts, finalError, isThrottling, retryDecision, type CloudProduct } from './errors';
 
-/** The service's own default quota for most SLB/ECS read actions. */
+/**
+ * The service's own default quota for most SLB/ECS read actions. Budgets are sliding windows: a fleet may spend a whole
+ * quota at once, and no window, rolling or fixed, ever sees more than the quota (a continuously refilled token bucket
+ * would send more right after its burst and be throttled).
+ */
 export const DEFAULT_ACTION_RATE_LIMIT: RateLimit = { count: 3000, perMs: 60_000 };
+
+/** How long an action pauses after a throttling reply that names no wait. */
+const THROTTLE_HOLD_MS = 1_000;
 
 export interface InvokerOptions {
   counters: ApiCounters;
@@ -19,18 +26,18 @@ export interface InvokerOptions {
 }
 
 export class ApiInvoker {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new Map<string, SlidingWindowLimiter>();
   private readonly clock: Clock;
 
   constructor(private readonly options: InvokerOptions) {
     this.clock = options.clock ?? systemClock;
   }
 
-  private bucketFor(action: string): TokenBucket {
+  private bucketFor(action: string): SlidingWindowLimiter {
     let bucket = this.buckets.get(action);
     if (!bucket) {
       const limit = this.options.rateLimits?.[action] ?? this.options.defaultRateLimit ?? DEFAULT_ACTION_RATE_LIMIT;
-      bucket = new TokenBucket(limit, this.clock);
+      bucket = new SlidingWindowLimiter(limit, this.clock);
       this.buckets.set(action, bucket);
     }
     return bucket;
@@ -53,10 +60,11 @@ export class ApiInvoker {
           try {
             return await send();
           } catch (err) {
-            if (isThrottling(failureFacts(err))) {
+            const facts = failureFacts(err);
+            if (isThrottling(facts)) {
               counters.add(action, 'throttled');
-              // Everyone calling this action slows down, not only the caller that was told.
-              bucket.drain();
+              // Everyone calling this action waits, not only the caller that was told.
+              bucket.holdFor(facts.retryAfterMs ?? THROTTLE_HOLD_MS);
             }
             throw err;
           }

@@ -146,7 +146,8 @@ describe('per-action rate budget', () => {
     });
     const clients = fakeClients(api, { clock, rateLimits: { DescribeHealthStatus: { count: 2, perMs: 1000 } } });
     for (let i = 0; i < 4; i++) await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
-    expect(sentAt.DescribeHealthStatus).toEqual([0, 0, 500, 1000]);
+    // Two per second in any window: the third waits until the first has left the window.
+    expect(sentAt.DescribeHealthStatus).toEqual([0, 0, 1000, 1000]);
     for (let i = 0; i < 3; i++) await clients.slb.describeLoadBalancerAttribute({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
     expect(sentAt.DescribeLoadBalancerAttribute).toEqual([1000, 1000, 1000]);
   });
@@ -155,12 +156,14 @@ describe('per-action rate budget', () => {
     const clock = new FakeClock(0, 'auto');
     const api = new FakeApi({ loadBalancers: [{ LoadBalancerId: 'lb-1', listeners: [] }] });
     const clients = fakeClients(api, { clock });
-    for (let i = 0; i < 3001; i++) await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
-    // The 3001st waits one refill interval: 60 s / 3000.
-    expect(clock.now()).toBe(20);
+    for (let i = 0; i < 3000; i++) await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
+    expect(clock.now()).toBe(0);
+    // The 3001st would make 3001 in one minute: it waits until the first call is a minute old.
+    await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
+    expect(clock.now()).toBe(60_000);
   });
 
-  it('a throttled reply empties the bucket, so the retry waits for a fresh token', async () => {
+  it('a throttled reply pauses the action for everyone before the retry', async () => {
     const clock = new FakeClock(0, 'auto');
     const api = new FakeApi({ loadBalancers: [{ LoadBalancerId: 'lb-1', listeners: [] }] });
     const sentAt: number[] = [];
@@ -168,7 +171,7 @@ describe('per-action rate budget', () => {
     api.failNext('DescribeHealthStatus', Object.assign(new Error('Throttling.Api'), { code: 'Throttling.Api', statusCode: 400 }));
     const clients = fakeClients(api, { clock, random: () => 0, rateLimits: { DescribeHealthStatus: { count: 10, perMs: 1000 } } });
     await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
-    expect(sentAt).toEqual([0, 100]);
+    expect(sentAt).toEqual([0, 1000]);
     expect(clients.counters.get('DescribeHealthStatus')).toEqual({ calls: 2, throttled: 1, retries: 1, failures: 0 });
   });
 });
