@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { UserFacingError, errorMessage } from '../util/errors';
 import { withRetry, type RetryPolicy } from '../util/retry';
-import { estimateJobMs as defaultEstimateJobMs } from './budget';
+import { estimateJobMs as defaultEstimateJobMs, longestFirst } from './budget';
 import { EVIDENCE_ERROR, MAX_PROBE_BATCH, parseProbeBatchResponse, type ProbeBatchRequest } from './protocol';
 import type { ProbeFunctionRef, VpcProbeMap } from './vpc-map';
 
@@ -67,11 +67,15 @@ function checkPositiveInt(name: string, value: number, max: number): number {
   return value;
 }
 
-/** Batches in round-robin order across VPCs, so that one large VPC does not use up the deadline alone. */
-function planBatches(groups: Map<string, { target: ProbeFunctionRef; jobs: ProbeJob[] }>, batchSize: number): Batch[] {
+/**
+ * Batches of jobs with similar worst cases, the longest first, in round-robin order across VPCs among equals, so that
+ * one large VPC does not use up the deadline alone and no slow backend is left for the tail of the run.
+ */
+function planBatches(groups: Map<string, { target: ProbeFunctionRef; jobs: ProbeJob[] }>, batchSize: number, estimate: (job: ProbeJob) => number): Batch[] {
   const perVpc = [...groups].map(([vpcId, group]) => {
     const batches: Batch[] = [];
-    for (let i = 0; i < group.jobs.length; i += batchSize) batches.push({ vpcId, target: group.target, jobs: group.jobs.slice(i, i + batchSize) });
+    const jobs = longestFirst(group.jobs, estimate);
+    for (let i = 0; i < jobs.length; i += batchSize) batches.push({ vpcId, target: group.target, jobs: jobs.slice(i, i + batchSize) });
     return batches;
   });
   const ordered: Batch[] = [];
@@ -81,7 +85,7 @@ function planBatches(groups: Map<string, { target: ProbeFunctionRef; jobs: Probe
       if (batch) ordered.push(batch);
     }
   }
-  return ordered;
+  return longestFirst(ordered, (batch) => Math.max(...batch.jobs.map(estimate)));
 }
 
 export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
@@ -158,7 +162,7 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
       group.jobs.push(job);
       groups.set(job.vpcId, group);
     }
-    const results = await mapLimit(planBatches(groups, batchSize), concurrency, (batch) => runBatch(batch, deadlineAt));
+    const results = await mapLimit(planBatches(groups, batchSize, estimateJobMs), concurrency, (batch) => runBatch(batch, deadlineAt));
     return [...unserved, ...results.flat()];
   };
 

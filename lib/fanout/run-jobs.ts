@@ -6,6 +6,7 @@ import type { Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { errorEvidence } from '../diagnose/evidence';
+import { longestFirst } from './budget';
 import { EVIDENCE_ERROR } from './protocol';
 
 export type CollectEvidence = (job: ProbeJob) => Promise<DataPlaneEvidence>;
@@ -29,7 +30,7 @@ export interface RunJobsResult {
 export async function runJobsWithinDeadline(jobs: readonly ProbeJob[], options: RunJobsOptions): Promise<RunJobsResult> {
   const { clock, deadlineAt } = options;
   const leftOut: ProbeJob[] = [];
-  const outcomes = await mapLimit(jobs, options.concurrency, async (job): Promise<DataPlaneEvidence | null> => {
+  const outcomes = await mapLimit(longestFirst(jobs, options.estimateJobMs), options.concurrency, async (job): Promise<DataPlaneEvidence | null> => {
     if (deadlineAt !== null && clock.now() + options.estimateJobMs(job) > deadlineAt) {
       leftOut.push(job);
       return null;

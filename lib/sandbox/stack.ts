@@ -23,6 +23,8 @@ export interface SandboxStackOptions {
   auditTimeoutSeconds?: number;
   /** Extra environment for the audit function (e.g. SLB_DOCTOR_PROBE_BATCH_SIZE). */
   auditEnv?: Record<string, string>;
+  /** Instances per probe function (FC scales out per request; each instance serves one invocation at a time); default 16. */
+  probeInstances?: number;
   /** Which chat sinks the audit notifies; default DingTalk and Slack. */
   notify?: ReadonlyArray<'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook'>;
   onFunctionLog?: (fn: string, line: string) => void;
@@ -131,7 +133,7 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
           codeDir: join(functionsDir, 'probe'),
           timeoutSeconds: 120,
           memoryMB: 256,
-          maxInstances: 8,
+          maxInstances: options.probeInstances ?? 16,
           env: { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: vpc.cidr },
           vpc: { vpcId: vpc.vpcId, vSwitchIds: [vpc.vSwitchId], securityGroupId: `sg-probe-${vpc.vpcId}` },
         }),

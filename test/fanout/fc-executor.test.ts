@@ -138,3 +138,17 @@ test('bad settings are refused', () => {
   expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 0 })).toThrow(/batch size must be a whole number from 1 to 50/);
   expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, concurrency: 1.5 })).toThrow(/concurrency/);
 });
+
+test('the jobs that may take longest go out first, in batches of similar jobs', async () => {
+  const { fc, calls } = scriptedFc();
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 2, concurrency: 1 });
+  const jobs = [
+    job({ id: 'a-fast-1', timeoutMs: 1_000 }),
+    job({ id: 'b-slow-1', vpcId: 'vpc-b', timeoutMs: 5_000 }),
+    job({ id: 'a-slow-1', timeoutMs: 5_000 }),
+    job({ id: 'a-fast-2', timeoutMs: 1_000 }),
+    job({ id: 'a-slow-2', timeoutMs: 5_000 }),
+  ];
+  await executor(jobs, { deadlineAt: null });
+  expect(calls.map((c) => c.request.jobs.map((j) => j.id))).toEqual([['a-slow-1', 'a-slow-2'], ['b-slow-1'], ['a-fast-1', 'a-fast-2']]);
+});
