@@ -1,22 +1,12 @@
 // The durable notification state: what every open finding looked like, who was told, and digests not yet delivered.
 // Stored as one JSON document (a file on a NAS mount, or an OSS object) and changed only through conditional writes.
-import type { FindingCode, FindingSubject, Severity, SlbHealthStatus } from '../model';
+import type { Finding, FindingCode, Severity } from '../model';
 
 /** What a digest needs to show a finding again later (the raw probe evidence is left out to keep the state small). */
-export interface FindingSummary {
-  code: FindingCode;
-  severity: Severity;
-  subject: FindingSubject;
-  slbStatus: SlbHealthStatus | 'unknown' | null;
-  cause: string;
-  evidenceLine: string;
-  facts: string[];
-  remedy: string;
-  guideStep: string;
-  reproduce: string[];
+export type FindingSummary = Omit<Finding, 'evidence' | 'hostCommands'> & {
   /** Backends of this finding's listener when the run knew it, so a digest can say "all N backends". */
   listenerBackends: number | null;
-}
+};
 
 export interface FingerprintRecord {
   fingerprint: string;
