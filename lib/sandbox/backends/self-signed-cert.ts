@@ -58,7 +58,12 @@ function set(...items: Buffer[]): Buffer {
 
 /** A positive INTEGER from big-endian bytes (a leading zero keeps the sign bit clear). */
 function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  // DER wants the shortest form: no leading zero byte unless the next byte's high bit is set (a random serial
+  // starting with 0x00 would otherwise be refused as "illegal padding" about once in 256 starts).
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && ((bytes[start + 1] ?? 0) & 0x80) === 0) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
