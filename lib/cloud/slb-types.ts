@@ -40,7 +40,8 @@ export interface DescribeLoadBalancersRequest {
   AddressType?: 'internet' | 'intranet';
   LoadBalancerStatus?: 'inactive' | 'active' | 'locked';
 }
-export interface SlbLoadBalancerSummary {
+/** The fields DescribeLoadBalancers and DescribeLoadBalancerAttribute both return for a load balancer. */
+export interface SlbLoadBalancerFields {
   LoadBalancerId: string;
   LoadBalancerName: string;
   Address: string;
@@ -49,9 +50,11 @@ export interface SlbLoadBalancerSummary {
   VpcId: string;
   VSwitchId: string;
   LoadBalancerStatus: string;
-  RegionId: string;
   /** Absent when the reply carried no Tags at all. */
   Tags?: { Tag: SlbTag[] };
+}
+export interface SlbLoadBalancerSummary extends SlbLoadBalancerFields {
+  RegionId: string;
 }
 export interface DescribeLoadBalancersResponse {
   RequestId: string;
@@ -79,19 +82,10 @@ export interface SlbListenerPortAndProtocol {
   ListenerPort: number;
   ListenerProtocol: SlbListenerProtocol;
 }
-export interface DescribeLoadBalancerAttributeResponse {
+export interface DescribeLoadBalancerAttributeResponse extends SlbLoadBalancerFields {
   RequestId: string;
-  LoadBalancerId: string;
-  LoadBalancerName: string;
-  Address: string;
-  AddressType: string;
-  NetworkType: string;
-  VpcId: string;
-  VSwitchId: string;
-  LoadBalancerStatus: string;
   ListenerPortsAndProtocol: { ListenerPortAndProtocol: SlbListenerPortAndProtocol[] };
   BackendServers: { BackendServer: SlbDefaultBackendServer[] };
-  Tags?: { Tag: SlbTag[] };
 }
 
 // ---- Health-check settings, as both the batched listener configs and the per-listener describes name them
