@@ -2,7 +2,7 @@
 // cloud: the default scenario's planted faults each give exactly their finding code, and the codes that need a moment
 // in time (RECOVERED, TIMEOUT_RISK, CHECK_PENDING) or a broken API (INVENTORY_ERROR) get targeted runs.
 import * as http from 'node:http';
-import { runAuditDetailed, type AuditRun } from '../../lib/audit/run';
+import { runAudit, type AuditRun } from '../../lib/audit/run';
 import { inProcessExecutor } from '../../lib/fanout/in-process';
 import { FINDING_CODES, type FindingCode, type ProbeExecutor } from '../../lib/model';
 import type { ScenarioHealthCheck, ScenarioLoadBalancer } from '../../lib/sandbox/scenario/types';
@@ -37,7 +37,7 @@ describe('the default scenario: one backend per finding code', () => {
   beforeAll(async () => {
     cloud = await startTestCloud(scenario);
     if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error(`the sandbox's health checker did not settle within ${SETTLE_MS} ms`);
-    run = await runAuditDetailed(cloud.auditOptions());
+    run = await runAudit(cloud.auditOptions());
     actual = codesByKey(run.summary.findings, run.inventory);
   });
   afterAll(() => cloud?.stop());
@@ -124,7 +124,7 @@ describe('codes that need a moment in time or a broken API', () => {
       if (!(await waitForStatus(cloud.sandbox.checker, flip, 'normal', SETTLE_MS))) throw new Error(`SLB's checker never saw ${flip} recover`);
       return probeInProcess(jobs, options);
     };
-    const run = await runAuditDetailed(cloud.auditOptions({ loadBalancerIds: ['lb-recover'] }, { executor: recoverThenProbe }));
+    const run = await runAudit(cloud.auditOptions({ loadBalancerIds: ['lb-recover'] }, { executor: recoverThenProbe }));
     expect(codesOf(run)).toEqual({ [flip]: 'RECOVERED' });
     expect(run.summary.findings[0]?.severity).toBe('info');
     expect(run.summary.findings[0]?.facts).toContain('SLB re-check: normal');
@@ -132,14 +132,14 @@ describe('codes that need a moment in time or a broken API', () => {
 
   it('TIMEOUT_RISK: with scope.all, a healthy backend answering in more than 80% of the timeout', async () => {
     for (const ip of ['12', '13']) expect(await waitForStatus(cloud.sandbox.checker, key('lb-risk', ip), 'normal', SETTLE_MS)).toBe(true);
-    const run = await runAuditDetailed(cloud.auditOptions({ loadBalancerIds: ['lb-risk'], all: true }));
+    const run = await runAudit(cloud.auditOptions({ loadBalancerIds: ['lb-risk'], all: true }));
     expect(codesOf(run)).toEqual({ [key('lb-risk', '13')]: 'TIMEOUT_RISK' });
     expect(run.summary.findings[0]?.severity).toBe('warning');
   });
 
   it('CHECK_PENDING for a backend SLB has not judged yet, and INVENTORY_ERROR for a load balancer whose API calls keep failing', async () => {
     expect(cloud.sandbox.checker.status(key('lb-pending', '14'))).toBe('unavailable');
-    const run = await runAuditDetailed(cloud.auditOptions({ loadBalancerIds: ['lb-pending', 'lb-broken'] }));
+    const run = await runAudit(cloud.auditOptions({ loadBalancerIds: ['lb-pending', 'lb-broken'] }));
     expect(codesOf(run)).toEqual({ [key('lb-pending', '14')]: 'CHECK_PENDING', 'lb-broken': 'INVENTORY_ERROR' });
     expect(run.summary.uncovered).toEqual([{ loadBalancerId: 'lb-broken', reason: 'inventory failed: DescribeHealthStatus ServiceUnavailable' }]);
     expect(run.summary.covered).toEqual(['lb-pending']);
