@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, type CliIo } from '../lib/cli/io';
 import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
-import type { AuditInvocationResult } from '../lib/config/audit-function';
+import type { AuditInvocationResult } from '../lib/audit/invocation-result';
 import { readEnv } from '../lib/config/env';
 import { DEFAULT_INVENTORY_CONCURRENCY } from '../lib/inventory/collect';
 import { FINDING_CODES } from '../lib/model';

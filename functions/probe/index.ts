@@ -1,6 +1,6 @@
 // FC 2.0 probe function, attached to one VPC: probes a batch of backends from inside it, refusing any target outside
 // SLB_DOCTOR_PROBE_ALLOWED_CIDRS, and answers {evidence}.
-import { readProbeSettings } from '../../lib/config/probe-function';
+import { readProbeSettings } from './settings';
 import { collectEvidence } from '../../lib/diagnose/evidence';
 import { runProbeBatch } from '../../lib/fanout/probe-batch';
 import type { ProbeBatchResponse } from '../../lib/fanout/protocol';

@@ -2,7 +2,7 @@
 // timeout and more probing than fits in it (backends that hang until the check's timeout, probed one at a time),
 // finishes its notification, reports exactly which load balancers it covered and which not, and returns cleanly
 // instead of being killed at its timeout.
-import type { AuditInvocationResult } from '../../lib/config/audit-function';
+import type { AuditInvocationResult } from '../../lib/audit/invocation-result';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../../lib/sandbox/stack';
 import { findingsFromDigests } from '../../bench/accuracy';

@@ -1,10 +1,11 @@
 // Environment + FC context → each function's options: audit events (timer or scope), the run plan (executor,
 // endpoints, notify, deadline), the alarm and probe settings, and the compact invocation result.
-import { invocationResult, planAuditRun } from '../../lib/config/audit-function';
-import { readAlarmSettings } from '../../lib/config/alarm-function';
-import { parseAuditEvent } from '../../lib/config/audit-request';
-import { functionDeadline, type FunctionRuntime } from '../../lib/config/function-runtime';
-import { readProbeSettings } from '../../lib/config/probe-function';
+import { readAlarmSettings } from '../../functions/alarm/settings';
+import { planAuditRun } from '../../functions/audit/plan';
+import { functionDeadline, type FunctionRuntime } from '../../functions/function-runtime';
+import { readProbeSettings } from '../../functions/probe/settings';
+import { invocationResult } from '../../lib/audit/invocation-result';
+import { parseAuditEvent } from '../../lib/audit/request';
 import type { AuditSummary } from '../../lib/audit/types';
 import type { Finding } from '../../lib/model';
 import { runtimeOf } from '../../functions/runtime';

@@ -2,7 +2,7 @@
 // scenario). A timer run fans out to the VPC probe functions; a CloudMonitor callback queues a run scoped to one
 // load balancer and port; the probe function refuses targets outside its VPC.
 import { createFcClient } from '../../lib/cloud/fc';
-import type { AuditInvocationResult } from '../../lib/config/audit-function';
+import type { AuditInvocationResult } from '../../lib/audit/invocation-result';
 import type { ProbeBatchResponse } from '../../lib/fanout/protocol';
 import defaultScenario from '../../lib/sandbox/default-scenario.json';
 import { validateScenario } from '../../lib/sandbox/scenario/validate';

@@ -1,9 +1,9 @@
 // The probe function's settings: which targets it may probe (required: no default allows everything), how many probes
 // it runs at once, and its own deadline.
-import { parseCidrList } from '../fanout/cidr';
-import type { Ipv4Cidr } from '../util/ipv4';
-import { readEnv } from './env';
-import { functionDeadline, intSetting, type FunctionRuntime } from './function-runtime';
+import { parseCidrList } from '../../lib/fanout/cidr';
+import type { Ipv4Cidr } from '../../lib/util/ipv4';
+import { readEnv } from '../../lib/config/env';
+import { functionDeadline, intSetting, type FunctionRuntime } from '../function-runtime';
 
 export interface ProbeSettings {
   allowedCidrs: Ipv4Cidr[];

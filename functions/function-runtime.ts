@@ -1,7 +1,7 @@
 // What every function shares: the parts of the FC 2.0 context it runs with, its own deadline, and a reader for
 // numeric settings.
-import { UserFacingError } from '../util/errors';
-import { readEnv, type EnvName } from './env';
+import { UserFacingError } from '../lib/util/errors';
+import { readEnv, type EnvName } from '../lib/config/env';
 
 /** The parts of the FC 2.0 invocation context the functions need. */
 export interface FunctionRuntime {

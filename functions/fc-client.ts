@@ -1,8 +1,8 @@
 // An FC client signed with the function's own (service role) credentials, for the functions that invoke others
 // (audit → probe, alarm → audit). Kept apart so that the probe function's bundle carries no FC SDK.
-import { createFcClient, type FcClient } from '../cloud/fc';
-import { UserFacingError } from '../util/errors';
-import { readEnv } from './env';
+import { createFcClient, type FcClient } from '../lib/cloud/fc';
+import { UserFacingError } from '../lib/util/errors';
+import { readEnv } from '../lib/config/env';
 import type { FunctionRuntime } from './function-runtime';
 
 /** An FC client signed with the function's own (service role) credentials; `why` says what it is for, in errors. */

@@ -1,11 +1,11 @@
 // The alarm function's settings: the shared secret the callback URL must carry, and how to queue the audit function.
-import { MIN_TOKEN_LENGTH } from '../alarm/auth';
-import type { AlarmDeps } from '../alarm/handle';
-import { UserFacingError } from '../util/errors';
-import type { AuditRequest } from './audit-request';
-import { readEnv } from './env';
-import { fcClientFor } from './fc-client';
-import type { FunctionRuntime } from './function-runtime';
+import { MIN_TOKEN_LENGTH } from '../../lib/alarm/auth';
+import type { AlarmDeps } from '../../lib/alarm/handle';
+import { UserFacingError } from '../../lib/util/errors';
+import type { AuditRequest } from '../../lib/audit/request';
+import { readEnv } from '../../lib/config/env';
+import { fcClientFor } from '../fc-client';
+import type { FunctionRuntime } from '../function-runtime';
 
 // CloudMonitor gives up after 5 s; queueing must answer well within that, so it gets little time and one retry.
 const QUEUE_TIMEOUT_MS = 1_500;
