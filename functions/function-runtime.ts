@@ -1,7 +1,4 @@
-// What every function shares: the parts of the FC 2.0 context it runs with, its own deadline, and a reader for
-// numeric settings.
-import { UserFacingError } from '../lib/util/errors';
-import { readEnv, type EnvName } from '../lib/config/env';
+// What every function shares: the parts of the FC 2.0 context it runs with, and its own deadline.
 
 /** The parts of the FC 2.0 invocation context the functions need. */
 export interface FunctionRuntime {
@@ -24,13 +21,4 @@ export function functionDeadline(startedAt: number, timeoutSeconds: number): num
   const timeoutMs = timeoutSeconds * 1000;
   const margin = Math.min(30_000, Math.max(2_000, timeoutMs / 10), timeoutMs / 2);
   return startedAt + timeoutMs - margin;
-}
-
-export function intSetting(name: EnvName, env: NodeJS.ProcessEnv, min: number, max: number): number {
-  const raw = readEnv(name, env);
-  const value = Number(raw);
-  if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
-    throw new UserFacingError(`${name} must be a whole number from ${min} to ${max}, got '${raw ?? ''}'.`, 'CONFIG_INVALID');
-  }
-  return value;
 }

@@ -7,9 +7,9 @@ import { parseVpcProbeMap } from '../../lib/fanout/vpc-map';
 import type { ProbeExecutor } from '../../lib/model';
 import { notifyOptionsFromEnv } from '../../lib/notify/options';
 import { readTargetsDocument } from '../../lib/notify/targets';
-import { readEnv } from '../../lib/config/env';
+import { accessKeyFromEnv, readEndpointEnv, readEnv, readIntEnv } from '../../lib/config/env';
 import { fcClientFor } from '../fc-client';
-import { functionDeadline, intSetting, type FunctionRuntime } from '../function-runtime';
+import { functionDeadline, type FunctionRuntime } from '../function-runtime';
 
 export interface AuditRunPlan {
   options: AuditOptions;
@@ -26,18 +26,18 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
     fanout = fcFanoutExecutor({
       fc: fcClientFor(runtime, env, 'SLB_DOCTOR_PROBE_FUNCTIONS asks it to invoke probe functions'),
       vpcMap: parseVpcProbeMap(mapJson, 'SLB_DOCTOR_PROBE_FUNCTIONS'),
-      batchSize: intSetting('SLB_DOCTOR_PROBE_BATCH_SIZE', env, 1, 50),
-      concurrency: intSetting('SLB_DOCTOR_FANOUT_CONCURRENCY', env, 1, 64),
+      batchSize: readIntEnv('SLB_DOCTOR_PROBE_BATCH_SIZE', env, 1, 50),
+      concurrency: readIntEnv('SLB_DOCTOR_FANOUT_CONCURRENCY', env, 1, 64),
     });
     executor = fanout;
   } else {
-    executor = inProcessExecutor({ concurrency: intSetting('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256) });
+    executor = inProcessExecutor({ concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256) });
   }
   const targets = await readTargetsDocument({ env });
   const notifyOptions = notifyOptionsFromEnv(env);
   for (const problem of notifyOptions.errors) onProgress?.(`notify: ${problem}`);
-  const slb = readEnv('SLB_DOCTOR_SLB_ENDPOINT', env);
-  const ecs = readEnv('SLB_DOCTOR_ECS_ENDPOINT', env);
+  const slb = readEndpointEnv('SLB_DOCTOR_SLB_ENDPOINT', env);
+  const ecs = readEndpointEnv('SLB_DOCTOR_ECS_ENDPOINT', env);
   const oss = readEnv('SLB_DOCTOR_OSS_ENDPOINT', env);
   const options: AuditOptions = {
     scope: {
@@ -48,6 +48,7 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
       ...(request.all !== undefined ? { all: request.all } : {}),
     },
     credentials: runtime.credentials,
+    environmentCredentials: accessKeyFromEnv(env),
     endpoints: { ...(slb ? { slb } : {}), ...(ecs ? { ecs } : {}), ...(oss ? { oss } : {}) },
     executor,
     notify: targets

@@ -2,8 +2,8 @@
 // it runs at once, and its own deadline.
 import { parseCidrList } from '../../lib/fanout/cidr';
 import type { Ipv4Cidr } from '../../lib/util/ipv4';
-import { readEnv } from '../../lib/config/env';
-import { functionDeadline, intSetting, type FunctionRuntime } from '../function-runtime';
+import { readEnv, readIntEnv } from '../../lib/config/env';
+import { functionDeadline, type FunctionRuntime } from '../function-runtime';
 
 export interface ProbeSettings {
   allowedCidrs: Ipv4Cidr[];
@@ -14,7 +14,7 @@ export interface ProbeSettings {
 export function readProbeSettings(runtime: FunctionRuntime, env: NodeJS.ProcessEnv): ProbeSettings {
   return {
     allowedCidrs: parseCidrList(readEnv('SLB_DOCTOR_PROBE_ALLOWED_CIDRS', env), 'SLB_DOCTOR_PROBE_ALLOWED_CIDRS'),
-    concurrency: intSetting('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256),
+    concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256),
     deadlineAt: functionDeadline(runtime.startedAt, runtime.timeoutSeconds),
   };
 }

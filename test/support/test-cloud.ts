@@ -36,7 +36,7 @@ export async function startTestCloud(scenario: Scenario, options: SandboxCloudOp
   const credentials: StaticCredentials = { accessKeyId: sandbox.credentials.accessKeyId, accessKeySecret: sandbox.credentials.accessKeySecret };
   const stsCredentials: StaticCredentials = { ...sandbox.credentials.sts };
   const clientsWith = (overrides: Partial<CloudClientOptions>): CloudClients =>
-    createCloudClients({ regionId: sandbox.regionId, credentials, endpoints, env: {}, defaultCredentialChain: noDefaultChain, ...overrides });
+    createCloudClients({ regionId: sandbox.regionId, credentials, endpoints, defaultCredentialChain: noDefaultChain, ...overrides });
   return {
     sandbox,
     regionId: sandbox.regionId,
