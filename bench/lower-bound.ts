@@ -5,7 +5,7 @@
 //   probe — per unhealthy backend, the sequence of probes the diagnosis makes for its fault (the product's own
 //           collectEvidence run against a model of the fault with a virtual clock: a hang costs the replay's timeout,
 //           the GET variant's and the extended wait), spread over the configured job concurrency.
-import { collectEvidence } from '../lib/diagnose/evidence';
+import { collectEvidence } from '../lib/probe/evidence';
 import { interpretEvidence } from '../lib/diagnose/interpret';
 import { jobFor } from '../lib/diagnose/jobs';
 import { checkHostFor, normalizeHealthCheck } from '../lib/inventory/health-check';

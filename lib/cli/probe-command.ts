@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import { describeProbe } from '../diagnose/describe';
 import { diagnose } from '../diagnose/diagnose';
-import { collectEvidence } from '../diagnose/evidence';
+import { collectEvidence } from '../probe/evidence';
 import { jobsFromInventory } from '../diagnose/jobs';
 import { renderFindings } from '../diagnose/render';
 import type { CheckType, HttpCodeClass, Inventory, ListenerProtocol, SlbHealthStatus } from '../model';

@@ -5,7 +5,7 @@ import { SEVERITY_ORDER } from '../model';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { backendControlPlaneCause, describeCheck, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
-import { replayRequest } from './evidence';
+import { replayRequest } from '../probe/evidence';
 import { BASE_SEVERITY, GUIDE } from './guide';
 import { interpretEvidence, type DataPlaneVerdict } from './interpret';
 import { jobFor } from './jobs';

@@ -1,5 +1,6 @@
 // Real sockets end to end: a faulty backend on loopback → collectEvidence → diagnose → the expected code.
-import { collectEvidence, diagnose, jobsFromInventory } from '../../lib/diagnose';
+import { diagnose, jobsFromInventory } from '../../lib/diagnose';
+import { collectEvidence } from '../../lib/probe';
 import type { Finding, HealthCheckSpec, ListenerProtocol, SlbHealthStatus } from '../../lib/model';
 import { ProbeScheduler } from '../../lib/probe';
 import {

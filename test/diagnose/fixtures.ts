@@ -1,6 +1,7 @@
 // Synthetic inventory and evidence for diagnosis unit tests (no sockets).
 import type { Backend, DataPlaneEvidence, HealthCheckSpec, HttpProbeRequest, Inventory, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult, VariantLabel } from '../../lib/model';
-import { jobFor, replayRequest } from '../../lib/diagnose';
+import { jobFor } from '../../lib/diagnose';
+import { replayRequest } from '../../lib/probe';
 
 export function httpCheck(overrides: Partial<HealthCheckSpec> = {}): HealthCheckSpec {
   return {

@@ -1,8 +1,7 @@
-import { collectEvidence, collectEvidenceForJobs, errorEvidence, evidenceBudgetMs, extendedWaitMs, replayRequest } from '../../lib/diagnose';
 import type { ProbeJob, ProbeRequest, ProbeResult } from '../../lib/model';
-import { ProbeScheduler } from '../../lib/probe';
+import { collectEvidence, collectEvidenceForJobs, errorEvidence, evidenceBudgetMs, extendedWaitMs, ProbeScheduler, replayRequest } from '../../lib/probe';
 import type { Clock } from '../../lib/util/clock';
-import { backend, httpCheck, jobOf, listener, result, status } from './fixtures';
+import { backend, httpCheck, jobOf, listener, result, status } from '../diagnose/fixtures';
 
 const instantClock: Clock = { now: () => Date.now(), sleep: async () => undefined };
 

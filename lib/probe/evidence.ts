@@ -2,7 +2,7 @@
 // verdict (GET vs HEAD, Host, path, an extended wait, TLS, repeats). Needs no cloud access: it also runs inside the
 // VPC probe function.
 import type { DataPlaneEvidence, HttpProbeRequest, LabelledProbe, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult, VariantLabel } from '../model';
-import type { ProbeScheduler } from '../probe/scheduler';
+import type { ProbeScheduler } from './scheduler';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
