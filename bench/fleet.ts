@@ -226,7 +226,8 @@ export async function runFleetRow(
     const apiCalls = apiFigures(stack.cloud.apiStats(), bound.minimumCalls);
     const delivered = findingsFromDigests(sinks.received('webhook').map((message) => message.body));
     const uncovered = new Set(result.uncovered.map((u) => u.loadBalancerId));
-    const accuracy = scoreAccuracy(scenario.expectedFindings ?? {}, delivered.findings, uncovered);
+    // The planted faults where the sandbox serves them (moved when another sandbox holds the scenario's addresses).
+    const accuracy = scoreAccuracy(stack.cloud.scenario.expectedFindings ?? {}, delivered.findings, uncovered);
     const modelMismatches: Record<string, number> = {};
     for (const cost of bound.probe.costs) {
       if (cost.predictedCode === cost.plantedCode) continue;

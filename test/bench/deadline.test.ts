@@ -61,7 +61,7 @@ beforeAll(async () => {
     notify: ['webhook'],
   });
   expect(await stack.cloud.checker.settled(30_000)).toBe(true);
-  for (const key of Object.keys(scenario.expectedFindings ?? {})) expect(await waitForStatus(stack.cloud.checker, key, 'abnormal', 15_000)).toBe(true);
+  for (const key of Object.keys(stack.cloud.scenario.expectedFindings ?? {})) expect(await waitForStatus(stack.cloud.checker, key, 'abnormal', 15_000)).toBe(true);
 });
 
 afterAll(async () => {
@@ -98,7 +98,7 @@ test('against a short function timeout the audit notifies, reports covered and u
   const body = stack.sinks.received('webhook')[0]?.body as { runs: { uncovered: { loadBalancerId: string }[] }[] };
   expect(body.runs[0]?.uncovered.map((u) => u.loadBalancerId).sort()).toEqual([...uncoveredIds].sort());
   const delivered = findingsFromDigests([body]).findings;
-  for (const [key, code] of Object.entries(scenario.expectedFindings ?? {})) {
+  for (const [key, code] of Object.entries(stack.cloud.scenario.expectedFindings ?? {})) {
     const lb = key.slice(0, key.indexOf('/'));
     const finding = delivered.find((f) => f.key === key);
     if (result.covered.includes(lb)) expect(finding?.code).toBe(code);

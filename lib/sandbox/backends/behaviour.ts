@@ -37,9 +37,13 @@ export interface Behaviour {
 
 /** A scenario endpoint the sandbox cannot serve as written (bad options, port taken, missing python3 …). */
 export class BackendConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The endpoint's address is taken by someone else (the sandbox may then move the scenario to free addresses). */
+  readonly addressInUse: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; addressInUse?: boolean }) {
     super(message, options);
     this.name = 'BackendConfigError';
+    this.addressInUse = options?.addressInUse ?? false;
   }
 }
 

@@ -47,7 +47,9 @@ export class PythonBatcher {
       child = await startPythonHelper(this.script, args, fds);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err }));
+      // The helper names the endpoint it failed on; Python's EADDRINUSE text is "[Errno 98] Address already in use".
+      const addressInUse = reason.includes('Address already in use');
+      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err, addressInUse }));
       return;
     }
     let holders = batch.length;
