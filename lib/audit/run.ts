@@ -12,11 +12,11 @@ import { inProcessExecutor } from '../fanout/in-process';
 import { collectInventory, readHealthStatus } from '../inventory';
 import type { DataPlaneEvidence, Finding, Inventory, ProbeJob } from '../model';
 import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
-import { openStateStore, type StateStore } from '../state';
+import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError } from '../util/errors';
-import { computeCoverage, type Coverage } from './coverage';
-import type { AuditOptions, AuditSummary } from './types';
+import { computeCoverage, examinedScopeOf, type Coverage } from './coverage';
+import type { AuditOptions, AuditScope, AuditSummary } from './types';
 
 /** Time kept back from probing for diagnosis and notification when the run has a deadline. */
 export function notificationReserveMs(budgetMs: number): number {
@@ -40,7 +40,7 @@ function backendsPerListener(inventory: Inventory): Record<string, number> {
 /** What deliverAuditNotices needs, prepared (and validated) by runAudit before any work. */
 export interface PreparedDelivery {
   targets: NotifyTarget[];
-  store: StateStore;
+  store: NotifyStateStore;
   options: Partial<NotifyOptions>;
   deadlineAt: number | null;
   clock: Clock;
@@ -49,6 +49,8 @@ export interface PreparedDelivery {
 export interface AuditRun {
   /** `notify` is null here: the delivery is a separate step (deliverAuditNotices). */
   summary: AuditSummary;
+  /** What was asked for (region, filter, --all): with the coverage, it bounds what the delivery may conclude. */
+  scope: AuditScope;
   inventory: Inventory;
   jobs: ProbeJob[];
   evidence: DataPlaneEvidence[];
@@ -73,7 +75,7 @@ async function prepareDelivery(options: AuditOptions, targets: NotifyTarget[], c
   const stateUrl = options.notify.stateUrl ?? 'memory:';
   // OSS state needs the keys now; other stores never ask, so the default credentials chain is not consulted for them.
   const credentials = stateUrl.trim().startsWith('oss://') ? await clients.credentials.current() : null;
-  const store = openStateStore(stateUrl, { credentials, ossEndpoint: options.endpoints.oss ?? null, ossRegion: clients.regionId, clock });
+  const store = openNotifyStateStore(stateUrl, { credentials, ossEndpoint: options.endpoints.oss ?? null, ossRegion: clients.regionId, clock });
   return { targets, store, options: options.notify.options ?? {}, deadlineAt: options.deadlineAt, clock };
 }
 
@@ -128,7 +130,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
     probesSent: evidence.reduce((n, e) => n + (e.error ? 0 : 1 + e.variants.length), 0),
     notify: null,
   };
-  return { summary, inventory, jobs, evidence, coverage, delivery };
+  return { summary, scope: options.scope, inventory, jobs, evidence, coverage, delivery };
 }
 
 export interface DeliveryControl {
@@ -146,12 +148,13 @@ export async function deliverAuditNotices(run: AuditRun, control: DeliveryContro
     findings: summary.findings,
     regionId: summary.regionId,
     runId: summary.runId,
-    covered: { loadBalancerIds: run.coverage.covered, uncovered: run.coverage.uncovered },
+    examined: examinedScopeOf({ inventory: run.inventory, jobs: run.jobs, evidence: run.evidence, filter: run.scope }),
     backendsPerListener: backendsPerListener(run.inventory),
     targets: delivery.targets,
     store: delivery.store,
     clock: delivery.clock,
     options: delivery.options,
     deadlineAt: delivery.deadlineAt,
+    ...(control.signal ? { signal: control.signal } : {}),
   });
 }

@@ -1,8 +1,8 @@
 // Slack incoming webhook: success is HTTP 200 with the body `ok`; errors are a status plus a short string.
 import { fitDigest } from '../digest/fit';
-import { slackRenderer } from '../digest/slack';
-import type { Notifier, NotifyTarget, SendResult } from '../types';
-import { hostOf, postJson, statusFailure, type SendDeps } from './http';
+import { statusFailure } from '../http';
+import type { Channel, HttpReply, SendResult } from '../types';
+import { slackRenderer } from './render';
 
 const PERMANENT_HINT: Record<string, string> = {
   invalid_payload: 'the message was malformed (a bug: please report it)',
@@ -15,7 +15,7 @@ const PERMANENT_HINT: Record<string, string> = {
   invalid_token: 'the webhook URL is no longer valid: create a new one',
 };
 
-export function classifySlackReply(host: string, status: number, body: string, retryAfterMs: number | null): SendResult {
+export function classifySlackReply({ host, status, body, retryAfterMs }: HttpReply): SendResult {
   const text = body.trim();
   if (status === 200 && text === 'ok') return { ok: true };
   if (status === 200) return { ok: false, retryable: false, reason: `${host}: HTTP 200 but the reply was "${text.slice(0, 100)}", not "ok"` };
@@ -28,15 +28,12 @@ export function classifySlackReply(host: string, status: number, body: string, r
   return statusFailure(host, status, body, retryAfterMs);
 }
 
-export function slackNotifier(target: NotifyTarget, deps: SendDeps): Notifier {
-  return {
-    target,
-    async send(digest, signal) {
-      const { payload } = fitDigest(digest, slackRenderer);
-      const body = JSON.stringify(payload);
-      const reply = await postJson(deps, target.url, body, {}, signal);
-      if (!reply.ok) return reply.failure;
-      return { ...classifySlackReply(hostOf(target.url), reply.status, reply.body, reply.retryAfterMs), bytes: Buffer.byteLength(body, 'utf8') };
-    },
-  };
-}
+export const slackChannel: Channel = {
+  kind: 'slack',
+  rateLimits: [{ count: 1, perMs: 1_000 }],
+  render(digest, target) {
+    const { payload } = fitDigest(digest, slackRenderer);
+    return { url: target.url, headers: {}, body: JSON.stringify(payload) };
+  },
+  classify: classifySlackReply,
+};

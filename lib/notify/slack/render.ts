@@ -1,8 +1,8 @@
 // Slack incoming webhook: Block Kit with a `text` fallback. At most 50 blocks and 3,000 characters per section;
 // the whole message is also kept under 12,000 block characters (Slack answers msg_blocks_too_long well before
 // 50 × 3,000).
-import { clip, entryText, type ChannelRenderer, type DigestView } from './fit';
-import { iconOf, moreLine, resolvedWhere, slackEscape } from './markup';
+import { clip, entryText, type ChannelRenderer, type DigestView } from '../digest/fit';
+import { iconOf, moreLine, resolvedWhere, slackEscape } from '../digest/markup';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_CHARS = 3000;

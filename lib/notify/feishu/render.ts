@@ -1,7 +1,7 @@
 // Feishu/Lark custom bot: an interactive card with lark_md text. The request body (signature included) must stay
 // within 20 KB; we keep 20,000 bytes to be safe under either reading of "KB".
-import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from './fit';
-import { iconOf, moreLine, resolvedWhere } from './markup';
+import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from '../digest/fit';
+import { iconOf, moreLine, resolvedWhere } from '../digest/markup';
 
 export const FEISHU_MAX_BYTES = 20_000;
 /** Room for `"timestamp":"…","sign":"…"` that the sender adds after rendering. */

@@ -1,13 +1,13 @@
 // WeCom (企业微信) group robot: markdown; the key in the URL is the only secret. Success is errcode 0.
 import { fitDigest } from '../digest/fit';
-import { wecomRenderer } from '../digest/wecom';
-import type { Notifier, NotifyTarget, SendResult } from '../types';
-import { hostOf, parseReplyObject, postJson, statusFailure, type SendDeps } from './http';
+import { parseReplyObject, statusFailure } from '../http';
+import type { Channel, HttpReply, SendResult } from '../types';
+import { wecomRenderer } from './render';
 
 /** 20 messages per minute: after 45009 the window has to roll over. */
 export const WECOM_THROTTLE_WAIT_MS = 60_000;
 
-export function classifyWeComReply(host: string, status: number, body: string, retryAfterMs: number | null): SendResult {
+export function classifyWeComReply({ host, status, body, retryAfterMs }: HttpReply): SendResult {
   if (status !== 200) return statusFailure(host, status, body, retryAfterMs);
   const reply = parseReplyObject(body);
   if (!reply || typeof reply.errcode !== 'number') return { ok: false, retryable: false, reason: `${host}: unexpected reply without errcode` };
@@ -18,15 +18,12 @@ export function classifyWeComReply(host: string, status: number, body: string, r
   return { ok: false, retryable: false, reason: `${host}: errcode ${reply.errcode} "${errmsg}"` };
 }
 
-export function wecomNotifier(target: NotifyTarget, deps: SendDeps): Notifier {
-  return {
-    target,
-    async send(digest, signal) {
-      const { payload } = fitDigest(digest, wecomRenderer);
-      const body = JSON.stringify(payload);
-      const reply = await postJson(deps, target.url, body, {}, signal);
-      if (!reply.ok) return reply.failure;
-      return { ...classifyWeComReply(hostOf(target.url), reply.status, reply.body, reply.retryAfterMs), bytes: Buffer.byteLength(body, 'utf8') };
-    },
-  };
-}
+export const wecomChannel: Channel = {
+  kind: 'wecom',
+  rateLimits: [{ count: 20, perMs: 60_000 }],
+  render(digest, target) {
+    const { payload } = fitDigest(digest, wecomRenderer);
+    return { url: target.url, headers: {}, body: JSON.stringify(payload) };
+  },
+  classify: classifyWeComReply,
+};

@@ -1,10 +1,9 @@
-// The generic webhook: the digest's notices as JSON for machines (schema: lib/notify/webhook-payload.schema.json,
+// The generic webhook: the digest's notices as JSON for machines (schema: lib/notify/webhook/payload.schema.json,
 // documented in docs/notifications.md). Not inhibited or folded: a program wants every finding. Kept under
 // `maxBytes` by leaving out the least important notices, counted in `omitted`.
-import type { DigestEvent, DigestItem, FindingSummary, RunContext } from '../../state/types';
-import type { TargetMentions } from '../types';
-import { utf8Bytes } from './fit';
-import type { Digest } from './model';
+import type { DigestEvent, DigestItem, FindingSummary, RunContext, TargetMentions } from '../vocabulary';
+import { utf8Bytes } from '../digest/fit';
+import type { Digest } from '../digest/model';
 
 export const WEBHOOK_SCHEMA_ID = 'slb-doctor.digest/v1';
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -31,6 +30,8 @@ export interface WebhookPayload {
   notices: WebhookNotice[];
   /** Notices left out to stay under the size limit (least important first) or dropped while undeliverable. */
   omitted: number;
+  /** Why these notices may repeat ones already delivered (dedup off, an interrupted delivery); null normally. */
+  possibleRepeat: string | null;
 }
 
 function notice(item: DigestItem): WebhookNotice {
@@ -52,6 +53,7 @@ export function webhookPayload(digest: Digest, maxBytes: number = WEBHOOK_MAX_BY
     mentions: digest.mentions,
     notices: digest.items.slice(0, kept).map(notice),
     omitted: digest.items.length - kept + digest.overflow,
+    possibleRepeat: digest.possibleRepeat,
   });
   const fits = (payload: WebhookPayload): boolean => utf8Bytes(JSON.stringify(payload)) <= maxBytes;
   const full = build(digest.items.length);

@@ -1,9 +1,9 @@
 // Feishu/Lark custom bot: an interactive card; the signature travels in the body. Success is code 0 in the body.
 import { createHmac } from 'node:crypto';
-import { feishuRenderer } from '../digest/feishu';
 import { fitDigest } from '../digest/fit';
-import type { Notifier, NotifyTarget, SendResult } from '../types';
-import { hostOf, parseReplyObject, postJson, statusFailure, type SendDeps } from './http';
+import { parseReplyObject, statusFailure } from '../http';
+import type { Channel, HttpReply, SendResult } from '../types';
+import { feishuRenderer } from './render';
 
 /** Feishu's limits are 5/s and 100/min; not knowing which one tripped, wait out the longer. */
 export const FEISHU_THROTTLE_WAIT_MS = 60_000;
@@ -13,7 +13,7 @@ export function feishuSign(secret: string, timestampSeconds: number): string {
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
 }
 
-export function classifyFeishuReply(host: string, status: number, body: string, retryAfterMs: number | null): SendResult {
+export function classifyFeishuReply({ host, status, body, retryAfterMs }: HttpReply): SendResult {
   if (status !== 200) return statusFailure(host, status, body, retryAfterMs);
   const reply = parseReplyObject(body);
   // Older bots answer StatusCode/StatusMessage, newer ones code/msg (some both).
@@ -26,17 +26,17 @@ export function classifyFeishuReply(host: string, status: number, body: string, 
   return { ok: false, retryable: false, reason: `${host}: code ${code} "${msg}"` };
 }
 
-export function feishuNotifier(target: NotifyTarget, deps: SendDeps): Notifier {
-  return {
-    target,
-    async send(digest, signal) {
-      const { payload } = fitDigest(digest, feishuRenderer);
-      const timestamp = Math.floor(deps.wallClock() / 1000);
-      const signature = target.secret ? { timestamp: String(timestamp), sign: feishuSign(target.secret, timestamp) } : {};
-      const body = JSON.stringify({ ...signature, ...payload });
-      const reply = await postJson(deps, target.url, body, {}, signal);
-      if (!reply.ok) return reply.failure;
-      return { ...classifyFeishuReply(hostOf(target.url), reply.status, reply.body, reply.retryAfterMs), bytes: Buffer.byteLength(body, 'utf8') };
-    },
-  };
-}
+export const feishuChannel: Channel = {
+  kind: 'feishu',
+  rateLimits: [
+    { count: 5, perMs: 1_000 },
+    { count: 100, perMs: 60_000 },
+  ],
+  render(digest, target, wallClockMs) {
+    const { payload } = fitDigest(digest, feishuRenderer);
+    const timestamp = Math.floor(wallClockMs / 1000);
+    const signature = target.secret ? { timestamp: String(timestamp), sign: feishuSign(target.secret, timestamp) } : {};
+    return { url: target.url, headers: {}, body: JSON.stringify({ ...signature, ...payload }) };
+  },
+  classify: classifyFeishuReply,
+};

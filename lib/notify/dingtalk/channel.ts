@@ -1,9 +1,9 @@
 // DingTalk custom robot (群自定义机器人): signed markdown. HTTP 200 does not mean delivered: the body's errcode does.
 import { createHmac } from 'node:crypto';
-import { dingtalkRenderer } from '../digest/dingtalk';
 import { fitDigest } from '../digest/fit';
-import type { Notifier, NotifyTarget, SendResult } from '../types';
-import { hostOf, parseReplyObject, postJson, statusFailure, type SendDeps } from './http';
+import { parseReplyObject, statusFailure } from '../http';
+import type { Channel, HttpReply, NotifyTarget, SendResult } from '../types';
+import { dingtalkRenderer } from './render';
 
 /** Going over 20 messages a minute throttles the robot for 10 minutes. */
 export const DINGTALK_LOCKOUT_MS = 10 * 60 * 1000;
@@ -21,17 +21,23 @@ export function dingtalkSignedUrl(url: string, secret: string | null, timestampM
   return signed.toString();
 }
 
-/** errcode 310000's errmsg says which security setting refused the message. */
-function securityHint(errmsg: string): string {
+/**
+ * errcode 310000 is every security refusal (keyword, signing, IP allow-list); its errmsg and the target's own config
+ * say which. A robot that requires signing answers an unsigned message with a timestamp complaint, so a missing
+ * secret is named before the clock is blamed.
+ * https://open.dingtalk.com/document/orgapp/customize-robot-security-settings
+ */
+function securityHint(errmsg: string, target: NotifyTarget): string {
   const text = errmsg.toLowerCase();
   if (text.includes('keyword')) return 'the robot requires a keyword: add "SLB Doctor" to its keywords (every message contains it) or switch it to signing';
+  if (text.includes('ip')) return "this machine's egress IP is not in the robot's IP allow-list: add it, or switch the robot to signing";
+  if (!target.secret) return 'the robot requires signing: add the robot\'s SEC… signing secret as this target\'s "secret"';
   if (text.includes('sign')) return "the signature was refused: set the target's secret to the robot's SEC… signing secret";
   if (text.includes('timestamp')) return "the timestamp was refused: this machine's clock is off by more than an hour";
-  if (text.includes('ip')) return "this function's egress IP is not in the robot's IP allow-list";
-  return 'check the robot\'s security settings (keyword, signing secret, IP allow-list)';
+  return "check the robot's security settings (keyword, signing secret, IP allow-list)";
 }
 
-export function classifyDingTalkReply(host: string, status: number, body: string, retryAfterMs: number | null): SendResult {
+export function classifyDingTalkReply({ host, status, body, retryAfterMs }: HttpReply, target: NotifyTarget): SendResult {
   if (status !== 200) return statusFailure(host, status, body, retryAfterMs);
   const reply = parseReplyObject(body);
   if (!reply || typeof reply.errcode !== 'number') return { ok: false, retryable: false, reason: `${host}: unexpected reply without errcode` };
@@ -40,7 +46,7 @@ export function classifyDingTalkReply(host: string, status: number, body: string
     case 0:
       return { ok: true };
     case 310000:
-      return { ok: false, retryable: false, reason: `${host}: errcode 310000 "${errmsg}": ${securityHint(errmsg)}` };
+      return { ok: false, retryable: false, reason: `${host}: errcode 310000 "${errmsg}": ${securityHint(errmsg, target)}` };
     case 130101:
     case 410100:
       return { ok: false, retryable: true, retryAfterMs: DINGTALK_LOCKOUT_MS, reason: `${host}: errcode ${reply.errcode} "${errmsg}" (sent too fast; the robot is throttled for 10 minutes)` };
@@ -51,17 +57,13 @@ export function classifyDingTalkReply(host: string, status: number, body: string
   }
 }
 
-export function dingtalkNotifier(target: NotifyTarget, deps: SendDeps): Notifier {
-  return {
-    target,
-    async send(digest, signal) {
-      const { payload } = fitDigest(digest, dingtalkRenderer);
-      const body = JSON.stringify(payload);
-      const bytes = Buffer.byteLength(body, 'utf8');
-      const host = hostOf(target.url);
-      const reply = await postJson(deps, dingtalkSignedUrl(target.url, target.secret, deps.wallClock()), body, {}, signal);
-      if (!reply.ok) return reply.failure;
-      return { ...classifyDingTalkReply(host, reply.status, reply.body, reply.retryAfterMs), bytes };
-    },
-  };
-}
+export const dingtalkChannel: Channel = {
+  kind: 'dingtalk',
+  // Going over 20 messages a minute throttles the robot for 10 minutes.
+  rateLimits: [{ count: 20, perMs: 60_000 }],
+  render(digest, target, wallClockMs) {
+    const { payload } = fitDigest(digest, dingtalkRenderer);
+    return { url: dingtalkSignedUrl(target.url, target.secret, wallClockMs), headers: {}, body: JSON.stringify(payload) };
+  },
+  classify: classifyDingTalkReply,
+};

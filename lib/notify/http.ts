@@ -1,7 +1,9 @@
-// The one HTTP attempt every channel makes: POST with a timeout, the reply read whole (bounded), network failures
-// turned into retryable results. Reasons name the host only: webhook URLs carry tokens.
-import { clip } from '../digest/fit';
-import type { HttpFetch, SendResult } from '../types';
+// The one HTTP path every channel shares: POST the rendered request with a timeout, read the reply whole (bounded),
+// turn network failures into retryable results and let the channel classify the reply. Reasons name the host only:
+// webhook URLs carry tokens.
+import { clip } from './digest/fit';
+import type { Digest } from './digest/model';
+import type { Channel, HttpFetch, Notifier, NotifyTarget, RenderedRequest, SendResult } from './types';
 
 export interface SendDeps {
   http: HttpFetch;
@@ -11,8 +13,6 @@ export interface SendDeps {
 }
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
-
-export type PostOutcome = { ok: true; status: number; body: string; retryAfterMs: number | null } | { ok: false; failure: SendFailure };
 
 const MAX_REPLY_CHARS = 64 * 1024;
 
@@ -43,24 +43,6 @@ function networkReason(err: unknown, timeoutMs: number): string {
   return typeof fields.message === 'string' ? fields.message : String(err);
 }
 
-export async function postJson(deps: SendDeps, url: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<PostOutcome> {
-  const timeout = AbortSignal.timeout(deps.timeoutMs);
-  const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
-  const bytes = Buffer.byteLength(body, 'utf8');
-  try {
-    const response = await deps.http(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'slb-doctor', ...headers },
-      body,
-      signal: combined,
-    });
-    const text = (await response.text()).slice(0, MAX_REPLY_CHARS);
-    return { ok: true, status: response.status, body: text, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), deps.wallClock()) };
-  } catch (err) {
-    return { ok: false, failure: { ok: false, retryable: true, reason: `${hostOf(url)}: ${networkReason(err, deps.timeoutMs)}`, bytes } };
-  }
-}
-
 /** What any channel makes of an HTTP status it has no specific rule for. */
 export function statusFailure(host: string, status: number, body: string, retryAfterMs: number | null): SendFailure {
   const retryable = status === 408 || status === 429 || status >= 500;
@@ -80,4 +62,37 @@ export function parseReplyObject(body: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/** One attempt: POST, then the channel's reading of the reply. Never throws. */
+export async function sendRendered(channel: Channel, target: NotifyTarget, request: RenderedRequest, deps: SendDeps, signal?: AbortSignal): Promise<SendResult> {
+  const host = hostOf(request.url);
+  const bytes = Buffer.byteLength(request.body, 'utf8');
+  if (signal?.aborted) return { ok: false, retryable: false, interrupted: 'before', reason: `${host}: not sent, the run was interrupted`, bytes };
+  const timeout = AbortSignal.timeout(deps.timeoutMs);
+  const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  try {
+    const response = await deps.http(request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'slb-doctor', ...request.headers },
+      body: request.body,
+      signal: combined,
+    });
+    const text = (await response.text()).slice(0, MAX_REPLY_CHARS);
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.wallClock());
+    return { ...channel.classify({ host, status: response.status, body: text, retryAfterMs }, target), bytes };
+  } catch (err) {
+    // Cut off by the run's own interruption: the request may have reached the target, nobody knows.
+    if (signal?.aborted) return { ok: false, retryable: false, interrupted: 'mid-request', reason: `${host}: interrupted mid-request`, bytes };
+    return { ok: false, retryable: true, reason: `${host}: ${networkReason(err, deps.timeoutMs)}`, bytes };
+  }
+}
+
+/** A target's channel bound to the shared send path: render within the channel's limits, then post. */
+export function notifierFor(channel: Channel, target: NotifyTarget, deps: SendDeps): Notifier {
+  return {
+    target,
+    render: (digest: Digest) => channel.render(digest, target, deps.wallClock()),
+    send: (request, signal) => sendRendered(channel, target, request, deps, signal),
+  };
 }

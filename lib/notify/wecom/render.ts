@@ -1,6 +1,6 @@
 // WeCom group robot: markdown whose content is at most 4,096 BYTES of UTF-8 (a Chinese character is 3 of them).
-import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from './fit';
-import { moreLine, neutralizeUntrusted, resolvedWhere } from './markup';
+import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from '../digest/fit';
+import { moreLine, neutralizeUntrusted, resolvedWhere } from '../digest/markup';
 
 export const WECOM_MAX_CONTENT_BYTES = 4096;
 

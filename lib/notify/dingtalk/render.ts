@@ -1,6 +1,6 @@
 // DingTalk custom robot: one markdown message, at most 20,000 bytes (errcode 460101 above that).
-import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from './fit';
-import { iconOf, moreLine, neutralizeUntrusted, resolvedWhere } from './markup';
+import { entryText, utf8Bytes, type ChannelRenderer, type DigestView } from '../digest/fit';
+import { iconOf, moreLine, neutralizeUntrusted, resolvedWhere } from '../digest/markup';
 
 export const DINGTALK_MAX_BYTES = 20_000;
 

@@ -1,16 +1,11 @@
-// Parsing the state document. Anything that is not a state this version wrote counts as corrupt: the stores move it
-// aside and start afresh instead of guessing (a half-understood state could re-notify or swallow everything).
-import { STATE_SCHEMA_VERSION, type NotifyState } from './types';
+// The notification state document's codec: anything this version did not write counts as corrupt, and the stores
+// move it aside instead of guessing (a half-understood state could re-notify or swallow everything).
+import type { StateCodec } from '../state/types';
+import { STATE_SCHEMA_VERSION, type NotifyState } from './vocabulary';
 
-export function emptyState(): NotifyState {
+function emptyState(): NotifyState {
   return { version: STATE_SCHEMA_VERSION, revision: 0, records: {}, pending: {} };
 }
-
-export function encodeState(state: NotifyState): string {
-  return JSON.stringify(state);
-}
-
-export type DecodedState = { ok: true; state: NotifyState } | { ok: false; problem: string };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -38,10 +33,13 @@ function pendingProblem(key: string, value: unknown): string | null {
   }
   if (typeof value.overflow !== 'number' || typeof value.attempts !== 'number') return `pending digest ${key} has no counters`;
   if (!isObject(value.contexts)) return `pending digest ${key} has no contexts`;
+  if (value.claim !== null && value.claim !== undefined && (!isObject(value.claim) || typeof value.claim.runId !== 'string' || typeof value.claim.until !== 'number')) {
+    return `pending digest ${key} has a malformed claim`;
+  }
   return null;
 }
 
-export function decodeState(text: string): DecodedState {
+function decode(text: string): ReturnType<StateCodec<NotifyState>['decode']> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -59,7 +57,13 @@ export function decodeState(text: string): DecodedState {
   for (const [key, value] of Object.entries(parsed.pending)) {
     const problem = pendingProblem(key, value);
     if (problem) return { ok: false, problem };
+    // Written before claims named their owner and before possible repeats were tracked: neither was known then.
+    const pending = value as Record<string, unknown>;
+    pending.possibleRepeat ??= null;
+    pending.claim ??= null;
   }
   // Every field the code reads was checked above; the rest is data this version wrote.
   return { ok: true, state: parsed as unknown as NotifyState };
 }
+
+export const notifyStateCodec: StateCodec<NotifyState> = { empty: emptyState, encode: (state) => JSON.stringify(state), decode };
