@@ -83,6 +83,8 @@ export function createCloudClients(options: CloudClientOptions): CloudClients {
     retry: options.retry,
     clock: options.clock,
     random: options.random,
+    endpoints,
+    timeouts: { connectMs: connectTimeoutMs, readMs: readTimeoutMs },
   });
   const common = { credential: credentials.credential, readTimeoutMs, connectTimeoutMs, userAgent: USER_AGENT };
   const slbTransport = options.transport ?? openApiTransport({ ...common, endpoint: endpoints.slb });
