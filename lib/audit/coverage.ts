@@ -12,16 +12,12 @@ export interface Coverage {
   uncovered: { loadBalancerId: string; reason: string }[];
 }
 
-export function loadBalancerOfJob(job: ProbeJob): string {
-  return job.id.slice(0, job.id.indexOf('/'));
-}
-
 export function computeCoverage(inventory: Inventory, jobs: ProbeJob[], evidence: DataPlaneEvidence[]): Coverage {
   const examined = new Set(evidence.map((e) => e.jobId));
   const pending = new Map<string, number>();
   for (const job of jobs) {
     if (!examined.has(job.id)) {
-      const lb = loadBalancerOfJob(job);
+      const lb = job.target.loadBalancerId;
       pending.set(lb, (pending.get(lb) ?? 0) + 1);
     }
   }

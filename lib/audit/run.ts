@@ -94,7 +94,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
     regionId,
     credentials: options.credentials,
     endpoints: options.endpoints,
-    ...(options.env ? { env: options.env } : {}),
+    ...(options.environmentCredentials ? { environmentCredentials: options.environmentCredentials } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const delivery = await prepareDelivery(options, targets, clients, clock);
@@ -114,7 +114,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 
-  const findings = await diagnose({ inventory, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+  const findings = await diagnose({ inventory, jobs, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
 
   const summary: AuditSummary = {
     runId,

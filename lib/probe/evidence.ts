@@ -82,7 +82,7 @@ export function errorEvidence(job: ProbeJob, code: string, message: string, cloc
     timings: { connectMs: null, firstByteMs: null, totalMs: 0 },
     detail: message,
   };
-  return { jobId: job.id, replay, variants: [], startedAt: new Date(clock.now()).toISOString(), durationMs: 0, error: { code, message } };
+  return { jobId: job.id, target: job.target, replay, variants: [], startedAt: new Date(clock.now()).toISOString(), durationMs: 0, error: { code, message } };
 }
 
 export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, options: EvidenceOptions = {}): Promise<DataPlaneEvidence> {
@@ -109,7 +109,7 @@ export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, 
     const replay = await scheduler.run(replayRequest(job));
     spentMs += replay.timings.totalMs;
     await runVariants(job, replay, probe, pause, settings);
-    return { jobId: job.id, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
+    return { jobId: job.id, target: job.target, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
   } catch (err) {
     return { ...errorEvidence(job, 'PROBE_FAILED', errorMessage(err), clock), variants, startedAt };
   }

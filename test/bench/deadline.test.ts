@@ -5,7 +5,7 @@
 import type { AuditInvocationResult } from '../../lib/audit/invocation-result';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../../lib/sandbox/stack';
-import { findingsFromDigests } from '../../bench/accuracy';
+import { findingsFromDigests, plantedTarget } from '../../bench/accuracy';
 import { buildBundles, type Bundles } from '../deploy/bundles';
 import { waitForStatus } from '../support/wait';
 
@@ -99,7 +99,7 @@ test('against a short function timeout the audit notifies, reports covered and u
   expect(body.runs[0]?.uncovered.map((u) => u.loadBalancerId).sort()).toEqual([...uncoveredIds].sort());
   const delivered = findingsFromDigests([body]).findings;
   for (const [key, code] of Object.entries(stack.cloud.scenario.expectedFindings ?? {})) {
-    const lb = key.slice(0, key.indexOf('/'));
+    const lb = plantedTarget(key)?.loadBalancerId ?? '';
     const finding = delivered.find((f) => f.key === key);
     if (result.covered.includes(lb)) expect(finding?.code).toBe(code);
     else expect(finding).toBeUndefined();

@@ -59,7 +59,7 @@ async function diagnoseBackend(setup: Setup): Promise<Finding> {
   const scheduler = new ProbeScheduler();
   const jobs = jobsFromInventory(inventory, { all: setup.slbStatus === 'normal' }).filter((j) => j.ip === IP);
   const evidence = await Promise.all(jobs.map((job) => collectEvidence(job, scheduler, { repeatIntervalMs: 0, maxExtendedWaitMs: 1000 })));
-  const findings = await diagnose({ inventory, evidence, recheck: setup.recheck ? async () => setup.recheck as Map<string, SlbHealthStatus> : undefined });
+  const findings = await diagnose({ inventory, jobs, evidence, recheck: setup.recheck ? async () => setup.recheck as Map<string, SlbHealthStatus> : undefined });
   expect(findings).toHaveLength(1);
   return findings[0] as Finding;
 }
