@@ -44,6 +44,26 @@ describe('parseTargets', () => {
     expect(errors.join('\n')).not.toContain('SECRET-TOKEN-123');
   });
 
+  it('names the field path and the JSON type found for a value of the wrong type', () => {
+    const { errors } = parseTargets(
+      JSON.stringify([
+        { kind: 'webhook', url: 123 },
+        { kind: 'webhook', url: 'https://h.invalid/', mentions: { userIds: ['u1', 7] } },
+        { kind: 'webhook', url: 'https://h.invalid/', match: { tags: { env: true } } },
+        { kind: 'slack', url: 'https://hooks.slack.com/x', secret: 42 },
+        { kind: 'slack' },
+      ]),
+      'targets.json',
+    );
+    expect(errors).toEqual([
+      'targets.json: target #0: url must be a string, got number',
+      'targets.json: target #1: mentions.userIds[1] must be a user id, got number',
+      'targets.json: target #2: match.tags.env must be a string (the tag value), got boolean',
+      'targets.json: target #3: secret must be a non-empty string, got number',
+      'targets.json: target #4: url is missing',
+    ]);
+  });
+
   it('warns about settings a channel cannot honour', () => {
     const { warnings } = parseTargets(JSON.stringify([{ name: 'w', kind: 'wecom', url: 'https://q.invalid/?key=k', secret: 'x', mentions: { all: true, mobiles: ['13800000000'] } }]), 'f');
     expect(warnings).toEqual([

@@ -30,7 +30,7 @@ export function dingtalkSignedUrl(url: string, secret: string | null, timestampM
 function securityHint(errmsg: string, target: NotifyTarget): string {
   const text = errmsg.toLowerCase();
   if (text.includes('keyword')) return 'the robot requires a keyword: add "SLB Doctor" to its keywords (every message contains it) or switch it to signing';
-  if (text.includes('ip')) return "this machine's egress IP is not in the robot's IP allow-list: add it, or switch the robot to signing";
+  if (/\bip\b/.test(text)) return "this machine's egress IP is not in the robot's IP allow-list: add it, or switch the robot to signing";
   if (!target.secret) return 'the robot requires signing: add the robot\'s SEC… signing secret as this target\'s "secret"';
   if (text.includes('sign')) return "the signature was refused: set the target's secret to the robot's SEC… signing secret";
   if (text.includes('timestamp')) return "the timestamp was refused: this machine's clock is off by more than an hour";
