@@ -4,10 +4,10 @@ import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, 
 import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
-import { backendControlPlaneCause, describeCheck, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
+import { backendControlPlaneCause, describeCheck, ecsFactsGap, isEcsAction, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
 import { replayRequest } from '../probe/evidence';
 import { BASE_SEVERITY, GUIDE } from './guide';
-import { interpretEvidence, type DataPlaneVerdict } from './interpret';
+import { interpretEvidence, withoutEcsFacts, type DataPlaneVerdict } from './interpret';
 import { jobFor } from './jobs';
 import { connectTimeoutHostCommands, curlHttpCommand, portClosedHostCommands, reproduceCommands, slowAnswerHostCommands, sourceBlockedHostCommands } from './reproduce';
 
@@ -183,14 +183,17 @@ function reproduceFor(code: FindingCode, job: ProbeJob, contrast: ProbeResult[])
 
 function backendFinding(
   context: BackendContext,
-  verdict: DataPlaneVerdict | (ControlPlaneCause & { contrast: ProbeResult[] }),
+  decided: DataPlaneVerdict | (ControlPlaneCause & { contrast: ProbeResult[] }),
   evidence?: DataPlaneEvidence,
   extraFacts: string[] = [],
 ): Finding {
   const { inventory, lb, listener, backend, job } = context;
+  // Without ECS facts a stopped instance or a security-group drop could not be ruled out: the verdict says so.
+  const gap = ecsFactsGap(inventory, backend);
+  const verdict = withoutEcsFacts(decided, gap);
   const instance = inventory.instances[backend.serverId];
   const baseFacts = 'facts' in verdict ? verdict.facts : [];
-  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...extraFacts])];
+  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...(gap ? [`ECS facts unavailable: ${gap.reason}`] : []), ...extraFacts])];
   const severity = severityFor(verdict.code, 'severity' in verdict ? verdict.severity : undefined, context, facts);
   const labelled: LabelledProbe[] = evidence ? [{ label: 'replay', result: evidence.replay }, ...evidence.variants] : [];
   return {
@@ -230,8 +233,9 @@ function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Fin
   const lb = inventory.loadBalancers.find((l) => l.id === error.loadBalancerId);
   const denied = /Forbidden|NoPermission|Unauthorized|AccessDenied/i.test(error.code);
   const throttled = /Throttling/i.test(error.code);
+  const ecs = isEcsAction(error.action);
   const remedy = denied
-    ? `Grant the RAM identity permission for ${error.action} (e.g. the AliyunSLBReadOnlyAccess policy), then run again.`
+    ? `Grant the RAM identity permission for ${error.action} (e.g. the ${ecs ? 'AliyunECSReadOnlyAccess' : 'AliyunSLBReadOnlyAccess'} policy), then run again.`
     : throttled
       ? 'The API kept throttling after retries: run again later, or lower the inventory concurrency.'
       : 'Run again; if it persists, check the endpoint, the region and the credentials.';
@@ -248,7 +252,10 @@ function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Fin
       backend: null,
     },
     slbStatus: null,
-    cause: `${error.action} failed${error.loadBalancerId ? ` for ${error.loadBalancerId}` : ''}: ${error.code} ${error.message}; its backends were not examined.`,
+    // An ECS call failing does not stop the probes: the backends were examined, only without ECS facts.
+    cause: ecs
+      ? `${error.action} failed: ${error.code} ${error.message}; the backends were still probed, but findings that need ECS facts (instance status, security-group rules) say "ECS facts unavailable".`
+      : `${error.action} failed${error.loadBalancerId ? ` for ${error.loadBalancerId}` : ''}: ${error.code} ${error.message}; its backends were not examined.`,
     evidenceLine: `${error.action} → ${error.code}`,
     evidence: [],
     facts: [`${error.action} ${error.code}: ${error.message}`],
