@@ -2,6 +2,7 @@
 import { MIN_TOKEN_LENGTH } from '../../lib/alarm/auth';
 import type { AlarmDeps } from '../../lib/alarm/handle';
 import { UserFacingError } from '../../lib/util/errors';
+import { FC_NAME_PATTERN } from '../../lib/util/fc-name';
 import type { AuditRequest } from '../../lib/audit/request';
 import { readEnv } from '../../lib/config/env';
 import { fcClientFor } from '../fc-client';
@@ -10,8 +11,6 @@ import type { FunctionRuntime } from '../function-runtime';
 // CloudMonitor gives up after 5 s; queueing must answer well within that, so it gets little time and one retry.
 const QUEUE_TIMEOUT_MS = 1_500;
 const QUEUE_RETRY = { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 200, maxTotalMs: 1_000 };
-
-const FC_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,127}';
 
 export interface AlarmSettings {
   token: string;
@@ -27,7 +26,7 @@ export function readAlarmSettings(runtime: FunctionRuntime, env: NodeJS.ProcessE
     );
   }
   const target = readEnv('SLB_DOCTOR_AUDIT_FUNCTION', env) ?? 'audit';
-  const match = new RegExp(`^(?:(${FC_NAME})/)?(${FC_NAME})$`).exec(target);
+  const match = new RegExp(`^(?:(${FC_NAME_PATTERN})/)?(${FC_NAME_PATTERN})$`).exec(target);
   const functionName = match?.[2];
   if (!match || functionName === undefined) {
     throw new UserFacingError(`SLB_DOCTOR_AUDIT_FUNCTION must be 'function' or 'service/function', got '${target}'.`, 'CONFIG_INVALID');

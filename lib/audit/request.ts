@@ -1,23 +1,51 @@
 // What the audit function is asked to do: a timer event {triggerTime, triggerName, payload} whose payload may carry a
 // scope as JSON, or an asynchronous invocation (from the alarm function) whose event is the scope itself.
+import * as v from 'valibot';
 import type { ListenerProtocol } from '../model';
 import { UserFacingError } from '../util/errors';
+import { REGION_ID } from '../util/region';
+import { check, isJsonObject, portNumber } from '../util/schema';
 
-export interface AuditRequest {
-  regionId?: string;
-  loadBalancerIds?: string[];
-  listener?: { port: number; protocol?: ListenerProtocol };
-  tags?: Record<string, string>;
-  /** Also sweep healthy backends (TIMEOUT_RISK). */
-  all?: boolean;
-  /** What asked for this run (a timer, an alarm), for the log. */
-  trigger?: string;
-}
-
-const KEYS = new Set(['regionId', 'loadBalancerIds', 'listener', 'tags', 'all', 'trigger']);
-const PROTOCOLS: readonly ListenerProtocol[] = ['http', 'https', 'tcp', 'udp'];
+const PROTOCOLS = ['http', 'https', 'tcp', 'udp'] as const satisfies readonly ListenerProtocol[];
 /** DescribeLoadBalancers takes at most 10 ids per call; a scoped run is meant to be small. */
 const MAX_SCOPED_LOAD_BALANCERS = 100;
+const LOAD_BALANCER_ID = /^lb-[a-z0-9][a-z0-9-]{2,63}$/;
+const LOAD_BALANCER_IDS_RULE = `must be 1 to ${MAX_SCOPED_LOAD_BALANCERS} CLB ids like lb-bp1…`;
+const LOAD_BALANCER_ID_RULE = `must be a CLB id (loadBalancerIds takes 1 to ${MAX_SCOPED_LOAD_BALANCERS} CLB ids like lb-bp1…)`;
+
+// Each message reads after the field's path; the first problem found is the one reported.
+const auditRequestSchema = v.strictObject(
+  {
+    regionId: v.optional(v.pipe(v.string('must be a region id like cn-hangzhou'), v.regex(REGION_ID, 'must be a region id like cn-hangzhou'))),
+    loadBalancerIds: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string(LOAD_BALANCER_ID_RULE), v.regex(LOAD_BALANCER_ID, LOAD_BALANCER_ID_RULE)), LOAD_BALANCER_IDS_RULE),
+        v.minLength(1, LOAD_BALANCER_IDS_RULE),
+        v.maxLength(MAX_SCOPED_LOAD_BALANCERS, LOAD_BALANCER_IDS_RULE),
+      ),
+    ),
+    listener: v.optional(
+      v.object(
+        {
+          port: portNumber(),
+          protocol: v.optional(v.picklist(PROTOCOLS, 'must be http, https, tcp or udp')),
+        },
+        'must be an object like {"port": 80}',
+      ),
+    ),
+    tags: v.optional(v.record(v.string(), v.string('must be a string: tags map tag keys to string values'), 'must map tag keys to string values')),
+    /** Also sweep healthy backends (TIMEOUT_RISK). */
+    all: v.optional(v.boolean('must be true or false')),
+    /** What asked for this run (a timer, an alarm), for the log. */
+    trigger: v.optional(v.pipe(v.string('must be a short string'), v.maxLength(200, 'must be a short string'))),
+  },
+  'it must be a JSON object',
+);
+
+/** What the audit function is asked to do (the audit event contract), as the schema above accepts it. */
+export type AuditRequest = v.InferOutput<typeof auditRequestSchema>;
+
+const KEYS = new Set(Object.keys(auditRequestSchema.entries));
 
 function invalid(source: string, detail: string): UserFacingError {
   return new UserFacingError(
@@ -26,53 +54,19 @@ function invalid(source: string, detail: string): UserFacingError {
   );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function parseAuditRequest(raw: unknown, source: string): AuditRequest {
-  if (!isRecord(raw)) throw invalid(source, 'it must be a JSON object');
+  if (!isJsonObject(raw)) throw invalid(source, 'it must be a JSON object');
+  // Every unknown field is named at once (a strict object alone would stop at the first).
   const unknownKeys = Object.keys(raw).filter((key) => !KEYS.has(key));
   if (unknownKeys.length > 0) throw invalid(source, `unknown field(s) ${unknownKeys.join(', ')}`);
-  const request: AuditRequest = {};
-  if (raw.regionId !== undefined) {
-    if (typeof raw.regionId !== 'string' || !/^[a-z]{2,}(-[a-z0-9]+)+$/.test(raw.regionId)) throw invalid(source, 'regionId must be a region id like cn-hangzhou');
-    request.regionId = raw.regionId;
-  }
-  if (raw.loadBalancerIds !== undefined) {
-    const ids = raw.loadBalancerIds;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_SCOPED_LOAD_BALANCERS || !ids.every((id) => typeof id === 'string' && /^lb-[a-z0-9][a-z0-9-]{2,63}$/.test(id))) {
-      throw invalid(source, `loadBalancerIds must be 1 to ${MAX_SCOPED_LOAD_BALANCERS} CLB ids like lb-bp1…`);
-    }
-    request.loadBalancerIds = ids as string[];
-  }
-  if (raw.listener !== undefined) {
-    const listener = raw.listener;
-    if (!isRecord(listener) || typeof listener.port !== 'number' || !Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
-      throw invalid(source, 'listener.port must be a port from 1 to 65535');
-    }
-    if (listener.protocol !== undefined && !PROTOCOLS.includes(listener.protocol as ListenerProtocol)) {
-      throw invalid(source, 'listener.protocol must be http, https, tcp or udp');
-    }
-    request.listener = listener.protocol === undefined ? { port: listener.port } : { port: listener.port, protocol: listener.protocol as ListenerProtocol };
-  }
-  if (raw.tags !== undefined) {
-    if (!isRecord(raw.tags) || !Object.values(raw.tags).every((v) => typeof v === 'string')) throw invalid(source, 'tags must map tag keys to string values');
-    request.tags = raw.tags as Record<string, string>;
-  }
-  if (raw.all !== undefined) {
-    if (typeof raw.all !== 'boolean') throw invalid(source, 'all must be true or false');
-    request.all = raw.all;
-  }
-  if (raw.trigger !== undefined) {
-    if (typeof raw.trigger !== 'string' || raw.trigger.length > 200) throw invalid(source, 'trigger must be a short string');
-    request.trigger = raw.trigger;
-  }
-  return request;
+  const checked = check(auditRequestSchema, raw);
+  if (!checked.ok) throw invalid(source, checked.problems[0] ?? 'it must be a JSON object');
+  // Absent fields stay absent (not `undefined`), as callers compare and spread the request.
+  return Object.fromEntries(Object.entries(checked.value).filter(([, value]) => value !== undefined)) as AuditRequest;
 }
 
 function isTimerEvent(value: unknown): value is { triggerTime: unknown; triggerName: unknown; payload?: unknown } {
-  return isRecord(value) && 'triggerTime' in value && 'triggerName' in value;
+  return isJsonObject(value) && 'triggerTime' in value && 'triggerName' in value;
 }
 
 /** Decodes the audit function's event (a Buffer on FC): empty → the default scope, a timer event, or a scope. */

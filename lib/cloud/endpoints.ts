@@ -1,6 +1,7 @@
 // Where the SLB and ECS OpenAPIs answer: the SDKs' own region tables, or an override URL (the sandbox).
 import { parseEndpointOverride, type ApiEndpoint } from '../util/endpoint';
 import { UserFacingError } from '../util/errors';
+import { REGION_ID } from '../util/region';
 import type { CloudProduct } from './errors';
 
 export { parseEndpointOverride, type ApiEndpoint };
@@ -36,8 +37,6 @@ const ECS_SPECIAL_HOSTS: Record<string, string> = {
   'cn-zhangbei-na61-b01': ECS_HANGZHOU, 'cn-zhangjiakou-na62-a01': 'ecs.cn-zhangjiakou.aliyuncs.com',
   'cn-zhengzhou-nebula-1': ECS_NEBULA, 'eu-west-1-oxs': 'ecs.cn-shenzhen-cloudstone.aliyuncs.com', 'rus-west-1-pop': ECS_CENTRAL,
 };
-
-const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
 export function assertRegionId(regionId: string): void {
   if (!REGION_ID.test(regionId)) {
