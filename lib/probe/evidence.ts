@@ -2,7 +2,7 @@
 // verdict (GET vs HEAD, Host, path, an extended wait, TLS, repeats). Needs no cloud access: it also runs inside the
 // VPC probe function.
 import type { DataPlaneEvidence, HttpProbeRequest, LabelledProbe, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult, VariantLabel } from '../model';
-import type { ProbeScheduler } from './scheduler';
+import type { ProbeScheduler, ReplayHandle } from './scheduler';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
@@ -105,20 +105,42 @@ export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, 
     variants.push({ label, result });
     return result;
   };
+  let held: ReplayHandle | null = null;
   try {
-    const replay = await scheduler.run(replayRequest(job));
+    // An HTTP replay keeps waiting past the check's timeout, so that it is the extended wait too if one is needed.
+    const request = replayRequest(job);
+    held = await scheduler.runReplay(request, request.kind === 'http' ? extendedWaitMs(job.timeoutMs, settings.maxExtendedWaitMs) : 0);
+    const replay = held.result;
     spentMs += replay.timings.totalMs;
-    await runVariants(job, replay, probe, pause, settings);
+    const replayHandle = held;
+    const extendedWait = async (extendedMs: number): Promise<void> => {
+      if (spentMs + extendedMs > budgetMs) return;
+      const result = await replayHandle.extend();
+      if (result === null) return;
+      spentMs += result.timings.totalMs;
+      variants.push({ label: 'extended-wait', result });
+    };
+    await runVariants(job, replay, probe, pause, settings, extendedWait);
     return { jobId: job.id, target: job.target, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
   } catch (err) {
     return { ...errorEvidence(job, 'PROBE_FAILED', errorMessage(err), clock), variants, startedAt };
+  } finally {
+    // The extended wait was not needed (or is over): its connection closes now.
+    held?.release();
   }
 }
 
 /** Runs one variant; null when the job's probing budget has no room left for it. */
 type Probe = (label: VariantLabel, request: ProbeRequest) => Promise<ProbeResult | null>;
 
-async function runVariants(job: ProbeJob, replay: ProbeResult, probe: Probe, pause: (ms: number) => Promise<void>, settings: typeof DEFAULTS): Promise<void> {
+async function runVariants(
+  job: ProbeJob,
+  replay: ProbeResult,
+  probe: Probe,
+  pause: (ms: number) => Promise<void>,
+  settings: typeof DEFAULTS,
+  extendedWait: (extendedMs: number) => Promise<void>,
+): Promise<void> {
   const base = replay.request;
   const passed = replay.outcome === 'ok';
   // Repeats stop at the first that disagrees with the replay: one disagreement already proves intermittency.
@@ -165,9 +187,10 @@ async function runVariants(job: ProbeJob, replay: ProbeResult, probe: Probe, pau
       await hostVariantWorks();
       return;
     case 'response_timeout': {
+      // The GET runs while the replay's own connection waits on: the two cannot disturb each other.
       if (await getWorks()) return;
       const extended = extendedWaitMs(job.timeoutMs, settings.maxExtendedWaitMs);
-      if (extended > 0) await probe('extended-wait', { ...base, timeoutMs: extended });
+      if (extended > 0) await extendedWait(extended);
       return;
     }
     case 'status_not_accepted':

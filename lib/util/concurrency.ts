@@ -28,3 +28,40 @@ export class KeyedMutex {
     return current;
   }
 }
+
+/** At most `capacity` holders per key at once; `acquire` resolves with the release function (FIFO per key). */
+export class KeyedSemaphore {
+  private readonly holders = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(readonly capacity: number) {}
+
+  acquire(key: string): Promise<() => void> {
+    const held = this.holders.get(key) ?? 0;
+    if (held < this.capacity) {
+      this.holders.set(key, held + 1);
+      return Promise.resolve(this.releaser(key));
+    }
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(key) ?? [];
+      queue.push(() => resolve(this.releaser(key)));
+      this.waiting.set(key, queue);
+    });
+  }
+
+  private releaser(key: string): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const queue = this.waiting.get(key);
+      const next = queue?.shift();
+      if (queue?.length === 0) this.waiting.delete(key);
+      // The unit passes straight to the next waiter, so the count stays as it is.
+      if (next) return next();
+      const held = (this.holders.get(key) ?? 1) - 1;
+      if (held === 0) this.holders.delete(key);
+      else this.holders.set(key, held);
+    };
+  }
+}
