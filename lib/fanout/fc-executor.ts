@@ -2,21 +2,34 @@
 // (synchronous InvokeFunction) with bounded concurrency. A batch that keeps failing comes back as PROBE_FAILED
 // evidence; a VPC with no probe function as NO_PROBER_FOR_VPC; a batch that cannot finish before the deadline is
 // not sent, and its jobs are left out so the run reports them as not covered.
+// No barriers: an invocation returns when its slowest job is done, so a job SLB reports unhealthy (which may hang
+// for 3× its timeout) travels alone by default, and its evidence comes back the moment it is done. Many invocations
+// share one probe instance (FC's instance concurrency, template.yml), so this costs few instances. Sweep jobs
+// (healthy backends, --all) answer fast and go in larger batches, grouped by backend so that two batches never probe
+// one backend at once; no two invocations in flight ever carry the same backend.
 import { FcInvocationError, type FcClient } from '../cloud/fc';
 import { errorEvidence } from '../probe/evidence';
-import type { DataPlaneEvidence, ProbeExecutor, ProbeJob } from '../model';
+import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession } from '../model';
 import { systemClock, type Clock } from '../util/clock';
-import { mapLimit } from '../util/concurrency';
+import { KeyedMutex } from '../util/concurrency';
 import { UserFacingError, errorMessage } from '../util/errors';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { estimateJobMs as defaultEstimateJobMs, longestFirst } from './budget';
 import { EVIDENCE_ERROR, MAX_PROBE_BATCH, parseProbeBatchResponse, type ProbeBatchRequest } from './protocol';
 import type { ProbeFunctionRef, VpcProbeMap } from './vpc-map';
+import { openWorkPool } from './work-pool';
 
-// Small batches: an invocation returns when its slowest backend is done, and one backend that hangs until its
+// One job per invocation: an invocation returns when its slowest backend is done, and one backend that hangs until its
 // timeout holds the whole batch (docs/performance.md measured 16 jobs × 4 invocations at 5.7× the bound, 2 × 32 at 2.6×).
-export const DEFAULT_BATCH_SIZE = 2;
-export const DEFAULT_FANOUT_CONCURRENCY = 32;
+export const DEFAULT_BATCH_SIZE = 1;
+/** Sweep jobs per invocation: healthy backends answer in milliseconds, and a batch saves the invocation's overhead. */
+export const DEFAULT_SWEEP_BATCH_SIZE = 32;
+// Enough to keep every unhealthy backend of a 3,000-LB fleet's stream in flight; the probe function's instance
+// concurrency (template.yml) packs them onto a handful of instances.
+export const DEFAULT_FANOUT_CONCURRENCY = 256;
+export const MAX_FANOUT_CONCURRENCY = 1024;
+/** Sweep jobs of one VPC are spread over this many groups by backend; each batch draws from one group. */
+const SWEEP_GROUPS_PER_VPC = 16;
 /** Time an invocation needs beyond the probing itself (request, cold start, reply); a batch needs at least this much. */
 export const INVOCATION_OVERHEAD_MS = 3_000;
 /** FC 2.0's longest function timeout: an invocation never needs to be waited on longer. */
@@ -28,9 +41,11 @@ const DEFAULT_RETRY: Partial<RetryPolicy> = { maxAttempts: 8, baseDelayMs: 500, 
 export interface FcFanoutOptions {
   fc: Pick<FcClient, 'invokeSync'>;
   vpcMap: VpcProbeMap;
-  /** Jobs per invocation (1 … MAX_PROBE_BATCH); default 2. */
+  /** Jobs per invocation (1 … MAX_PROBE_BATCH); default 1. */
   batchSize?: number;
-  /** Invocations in flight at most; default 32. */
+  /** Sweep jobs per invocation (1 … MAX_PROBE_BATCH); default 32. */
+  sweepBatchSize?: number;
+  /** Invocations in flight at most; default 256. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
@@ -50,7 +65,7 @@ export interface FanoutStats {
   leftOut: number;
 }
 
-export type FcFanoutExecutor = ProbeExecutor & { readonly stats: FanoutStats };
+export type FcFanoutExecutor = ProbeExecutor & { readonly stats: FanoutStats; open: NonNullable<ProbeExecutor['open']> };
 
 interface Batch {
   vpcId: string;
@@ -67,15 +82,21 @@ function checkPositiveInt(name: string, value: number, max: number): number {
   return value;
 }
 
+interface JobGroup {
+  vpcId: string;
+  target: ProbeFunctionRef;
+  jobs: ProbeJob[];
+}
+
 /**
  * Batches of jobs with similar worst cases, the longest first, in round-robin order across VPCs among equals, so that
  * one large VPC does not use up the deadline alone and no slow backend is left for the tail of the run.
  */
-function planBatches(groups: Map<string, { target: ProbeFunctionRef; jobs: ProbeJob[] }>, batchSize: number, estimate: (job: ProbeJob) => number): Batch[] {
-  const perVpc = [...groups].map(([vpcId, group]) => {
+function planBatches(groups: readonly JobGroup[], batchSize: number, estimate: (job: ProbeJob) => number): Batch[] {
+  const perVpc = groups.map((group) => {
     const batches: Batch[] = [];
     const jobs = longestFirst(group.jobs, estimate);
-    for (let i = 0; i < jobs.length; i += batchSize) batches.push({ vpcId, target: group.target, jobs: jobs.slice(i, i + batchSize) });
+    for (let i = 0; i < jobs.length; i += batchSize) batches.push({ vpcId: group.vpcId, target: group.target, jobs: jobs.slice(i, i + batchSize) });
     return batches;
   });
   const ordered: Batch[] = [];
@@ -90,7 +111,8 @@ function planBatches(groups: Map<string, { target: ProbeFunctionRef; jobs: Probe
 
 export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
   const batchSize = checkPositiveInt('batch size', options.batchSize ?? DEFAULT_BATCH_SIZE, MAX_PROBE_BATCH);
-  const concurrency = checkPositiveInt('concurrency', options.concurrency ?? DEFAULT_FANOUT_CONCURRENCY, 256);
+  const sweepBatchSize = checkPositiveInt('sweep batch size', options.sweepBatchSize ?? DEFAULT_SWEEP_BATCH_SIZE, MAX_PROBE_BATCH);
+  const concurrency = checkPositiveInt('concurrency', options.concurrency ?? DEFAULT_FANOUT_CONCURRENCY, MAX_FANOUT_CONCURRENCY);
   const clock = options.clock ?? systemClock;
   const estimateJobMs = options.estimateJobMs ?? defaultEstimateJobMs;
   const policy = { ...DEFAULT_RETRY, ...options.retry };
@@ -144,27 +166,98 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
     }
   }
 
-  const execute: ProbeExecutor = async (jobs, { deadlineAt }) => {
-    const groups = new Map<string, { target: ProbeFunctionRef; jobs: ProbeJob[] }>();
-    const unserved: DataPlaneEvidence[] = [];
-    for (const job of jobs) {
-      const target = job.vpcId === null ? undefined : options.vpcMap[job.vpcId];
-      if (job.vpcId === null || target === undefined) {
-        stats.noProber++;
-        const message =
-          job.vpcId === null
-            ? `backend ${job.ip} is not in a VPC, so no probe function can reach it`
-            : `no probe function is configured for ${job.vpcId}; deploy one attached to that VPC and add it to SLB_DOCTOR_PROBE_FUNCTIONS`;
-        unserved.push(errorEvidence(job, EVIDENCE_ERROR.noProber, message, clock));
-        continue;
-      }
-      const group = groups.get(job.vpcId) ?? { target, jobs: [] };
-      group.jobs.push(job);
-      groups.set(job.vpcId, group);
-    }
-    const results = await mapLimit(planBatches(groups, batchSize, estimateJobMs), concurrency, (batch) => runBatch(batch, deadlineAt));
-    return [...unserved, ...results.flat()];
+  // No two invocations in flight carry the same backend (ip:check port): with the probe scheduler's own limit, a
+  // backend never sees more than MAX_CONNECTIONS_PER_BACKEND connections from the whole fan-out.
+  const backendLocks = new KeyedMutex();
+  const withBackendsLocked = <T>(batch: Batch, work: () => Promise<T>): Promise<T> => {
+    // Always taken in the same (sorted) order, so that two batches can never wait for each other.
+    const keys = [...new Set(batch.jobs.map((job) => `${job.ip}:${job.checkPort}`))].sort();
+    return keys.reduceRight<() => Promise<T>>((inner, key) => () => backendLocks.run(key, inner), work)();
   };
 
-  return Object.assign(execute, { stats });
+  const open = ({ deadlineAt }: { deadlineAt: number | null }): ProbeSession => {
+    const evidence: DataPlaneEvidence[] = [];
+    const pool = openWorkPool<Batch>({
+      concurrency,
+      cost: (batch) => Math.max(...batch.jobs.map(estimateJobMs)),
+      run: async (batch) => {
+        evidence.push(...(await withBackendsLocked(batch, () => runBatch(batch, deadlineAt))));
+      },
+    });
+    // Jobs waiting for their batch to fill: per VPC, and for sweep jobs per VPC and backend group.
+    const waiting = new Map<string, JobGroup>();
+    const sweepKeys = new Set<string>();
+    const wait = (key: string, vpcId: string, target: ProbeFunctionRef, job: ProbeJob): void => {
+      const group = waiting.get(key) ?? { vpcId, target, jobs: [] };
+      group.jobs.push(job);
+      waiting.set(key, group);
+    };
+    /** Sends the full batches (or, at the end, every batch) of the waiting jobs. */
+    const send = (everything: boolean): void => {
+      const planned: Batch[] = [];
+      for (const sweep of [false, true]) {
+        const size = sweep ? sweepBatchSize : batchSize;
+        const ready: JobGroup[] = [];
+        for (const [key, group] of waiting) {
+          if (sweepKeys.has(key) !== sweep) continue;
+          const count = everything ? group.jobs.length : group.jobs.length - (group.jobs.length % size);
+          if (count === 0) continue;
+          ready.push({ ...group, jobs: group.jobs.splice(0, count) });
+          if (group.jobs.length === 0) waiting.delete(key);
+        }
+        planned.push(...planBatches(ready, size, estimateJobMs));
+      }
+      if (planned.length > 0) pool.add(longestFirst(planned, (batch) => Math.max(...batch.jobs.map(estimateJobMs))));
+    };
+    let sendScheduled = false;
+    return {
+      submit(jobs) {
+        for (const job of jobs) {
+          const target = job.vpcId === null ? undefined : options.vpcMap[job.vpcId];
+          if (job.vpcId === null || target === undefined) {
+            stats.noProber++;
+            const message =
+              job.vpcId === null
+                ? `backend ${job.ip} is not in a VPC, so no probe function can reach it`
+                : `no probe function is configured for ${job.vpcId}; deploy one attached to that VPC and add it to SLB_DOCTOR_PROBE_FUNCTIONS`;
+            evidence.push(errorEvidence(job, EVIDENCE_ERROR.noProber, message, clock));
+          } else if (job.sweep) {
+            const key = `${job.vpcId}#${sweepGroupOf(job)}`;
+            sweepKeys.add(key);
+            wait(key, job.vpcId, target, job);
+          } else {
+            wait(job.vpcId, job.vpcId, target, job);
+          }
+        }
+        // Batches are cut once the jobs of this turn are all in, so that one submission is planned as a whole.
+        if (!sendScheduled) {
+          sendScheduled = true;
+          setImmediate(() => {
+            sendScheduled = false;
+            send(false);
+          });
+        }
+      },
+      async finish() {
+        send(true);
+        await pool.close();
+        return evidence;
+      },
+    };
+  };
+
+  const execute = async (jobs: ProbeJob[], executeOptions: { deadlineAt: number | null }): Promise<DataPlaneEvidence[]> => {
+    const session = open(executeOptions);
+    session.submit(jobs);
+    return session.finish();
+  };
+
+  return Object.assign(execute, { stats, open });
+}
+
+/** A stable group for a sweep job's backend, so that every sweep job of one backend lands in the same batches. */
+function sweepGroupOf(job: ProbeJob): number {
+  let hash = 0;
+  for (const char of `${job.ip}:${job.checkPort}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % SWEEP_GROUPS_PER_VPC;
 }

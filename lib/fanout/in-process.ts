@@ -1,11 +1,15 @@
 // The default executor: probe from this process (the CLI, or the audit function when no probe functions are
-// configured), with one scheduler bounding the probes in flight.
-import { collectEvidence } from '../probe/evidence';
-import type { ProbeExecutor, ProbeJob } from '../model';
+// configured), with one scheduler bounding the probes in flight. Jobs may be submitted while others run (the
+// streaming audit); each starts as soon as a slot is free, so no job waits for another one to finish.
+import { collectEvidence, errorEvidence } from '../probe/evidence';
+import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession } from '../model';
 import { DEFAULT_PROBE_CONCURRENCY, ProbeScheduler } from '../probe/scheduler';
 import { systemClock, type Clock } from '../util/clock';
+import { errorMessage } from '../util/errors';
 import { estimateJobMs as defaultEstimateJobMs } from './budget';
-import { runJobsWithinDeadline, type CollectEvidence } from './run-jobs';
+import { EVIDENCE_ERROR } from './protocol';
+import type { CollectEvidence } from './run-jobs';
+import { openWorkPool } from './work-pool';
 
 export interface InProcessOptions {
   /** Probes in flight at most (also the jobs collected at once); default 64. */
@@ -16,18 +20,44 @@ export interface InProcessOptions {
   estimateJobMs?: (job: ProbeJob) => number;
 }
 
-export function inProcessExecutor(options: InProcessOptions = {}): ProbeExecutor {
+export function inProcessExecutor(options: InProcessOptions = {}): ProbeExecutor & { open: NonNullable<ProbeExecutor['open']> } {
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const scheduler = new ProbeScheduler({ concurrency });
+  const clock = options.clock ?? systemClock;
+  const estimate = options.estimateJobMs ?? defaultEstimateJobMs;
   const collect = options.collect ?? ((job: ProbeJob) => collectEvidence(job, scheduler, options.clock ? { clock: options.clock } : {}));
-  return async (jobs, { deadlineAt }) =>
-    (
-      await runJobsWithinDeadline(jobs, {
-        collect,
-        concurrency,
-        deadlineAt,
-        clock: options.clock ?? systemClock,
-        estimateJobMs: options.estimateJobMs ?? defaultEstimateJobMs,
-      })
-    ).evidence;
+
+  const open = ({ deadlineAt }: { deadlineAt: number | null }): ProbeSession => {
+    // Evidence in the order the jobs were submitted, whatever order they finish in.
+    const results: Array<DataPlaneEvidence | null> = [];
+    const pool = openWorkPool<{ job: ProbeJob; index: number }>({
+      concurrency,
+      cost: ({ job }) => estimate(job),
+      run: async ({ job, index }) => {
+        // A job that could not finish before the deadline is not started: the run reports it as not covered.
+        if (deadlineAt !== null && clock.now() + estimate(job) > deadlineAt) return;
+        try {
+          results[index] = await collect(job);
+        } catch (err) {
+          results[index] = errorEvidence(job, EVIDENCE_ERROR.probeFailed, `probing crashed: ${errorMessage(err)}`, clock);
+        }
+      },
+    });
+    let submitted = 0;
+    return {
+      submit: (jobs) => {
+        pool.add(jobs.map((job) => ({ job, index: submitted++ })));
+      },
+      finish: async () => {
+        await pool.close();
+        return results.filter((e): e is DataPlaneEvidence => e !== null && e !== undefined);
+      },
+    };
+  };
+  const execute = async (jobs: ProbeJob[], executeOptions: { deadlineAt: number | null }): Promise<DataPlaneEvidence[]> => {
+    const session = open(executeOptions);
+    session.submit(jobs);
+    return session.finish();
+  };
+  return Object.assign(execute, { open });
 }

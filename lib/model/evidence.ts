@@ -62,9 +62,20 @@ export interface DataPlaneEvidence {
   error: { code: string; message: string } | null;
 }
 
+/** Probe jobs handed over while they run (the streaming audit submits each load balancer's jobs as they come in). */
+export interface ProbeSession {
+  /** Starts the jobs as soon as there is room; jobs that cannot finish before the deadline are never started. */
+  submit(jobs: readonly ProbeJob[]): void;
+  /** No more jobs will come: resolves with one evidence per job that ran (those left out are missing). */
+  finish(): Promise<DataPlaneEvidence[]>;
+}
+
 /**
  * Runs probe jobs somewhere (in this process, or in the VPC's probe function) and returns one evidence per job it
  * finished. Jobs it could not start before `deadlineAt` are left out of the result, so the caller can report them
- * as not covered; jobs it could not run at all come back with `error` set (e.g. NO_PROBER_FOR_VPC).
+ * as not covered; jobs it could not run at all come back with `error` set (e.g. NO_PROBER_FOR_VPC). An executor
+ * that can take jobs while they run offers `open`, and the audit then streams its jobs to it.
  */
-export type ProbeExecutor = (jobs: ProbeJob[], options: { deadlineAt: number | null }) => Promise<DataPlaneEvidence[]>;
+export type ProbeExecutor = ((jobs: ProbeJob[], options: { deadlineAt: number | null }) => Promise<DataPlaneEvidence[]>) & {
+  open?: (options: { deadlineAt: number | null }) => ProbeSession;
+};

@@ -85,7 +85,7 @@ test('a batch that keeps failing is reported as PROBE_FAILED for each of its job
   const { fc, calls } = scriptedFc(() => {
     throw serverError();
   });
-  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+  const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 2, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
   const evidence = await executor(jobsIn('vpc-a', 2), { deadlineAt: null });
   expect(calls).toHaveLength(3);
   expect(evidence.map((e) => e.error?.code)).toEqual(['PROBE_FAILED', 'PROBE_FAILED']);
