@@ -10,7 +10,7 @@ import { createCloudClients, type CloudClients } from '../cloud';
 import { diagnose, jobsFromInventory } from '../diagnose';
 import { inProcessExecutor } from '../fanout/in-process';
 import { collectInventory, readHealthStatus } from '../inventory';
-import type { DataPlaneEvidence, Finding, Inventory, ProbeJob } from '../model';
+import type { DataPlaneEvidence, Finding, Inventory, LoadBalancer, ProbeExecutor, ProbeJob } from '../model';
 import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
 import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
 import { systemClock, type Clock } from '../util/clock';
@@ -79,6 +79,65 @@ async function prepareDelivery(options: AuditOptions, targets: NotifyTarget[], c
   return { targets, store, options: options.notify.options ?? {}, deadlineAt: options.deadlineAt, clock };
 }
 
+interface InventoryAndProbesOptions {
+  regionId: string;
+  filter: Omit<AuditScope, 'regionId' | 'all'>;
+  all: boolean;
+  deadlineAt: number | null;
+  progress: (line: string) => void;
+}
+
+/** The inventory without the ECS facts, as one load balancer: enough to build its probe jobs. */
+function inventoryOfOne(regionId: string, loadBalancer: LoadBalancer): Inventory {
+  return { regionId, loadBalancers: [loadBalancer], errors: [], instances: {}, securityGroupRules: {}, apiCalls: {} };
+}
+
+/**
+ * The inventory, and the evidence of every job it calls for. With an executor that takes jobs while it runs, each
+ * load balancer's jobs start as soon as its listeners and SLB verdicts are in, while the rest of the region is still
+ * being read; the ECS facts (a stopped instance, a security group that drops the check) are only known at the end,
+ * so a backend they explain may have been probed meanwhile: its evidence is dropped, and the jobs, the coverage and
+ * the diagnosis are exactly those of the complete inventory.
+ */
+async function inventoryAndProbes(
+  clients: CloudClients,
+  executor: ProbeExecutor,
+  options: InventoryAndProbesOptions,
+): Promise<{ inventory: Inventory; jobs: ProbeJob[]; evidence: DataPlaneEvidence[] }> {
+  const { regionId, filter, progress } = options;
+  const session = executor.open?.({ deadlineAt: options.deadlineAt }) ?? null;
+  const submitted = new Set<string>();
+  const submit = (jobs: ProbeJob[]): void => {
+    const fresh = jobs.filter((job) => !submitted.has(job.id));
+    for (const job of fresh) submitted.add(job.id);
+    if (fresh.length > 0) session?.submit(fresh);
+  };
+  let inventory: Inventory;
+  try {
+    inventory = await collectInventory(clients, {
+      regionId,
+      filter,
+      ...(session ? { onLoadBalancer: (lb: LoadBalancer) => submit(jobsFromInventory(inventoryOfOne(regionId, lb), { all: options.all })) } : {}),
+    });
+  } catch (err) {
+    // Whatever was started still ends (each job is bounded), and nothing of it is reported.
+    await session?.finish();
+    throw err;
+  }
+  const jobs = jobsFromInventory(inventory, { all: options.all });
+  if (filter.loadBalancerIds?.length && inventory.loadBalancers.length === 0) {
+    await session?.finish();
+    const reasons = [...new Set(inventory.errors.map((e) => e.message.replace(/[.;\s]+$/, '')))].join('; ');
+    throw new UserFacingError(reasons || `no load balancer ${filter.loadBalancerIds.join(', ')} in region ${regionId}; check the id and the region`, 'LB_NOT_FOUND');
+  }
+  progress(`${inventory.loadBalancers.length} load balancer(s), ${jobs.length} backend(s) to probe`);
+  if (!session) return { inventory, jobs, evidence: jobs.length > 0 ? await executor(jobs, { deadlineAt: options.deadlineAt }) : [] };
+  submit(jobs);
+  const wanted = new Set(jobs.map((job) => job.id));
+  const evidence = (await session.finish()).filter((e) => wanted.has(e.jobId));
+  return { inventory, jobs, evidence };
+}
+
 /** Inventory → probe → diagnose. Notifies nobody: pass the result to deliverAuditNotices for that. */
 export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   const clock = options.clock ?? systemClock;
@@ -99,18 +158,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   });
   const delivery = await prepareDelivery(options, targets, clients, clock);
 
-  progress(`inventory of ${regionId}…`);
-  const inventory = await collectInventory(clients, { regionId, filter });
-  if (filter.loadBalancerIds?.length && inventory.loadBalancers.length === 0) {
-    const reasons = [...new Set(inventory.errors.map((e) => e.message.replace(/[.;\s]+$/, '')))].join('; ');
-    throw new UserFacingError(reasons || `no load balancer ${filter.loadBalancerIds.join(', ')} in region ${regionId}; check the id and the region`, 'LB_NOT_FOUND');
-  }
-  const jobs = jobsFromInventory(inventory, { all: all ?? false });
-  progress(`${inventory.loadBalancers.length} load balancer(s), ${jobs.length} backend(s) to probe`);
-
   const probeDeadline = options.deadlineAt === null ? null : options.deadlineAt - notificationReserveMs(options.deadlineAt - startedAt);
   const executor = options.executor ?? inProcessExecutor({});
-  const evidence = jobs.length > 0 ? await executor(jobs, { deadlineAt: probeDeadline }) : [];
+  progress(`inventory of ${regionId}…`);
+  const { inventory, jobs, evidence } = await inventoryAndProbes(clients, executor, { regionId, filter, all: all ?? false, deadlineAt: probeDeadline, progress });
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 

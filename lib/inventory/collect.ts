@@ -1,12 +1,17 @@
 // Region → normalized Inventory with the fewest calls: load balancers (pages of 100), listeners (10 load balancers per
 // call), then per load balancer one DescribeLoadBalancerAttribute (only when a listener uses the default group), one
 // DescribeHealthStatus and one call per server group; then ECS for the instances and their security groups.
+// Streamed: each page of load balancers goes on to its listener calls at once, each load balancer to its detail calls
+// as soon as its listeners are in, and `onLoadBalancer` hands it over the moment its SLB facts are complete, so that
+// its probes can start while the rest of the region is still being read. ECS facts (instance status, security groups)
+// are only needed by the diagnosis: they are read alongside, 100 instances a call, and join in the returned Inventory.
 // A load balancer whose calls fail for good becomes an InventoryError and the rest completes; credential and
 // permission errors are fatal and thrown.
 import {
   CloudApiError,
   INSTANCE_BATCH_SIZE,
   LISTENER_BATCH_SIZE,
+  LOAD_BALANCER_PAGE_SIZE,
   callsSince,
   type ApiCounters,
   type EcsClient,
@@ -30,7 +35,7 @@ import type {
   LoadBalancer,
   SecurityGroupRule,
 } from '../model';
-import { mapLimit } from '../util/concurrency';
+import { concurrencyGate } from '../util/concurrency';
 import { checkHostFor, normalizeHealthCheck } from './health-check';
 import { HealthIndex, fetchHealthStatus } from './health-status';
 
@@ -49,7 +54,16 @@ export interface CollectInventoryOptions {
   filter?: InventoryFilter;
   /** API calls in flight at once; default 64. */
   concurrency?: number;
+  /**
+   * Called once per load balancer as soon as its listeners, backends and SLB verdicts are in, before the ECS facts:
+   * the streaming audit starts its probes then. Backends whose IP only ECS knows are not in it yet (the returned
+   * Inventory has them), and its `instances` are empty.
+   */
+  onLoadBalancer?: (loadBalancer: LoadBalancer) => void;
 }
+
+/** Runs one API call once a slot is free (every call of one inventory shares the slots). */
+type Gate = <T>(call: () => Promise<T>) => Promise<T>;
 
 /** A listener with everything needed to find its backends and its check. */
 interface ListenerPlan {
@@ -136,24 +150,46 @@ function matchesListener(filter: InventoryFilter['listener'], port: number, prot
   return filter === undefined || (filter.port === port && (filter.protocol === undefined || filter.protocol === protocol));
 }
 
+/**
+ * The load balancers in scope, handed to `onFound` page by page as they arrive (deduplicated, tag-filtered); the
+ * first page tells the total, and the other pages are then asked for at once. Returns them all in listing order.
+ */
 async function listLoadBalancers(
   slb: SlbClient,
   regionId: string,
   filter: InventoryFilter,
-  limit: number,
+  gate: Gate,
   errors: InventoryError[],
+  onFound: (found: SlbLoadBalancerSummary[]) => void,
 ): Promise<SlbLoadBalancerSummary[]> {
   const tagEntries = Object.entries(filter.tags ?? {});
   const base = { RegionId: regionId, ...(tagEntries.length > 0 ? { Tag: tagEntries.map(([Key, Value]) => ({ Key, Value })) } : {}) };
   const requested = filter.loadBalancerIds?.length ? [...new Set(filter.loadBalancerIds)] : null;
-  const found = requested
-    ? (await mapLimit(chunks(requested, LISTENER_BATCH_SIZE), limit, (ids) => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }))).flat()
-    : await slb.collectLoadBalancers(base);
   const wanted = requested ? new Set(requested) : null;
   const byId = new Map<string, SlbLoadBalancerSummary>();
-  for (const lb of found) {
-    if (byId.has(lb.LoadBalancerId) || (wanted && !wanted.has(lb.LoadBalancerId)) || !matchesTags(lb, filter.tags)) continue;
-    byId.set(lb.LoadBalancerId, lb);
+  const pages: SlbLoadBalancerSummary[][] = [];
+  const take = (page: number, found: SlbLoadBalancerSummary[]): void => {
+    const fresh: SlbLoadBalancerSummary[] = [];
+    for (const lb of found) {
+      if (byId.has(lb.LoadBalancerId) || (wanted && !wanted.has(lb.LoadBalancerId)) || !matchesTags(lb, filter.tags)) continue;
+      byId.set(lb.LoadBalancerId, lb);
+      fresh.push(lb);
+    }
+    pages[page] = fresh;
+    if (fresh.length > 0) onFound(fresh);
+  };
+  if (requested) {
+    await Promise.all(chunks(requested, LISTENER_BATCH_SIZE).map(async (ids, index) => take(index, await gate(() => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') })))));
+  } else {
+    const first = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: 1, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+    take(0, first.LoadBalancers.LoadBalancer);
+    const pageCount = first.LoadBalancers.LoadBalancer.length < LOAD_BALANCER_PAGE_SIZE ? 1 : Math.ceil(first.TotalCount / LOAD_BALANCER_PAGE_SIZE);
+    await Promise.all(
+      Array.from({ length: Math.max(0, pageCount - 1) }, async (_, i) => {
+        const reply = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: i + 2, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+        take(i + 1, reply.LoadBalancers.LoadBalancer);
+      }),
+    );
   }
   for (const id of requested ?? []) {
     if (byId.has(id)) continue;
@@ -164,7 +200,7 @@ async function listLoadBalancers(
       message: `Load balancer ${id} was not found in region ${regionId}${tagEntries.length > 0 ? ' with the requested tags' : ''}: check the id and the region.`,
     });
   }
-  return [...byId.values()];
+  return pages.flat();
 }
 
 async function listListeners(
@@ -172,7 +208,7 @@ async function listListeners(
   regionId: string,
   loadBalancerIds: string[],
   filter: InventoryFilter,
-  limit: number,
+  gate: Gate,
   failed: FailedLoadBalancers,
 ): Promise<Map<string, Map<string, SlbListener>>> {
   const byLoadBalancer = new Map(loadBalancerIds.map((id) => [id, new Map<string, SlbListener>()]));
@@ -186,18 +222,20 @@ async function listListeners(
       byLoadBalancer.get(listener.LoadBalancerId)?.set(`${listener.ListenerProtocol}:${listener.ListenerPort}`, listener);
     }
   };
-  await mapLimit(chunks(loadBalancerIds, LISTENER_BATCH_SIZE), limit, async (batch) => {
-    try {
-      keep(await slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }));
-    } catch (err) {
-      if (!(err instanceof CloudApiError)) throw err;
-      // One load balancer can spoil a whole batch: ask for each alone, so that only the culprit is reported.
-      for (const id of batch) {
-        if (batch.length === 1) failed.record(id, err);
-        else keep((await failed.run(id, () => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }))) ?? []);
+  await Promise.all(
+    chunks(loadBalancerIds, LISTENER_BATCH_SIZE).map(async (batch) => {
+      try {
+        keep(await gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing })));
+      } catch (err) {
+        if (!(err instanceof CloudApiError)) throw err;
+        // One load balancer can spoil a whole batch: ask for each alone, so that only the culprit is reported.
+        for (const id of batch) {
+          if (batch.length === 1) failed.record(id, err);
+          else keep((await failed.run(id, () => gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing })))) ?? []);
+        }
       }
-    }
-  });
+    }),
+  );
   return byLoadBalancer;
 }
 
@@ -219,7 +257,7 @@ async function planListeners(
   slb: SlbClient,
   regionId: string,
   listeners: Map<string, Map<string, SlbListener>>,
-  limit: number,
+  gate: Gate,
   failed: FailedLoadBalancers,
 ): Promise<Map<string, ListenerPlan[]>> {
   const plans = new Map<string, ListenerPlan[]>();
@@ -233,195 +271,309 @@ async function planListeners(
     }
     plans.set(id, complete);
   }
-  await mapLimit(incomplete, limit, async (listener) => {
-    const reply = await failed.run(listener.LoadBalancerId, () =>
-      slb.describeListenerAttribute(listener.ListenerProtocol, { RegionId: regionId, LoadBalancerId: listener.LoadBalancerId, ListenerPort: listener.ListenerPort }),
-    );
-    if (reply) plans.get(listener.LoadBalancerId)?.push(planOf(listener, reply, reply));
-  });
+  await Promise.all(
+    incomplete.map(async (listener) => {
+      const reply = await failed.run(listener.LoadBalancerId, () =>
+        gate(() => slb.describeListenerAttribute(listener.ListenerProtocol, { RegionId: regionId, LoadBalancerId: listener.LoadBalancerId, ListenerPort: listener.ListenerPort })),
+      );
+      if (reply) plans.get(listener.LoadBalancerId)?.push(planOf(listener, reply, reply));
+    }),
+  );
   for (const list of plans.values()) list.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   return plans;
+}
+
+/** The SLB and ECS facts read so far, from which load balancers are assembled. */
+interface Gathered {
+  regionId: string;
+  plans: Map<string, ListenerPlan[]>;
+  details: Map<string, LoadBalancerDetails>;
+  vServerGroups: Map<string, SlbGroupBackendServer[]>;
+  masterSlaveGroups: Map<string, SlbMasterSlaveBackendServer[]>;
+}
+
+function sourcesOf(gathered: Gathered, plan: ListenerPlan, detail: LoadBalancerDetails): BackendSource[] {
+  if (plan.masterSlaveServerGroupId !== null) {
+    const id = plan.masterSlaveServerGroupId;
+    return (gathered.masterSlaveGroups.get(id) ?? []).map((server) => ({
+      server,
+      port: server.Port,
+      group: { kind: 'master-slave', id, role: server.ServerType },
+      action: 'DescribeMasterSlaveServerGroupAttribute',
+    }));
+  }
+  if (plan.vServerGroupId !== null) {
+    const id = plan.vServerGroupId;
+    return (gathered.vServerGroups.get(id) ?? []).map((server) => ({ server, port: server.Port, group: { kind: 'vserver', id }, action: 'DescribeVServerGroupAttribute' }));
+  }
+  const port = plan.backendServerPort ?? plan.port;
+  return detail.defaultServers.map((server) => ({ server, port, group: { kind: 'default' }, action: 'DescribeLoadBalancerAttribute' }));
+}
+
+/** The ECS instances a load balancer's backends run on (ECS-type backends only). */
+function instanceIdsOf(gathered: Gathered, loadBalancerId: string): string[] {
+  const detail = gathered.details.get(loadBalancerId);
+  if (!detail) return [];
+  const ids: string[] = [];
+  for (const plan of gathered.plans.get(loadBalancerId) ?? []) {
+    for (const source of sourcesOf(gathered, plan, detail)) if ((source.server.Type ?? 'ecs') === 'ecs') ids.push(source.server.ServerId);
+  }
+  return ids;
+}
+
+/** One load balancer from the facts gathered; backends whose IP nobody gave are reported in `unresolved`. */
+function assembleLoadBalancer(
+  gathered: Gathered,
+  lb: SlbLoadBalancerSummary,
+  instances: Readonly<Record<string, EcsInstanceFacts>>,
+  unresolved: Map<string, InventoryError>,
+): LoadBalancer {
+  const id = lb.LoadBalancerId;
+  const detail = gathered.details.get(id);
+  const lbListeners: Listener[] = (gathered.plans.get(id) ?? []).map((plan) => {
+    const healthCheck = normalizeHealthCheck(plan.protocol, plan.config);
+    const backends: Backend[] = [];
+    for (const source of detail ? sourcesOf(gathered, plan, detail) : []) {
+      const { server, port } = source;
+      const ip = server.ServerIp ?? detail?.health.ipOf(server.ServerId, port) ?? instances[server.ServerId]?.privateIps[0];
+      if (ip === undefined) {
+        unresolved.set(`${server.ServerId}:${port}`, {
+          loadBalancerId: id,
+          action: source.action,
+          code: 'BackendIpUnknown',
+          message: `Backend ${server.ServerId}:${port} of ${id} has no IP in SLB's replies and ECS did not list it, so it cannot be examined.`,
+        });
+        continue;
+      }
+      backends.push({
+        serverId: server.ServerId,
+        ip,
+        port,
+        checkPort: healthCheck.connectPort ?? port,
+        checkHost: checkHostFor(healthCheck, ip),
+        weight: server.Weight ?? 100,
+        type: server.Type ?? 'ecs',
+        group: source.group,
+        slbStatus: detail ? detail.health.status(plan, server.ServerId, ip, port) : 'unknown',
+      });
+    }
+    return {
+      loadBalancerId: id,
+      port: plan.port,
+      protocol: plan.protocol,
+      status: plan.status,
+      backendServerPort: plan.backendServerPort,
+      vServerGroupId: plan.vServerGroupId,
+      masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
+      healthCheck,
+      backends,
+    };
+  });
+  return {
+    id,
+    name: lb.LoadBalancerName,
+    regionId: lb.RegionId || gathered.regionId,
+    vpcId: lb.VpcId || null,
+    vSwitchId: lb.VSwitchId || null,
+    address: lb.Address,
+    addressType: lb.AddressType,
+    networkType: lb.NetworkType,
+    status: lb.LoadBalancerStatus,
+    tags: tagsOf(lb.Tags?.Tag ?? detail?.attributeTags),
+    listeners: lbListeners,
+  };
+}
+
+/**
+ * ECS facts read while the SLB side streams in: instance ids are asked for 100 a call as soon as 100 new ones are
+ * known (the rest when the SLB side is done), and each new security group once.
+ */
+class EcsFactsReader {
+  readonly instances: Record<string, EcsInstanceFacts> = {};
+  readonly securityGroupRules: Record<string, SecurityGroupRule[]> = {};
+  private readonly known = new Set<string>();
+  private readonly groups = new Set<string>();
+  private pending: string[] = [];
+  private readonly calls: Promise<void>[] = [];
+
+  constructor(
+    private readonly ecs: EcsClient,
+    private readonly regionId: string,
+    private readonly gate: Gate,
+    private readonly onError: (err: unknown) => undefined,
+  ) {}
+
+  want(instanceIds: readonly string[]): void {
+    for (const id of instanceIds) {
+      if (this.known.has(id)) continue;
+      this.known.add(id);
+      this.pending.push(id);
+    }
+    while (this.pending.length >= INSTANCE_BATCH_SIZE) this.read(this.pending.splice(0, INSTANCE_BATCH_SIZE));
+  }
+
+  /** Reads what is still pending and waits for every call (security groups included). */
+  async finish(): Promise<void> {
+    if (this.pending.length > 0) this.read(this.pending.splice(0));
+    // Calls may add calls (instances → their security groups): wait until none is left.
+    let waited = 0;
+    while (waited < this.calls.length) {
+      const batch = this.calls.slice(waited);
+      waited = this.calls.length;
+      await Promise.all(batch);
+    }
+  }
+
+  /** Keeps the call for finish(); a failure that finish() never sees (the SLB side threw first) is not unhandled. */
+  private track(call: Promise<void>): void {
+    call.catch(() => undefined);
+    this.calls.push(call);
+  }
+
+  private read(batch: string[]): void {
+    this.track(
+      (async () => {
+        const found = await this.gate(() => this.ecs.describeInstances({ RegionId: this.regionId, InstanceIds: batch })).catch(this.onError);
+        for (const instance of found ?? []) {
+          this.instances[instance.instanceId] = instance;
+          for (const groupId of instance.securityGroupIds) this.readGroup(groupId);
+        }
+      })(),
+    );
+  }
+
+  private readGroup(groupId: string): void {
+    if (this.groups.has(groupId)) return;
+    this.groups.add(groupId);
+    this.track(
+      (async () => {
+        const rules = await this.gate(() => this.ecs.describeSecurityGroupAttribute({ RegionId: this.regionId, SecurityGroupId: groupId, Direction: 'ingress' })).catch(this.onError);
+        if (rules) this.securityGroupRules[groupId] = rules;
+      })(),
+    );
+  }
 }
 
 export async function collectInventory(clients: InventoryClients, options: CollectInventoryOptions): Promise<Inventory> {
   const { slb, ecs, counters } = clients;
   const { regionId } = options;
   const filter = options.filter ?? {};
-  const limit = Math.max(1, options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY);
+  const gate: Gate = concurrencyGate(Math.max(1, options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY));
   const callsBefore = counters.calls();
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
-
-  const summaries = await listLoadBalancers(slb, regionId, filter, limit, errors);
-  const listeners = await listListeners(slb, regionId, summaries.map((lb) => lb.LoadBalancerId), filter, limit, failed);
-  const plans = await planListeners(slb, regionId, listeners, limit, failed);
-
-  // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
-  const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
-  const inScope = summaries.filter((lb) => {
-    if (filter.listener === undefined || failed.has(lb.LoadBalancerId) || (plans.get(lb.LoadBalancerId)?.length ?? 0) > 0) return true;
-    if (explicitlyRequested.has(lb.LoadBalancerId)) {
-      const { port, protocol } = filter.listener;
-      errors.push({
-        loadBalancerId: lb.LoadBalancerId,
-        action: 'DescribeLoadBalancerListeners',
-        code: 'ListenerNotFound',
-        message: `Load balancer ${lb.LoadBalancerId} has no ${protocol ?? ''}${protocol ? ' ' : ''}listener on port ${port}: check --listener.`,
-      });
-    }
-    return false;
-  });
-
-  // Per load balancer: default-group backends, SLB's verdicts, and each server group once.
-  const details = new Map<string, LoadBalancerDetails>();
-  const vServerGroups = new Map<string, SlbGroupBackendServer[]>();
-  const masterSlaveGroups = new Map<string, SlbMasterSlaveBackendServer[]>();
-  const tasks: (() => Promise<void>)[] = [];
-  for (const lb of inScope) {
-    const id = lb.LoadBalancerId;
-    const lbPlans = plans.get(id) ?? [];
-    if (failed.has(id) || lbPlans.length === 0) continue;
-    const detail: LoadBalancerDetails = { defaultServers: [], attributeTags: undefined, health: new HealthIndex([]) };
-    details.set(id, detail);
-    if (lbPlans.some((plan) => plan.vServerGroupId === null && plan.masterSlaveServerGroupId === null)) {
-      tasks.push(async () => {
-        const reply = await failed.run(id, () => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id }));
-        if (!reply) return;
-        detail.defaultServers = reply.BackendServers.BackendServer;
-        detail.attributeTags = reply.Tags?.Tag;
-      });
-    }
-    tasks.push(async () => {
-      const keys = lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol }));
-      const entries = await failed.run(id, () => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener));
-      if (entries) detail.health = new HealthIndex(entries);
-    });
-    for (const groupId of new Set(lbPlans.map((plan) => plan.vServerGroupId).filter((g): g is string => g !== null))) {
-      tasks.push(async () => {
-        const reply = await failed.run(id, () => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId }));
-        if (reply) vServerGroups.set(groupId, reply.BackendServers.BackendServer);
-      });
-    }
-    for (const groupId of new Set(lbPlans.map((plan) => plan.masterSlaveServerGroupId).filter((g): g is string => g !== null))) {
-      tasks.push(async () => {
-        const reply = await failed.run(id, () => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId }));
-        if (reply) masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
-      });
-    }
-  }
-  await mapLimit(tasks, limit, (task) => task());
-
-  const sourcesOf = (plan: ListenerPlan, detail: LoadBalancerDetails): BackendSource[] => {
-    if (plan.masterSlaveServerGroupId !== null) {
-      const id = plan.masterSlaveServerGroupId;
-      return (masterSlaveGroups.get(id) ?? []).map((server) => ({
-        server,
-        port: server.Port,
-        group: { kind: 'master-slave', id, role: server.ServerType },
-        action: 'DescribeMasterSlaveServerGroupAttribute',
-      }));
-    }
-    if (plan.vServerGroupId !== null) {
-      const id = plan.vServerGroupId;
-      return (vServerGroups.get(id) ?? []).map((server) => ({ server, port: server.Port, group: { kind: 'vserver', id }, action: 'DescribeVServerGroupAttribute' }));
-    }
-    const port = plan.backendServerPort ?? plan.port;
-    return detail.defaultServers.map((server) => ({ server, port, group: { kind: 'default' }, action: 'DescribeLoadBalancerAttribute' }));
-  };
-
-  // ECS: every ECS-type backend once (100 per call), then each of their security groups once.
-  const instanceIds = new Set<string>();
-  for (const [id, detail] of details) {
-    if (failed.has(id)) continue;
-    for (const plan of plans.get(id) ?? []) {
-      for (const source of sourcesOf(plan, detail)) if ((source.server.Type ?? 'ecs') === 'ecs') instanceIds.add(source.server.ServerId);
-    }
-  }
+  const gathered: Gathered = { regionId, plans: new Map(), details: new Map(), vServerGroups: new Map(), masterSlaveGroups: new Map() };
   const recordGlobal = (err: unknown): undefined => {
     if (!(err instanceof CloudApiError)) throw err;
     errors.push({ loadBalancerId: null, action: err.action, code: err.apiCode, message: err.message });
     return undefined;
   };
-  const instances: Record<string, EcsInstanceFacts> = {};
-  await mapLimit(chunks([...instanceIds], INSTANCE_BATCH_SIZE), limit, async (batch) => {
-    const found = await ecs.describeInstances({ RegionId: regionId, InstanceIds: batch }).catch(recordGlobal);
-    for (const instance of found ?? []) instances[instance.instanceId] = instance;
-  });
-  const securityGroupRules: Record<string, SecurityGroupRule[]> = {};
-  const groupIds = [...new Set(Object.values(instances).flatMap((instance) => instance.securityGroupIds))];
-  await mapLimit(groupIds, limit, async (groupId) => {
-    const rules = await ecs.describeSecurityGroupAttribute({ RegionId: regionId, SecurityGroupId: groupId, Direction: 'ingress' }).catch(recordGlobal);
-    if (rules) securityGroupRules[groupId] = rules;
-  });
+  const ecsFacts = new EcsFactsReader(ecs, regionId, gate, recordGlobal);
+  // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
+  const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
+  const outOfScope = new Set<string>();
+  const listenerNotFound = new Map<string, InventoryError>();
 
-  // Assemble.
-  const loadBalancers: LoadBalancer[] = [];
-  for (const lb of inScope) {
-    const id = lb.LoadBalancerId;
-    if (failed.has(id)) continue;
-    const detail = details.get(id);
-    const unresolved = new Map<string, InventoryError>();
-    const lbListeners: Listener[] = (plans.get(id) ?? []).map((plan) => {
-      const healthCheck = normalizeHealthCheck(plan.protocol, plan.config);
-      const backends: Backend[] = [];
-      for (const source of detail ? sourcesOf(plan, detail) : []) {
-        const { server, port } = source;
-        const ip = server.ServerIp ?? detail?.health.ipOf(server.ServerId, port) ?? instances[server.ServerId]?.privateIps[0];
-        if (ip === undefined) {
-          unresolved.set(`${server.ServerId}:${port}`, {
-            loadBalancerId: id,
-            action: source.action,
-            code: 'BackendIpUnknown',
-            message: `Backend ${server.ServerId}:${port} of ${id} has no IP in SLB's replies and ECS did not list it, so it cannot be examined.`,
-          });
-          continue;
+  /** Per load balancer: default-group backends, SLB's verdicts, and each server group once, all at once. */
+  const readDetails = async (id: string, lbPlans: ListenerPlan[]): Promise<void> => {
+    const detail: LoadBalancerDetails = { defaultServers: [], attributeTags: undefined, health: new HealthIndex([]) };
+    gathered.details.set(id, detail);
+    const calls: Promise<void>[] = [];
+    if (lbPlans.some((plan) => plan.vServerGroupId === null && plan.masterSlaveServerGroupId === null)) {
+      calls.push(
+        (async () => {
+          const reply = await failed.run(id, () => gate(() => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id })));
+          if (!reply) return;
+          detail.defaultServers = reply.BackendServers.BackendServer;
+          detail.attributeTags = reply.Tags?.Tag;
+        })(),
+      );
+    }
+    calls.push(
+      (async () => {
+        const keys = lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol }));
+        const entries = await failed.run(id, () => gate(() => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener)));
+        if (entries) detail.health = new HealthIndex(entries);
+      })(),
+    );
+    for (const groupId of new Set(lbPlans.map((plan) => plan.vServerGroupId).filter((g): g is string => g !== null))) {
+      calls.push(
+        (async () => {
+          const reply = await failed.run(id, () => gate(() => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId })));
+          if (reply) gathered.vServerGroups.set(groupId, reply.BackendServers.BackendServer);
+        })(),
+      );
+    }
+    for (const groupId of new Set(lbPlans.map((plan) => plan.masterSlaveServerGroupId).filter((g): g is string => g !== null))) {
+      calls.push(
+        (async () => {
+          const reply = await failed.run(id, () => gate(() => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId })));
+          if (reply) gathered.masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
+        })(),
+      );
+    }
+    await Promise.all(calls);
+  };
+
+  /** Up to 10 load balancers: their listeners in one call, then each one's details; each is handed over when done. */
+  const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
+    const listeners = await listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, gate, failed);
+    const plans = await planListeners(slb, regionId, listeners, gate, failed);
+    for (const [id, lbPlans] of plans) gathered.plans.set(id, lbPlans);
+    await Promise.all(
+      batch.map(async (lb) => {
+        const id = lb.LoadBalancerId;
+        const lbPlans = plans.get(id) ?? [];
+        if (filter.listener !== undefined && !failed.has(id) && lbPlans.length === 0) {
+          outOfScope.add(id);
+          if (explicitlyRequested.has(id)) {
+            const { port, protocol } = filter.listener;
+            listenerNotFound.set(id, {
+              loadBalancerId: id,
+              action: 'DescribeLoadBalancerListeners',
+              code: 'ListenerNotFound',
+              message: `Load balancer ${id} has no ${protocol ?? ''}${protocol ? ' ' : ''}listener on port ${port}: check --listener.`,
+            });
+          }
+          return;
         }
-        backends.push({
-          serverId: server.ServerId,
-          ip,
-          port,
-          checkPort: healthCheck.connectPort ?? port,
-          checkHost: checkHostFor(healthCheck, ip),
-          weight: server.Weight ?? 100,
-          type: server.Type ?? 'ecs',
-          group: source.group,
-          slbStatus: detail ? detail.health.status(plan, server.ServerId, ip, port) : 'unknown',
-        });
-      }
-      return {
-        loadBalancerId: id,
-        port: plan.port,
-        protocol: plan.protocol,
-        status: plan.status,
-        backendServerPort: plan.backendServerPort,
-        vServerGroupId: plan.vServerGroupId,
-        masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
-        healthCheck,
-        backends,
-      };
-    });
+        if (failed.has(id) || lbPlans.length === 0) return;
+        await readDetails(id, lbPlans);
+        if (failed.has(id)) return;
+        ecsFacts.want(instanceIdsOf(gathered, id));
+        // Without ECS facts yet: a backend whose IP only ECS knows joins in the final inventory.
+        options.onLoadBalancer?.(assembleLoadBalancer(gathered, lb, {}, new Map()));
+      }),
+    );
+  };
+
+  const examined: Promise<void>[] = [];
+  const summaries = await listLoadBalancers(slb, regionId, filter, gate, errors, (found) => {
+    for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
+  });
+  await Promise.all(examined);
+  await ecsFacts.finish();
+  // Errors in listing order, whatever order the calls finished in.
+  for (const lb of summaries) {
+    const error = listenerNotFound.get(lb.LoadBalancerId);
+    if (error) errors.push(error);
+  }
+
+  const loadBalancers: LoadBalancer[] = [];
+  for (const lb of summaries) {
+    const id = lb.LoadBalancerId;
+    if (failed.has(id) || outOfScope.has(id)) continue;
+    const unresolved = new Map<string, InventoryError>();
+    loadBalancers.push(assembleLoadBalancer(gathered, lb, ecsFacts.instances, unresolved));
     errors.push(...unresolved.values());
-    loadBalancers.push({
-      id,
-      name: lb.LoadBalancerName,
-      regionId: lb.RegionId || regionId,
-      vpcId: lb.VpcId || null,
-      vSwitchId: lb.VSwitchId || null,
-      address: lb.Address,
-      addressType: lb.AddressType,
-      networkType: lb.NetworkType,
-      status: lb.LoadBalancerStatus,
-      tags: tagsOf(lb.Tags?.Tag ?? detail?.attributeTags),
-      listeners: lbListeners,
-    });
   }
 
   return {
     regionId,
     loadBalancers,
     errors: [...failed.errors(), ...errors],
-    instances,
-    securityGroupRules,
+    instances: ecsFacts.instances,
+    securityGroupRules: ecsFacts.securityGroupRules,
     apiCalls: callsSince(counters, callsBefore),
   };
 }

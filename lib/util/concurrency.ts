@@ -65,3 +65,16 @@ export class KeyedSemaphore {
     };
   }
 }
+
+/** A gate that lets at most `limit` calls run at once, whoever makes them (FIFO). */
+export function concurrencyGate(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
+  const slots = new KeyedSemaphore(Math.max(1, limit));
+  return async (call) => {
+    const release = await slots.acquire('');
+    try {
+      return await call();
+    } finally {
+      release();
+    }
+  };
+}
