@@ -12,7 +12,7 @@ export function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-export function pathOf(issue: Pick<Issue, 'path'>): string {
+export function pathOf(issue: { path?: readonly { key: unknown }[] | undefined }): string {
   let text = '';
   for (const item of issue.path ?? []) {
     const key = item.key;
