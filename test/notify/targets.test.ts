@@ -105,6 +105,19 @@ describe('noise options', () => {
     ]);
   });
 
+  it('names unknown fields, wrong types and unknown codes in a silence', () => {
+    const { errors } = parseSilences(
+      JSON.stringify([{ code: 'NOT_A_CODE', expiresAt: '2030-01-01T00:00:00Z' }, { listener: 80, expiresAt: '2030-01-01T00:00:00Z' }, { lb: 'x' }, 'x']),
+      'f',
+    );
+    expect(errors).toEqual([
+      'f: silence #0: code NOT_A_CODE is not a finding code (see docs/findings.md)',
+      'f: silence #1: listener must be a non-empty string',
+      'f: silence #2: lb is not a known field (loadBalancerId, listener, backend, code, expiresAt, comment)',
+      'f: silence #3: is not an object',
+    ]);
+  });
+
   it('reads the environment and keeps the default on a bad value', () => {
     const { options, errors } = notifyOptionsFromEnv({ SLB_DOCTOR_REPEAT_INTERVAL: '30m', SLB_DOCTOR_FLAP_RUNS: 'three' });
     expect(options).toEqual({ repeatIntervalMs: 30 * 60_000 });
