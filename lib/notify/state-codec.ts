@@ -3,7 +3,8 @@
 // re-notify or swallow everything.
 import * as v from 'valibot';
 import type { StateCodec } from '../state/types';
-import { issueLine, pathOf } from './schema-messages';
+import { issuePath } from '../util/schema';
+import { issueLine } from './schema-messages';
 import { NotifyStateSchema, STATE_SCHEMA_VERSION, type NotifyState } from './vocabulary';
 
 function emptyState(): NotifyState {
@@ -21,7 +22,7 @@ function problemOf(issues: Parameters<typeof issueLine>[0]): string {
     if (keys[0] === 'version') return `unknown version ${JSON.stringify(issue?.input)}`;
     return issue ? issueLine(issues) : 'not a state document';
   }
-  const field = pathOf({ path: issue.path?.slice(2) });
+  const field = issuePath({ ...issue, path: issue.path?.slice(2) as typeof issue.path });
   if (field === '') return `${part} ${String(keys[1])} is not an object`;
   if (issue.input === undefined) return `${part} ${String(keys[1])} has no ${field}`;
   return `${part} ${String(keys[1])} has a bad ${field}: ${issue.message}`;

@@ -56,10 +56,10 @@ describe('parseTargets', () => {
       'targets.json',
     );
     expect(errors).toEqual([
-      'targets.json: target #0: url must be a string, got number',
-      'targets.json: target #1: mentions.userIds[1] must be a user id, got number',
-      'targets.json: target #2: match.tags.env must be a string (the tag value), got boolean',
-      'targets.json: target #3: secret must be a non-empty string, got number',
+      'targets.json: target #0: url must be a string, got a number',
+      'targets.json: target #1: mentions.userIds[1] must be a user id, got a number',
+      'targets.json: target #2: match.tags.env must be a string (the tag value), got a boolean',
+      'targets.json: target #3: secret must be a non-empty string, got a number',
       'targets.json: target #4: url is missing',
     ]);
   });

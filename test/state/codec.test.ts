@@ -19,7 +19,7 @@ describe('notifyStateCodec', () => {
   it('names the part, the field path and the type found', () => {
     const record = recordFor(1, 1);
     const bad = (patch: object) => notifyStateCodec.decode(JSON.stringify({ version: 1, revision: 0, records: {}, pending: {}, ...patch }));
-    expect(bad({ records: { a: { ...record, presentRuns: 'two' } } })).toEqual({ ok: false, problem: 'record a has a bad presentRuns: must be a number, got string' });
+    expect(bad({ records: { a: { ...record, presentRuns: 'two' } } })).toEqual({ ok: false, problem: 'record a has a bad presentRuns: must be a number, got a string' });
     expect(bad({ pending: { hook: { items: [], overflow: 0, queuedAt: 1, attempts: 0, lastError: null, contexts: {} }, other: 3 } })).toEqual({ ok: false, problem: 'pending digest other is not an object' });
     expect(bad({ version: 2 })).toEqual({ ok: false, problem: 'unknown version 2' });
     expect(notifyStateCodec.decode('[]')).toEqual({ ok: false, problem: 'not a JSON object' });
