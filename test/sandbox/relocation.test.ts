@@ -1,9 +1,13 @@
 // A second sandbox whose scenario addresses are taken moves the whole scenario to free loopback blocks, consistently;
 // each running sandbox sends SLB's checks from its own slice of 127.100.64.0/24.
-import { describeSandbox, startSandboxCloud, type SandboxCloud } from '../../lib/sandbox/cloud';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeSandbox, runSandboxCommand, startSandboxCloud, type SandboxCloud } from '../../lib/sandbox/cloud';
 import { claimSourceSlice, CLAIM_PORT } from '../../lib/sandbox/healthcheck/sources';
 import { pickTargetBlocks, relocateText, scenarioBlocks, whyNotRelocatable } from '../../lib/sandbox/relocation';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
+import { escapeRegExp } from '../support/nets';
 import { oneVpcScenario, instance } from '../support/scenarios';
 import { waitForStatus } from '../support/wait';
 
@@ -102,6 +106,24 @@ describe('two sandboxes with one scenario', () => {
 
   it('their checkers send from different slices of 127.100.64.0/24', () => {
     for (const ip of second.checker.sourceIps) expect(first.checker.sourceIps).not.toContain(ip);
+  });
+
+  it('`slb-doctor sandbox` beside them prints the moved addresses in its line and one note on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-relocation-'));
+    try {
+      const file = join(dir, 'scenario.json');
+      writeFileSync(file, JSON.stringify(twoBackends()));
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runSandboxCommand(['--scenario', file], { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), untilStopped: () => Promise.resolve() });
+      expect(code).toBe(0);
+      const line = JSON.parse(out.join('')) as { relocated?: { blocks: Array<{ from: string; to: string }> } };
+      const block = line.relocated?.blocks[0];
+      expect(block?.from).toBe(`127.${NET.split('.')[1] ?? ''}.0.0/16`);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: .*the address is in use.*; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a sandbox asked not to move fails with the taken address named', async () => {
