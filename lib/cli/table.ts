@@ -86,10 +86,12 @@ export function wrapCommand(command: string, width: number, first: string, hang:
   let start = 0;
   let prefix = first;
   while (prefix.length + command.length - start > width) {
-    // The last break that keeps `prefix + piece + " \"` within the width; else the first one after it.
+    // The last break that keeps `prefix + piece + " \"` within the width, before a pipe if one fits (the command
+    // then reads stage by stage); else the first break after the width.
     const limit = start + width - prefix.length - 2;
     const fitting = breaks.filter((b) => b > start && b <= limit);
-    const at = fitting.length > 0 ? fitting[fitting.length - 1] : breaks.find((b) => b > start);
+    const beforePipe = fitting.filter((b) => command[b + 1] === '|');
+    const at = beforePipe.at(-1) ?? fitting.at(-1) ?? breaks.find((b) => b > start);
     if (at === undefined) break;
     lines.push(`${prefix}${command.slice(start, at)} \\`);
     start = at + 1;

@@ -121,6 +121,38 @@ describe('the exit-code contract', () => {
   });
 });
 
+describe('state problems are loud, on stderr and in every format', () => {
+  test.each(['text', 'json', 'markdown'])('a corrupt state file is moved aside with a warning (%s)', async (format) => {
+    const receiver = await startReceiver('accept');
+    try {
+      const state = tempFile(`corrupt-${format}.json`);
+      writeFileSync(state, '{"version": 1, "records": [tr');
+      const run = await audit([...ERRORS, '--format', format, '--state', `file:${state}`], { SLB_DOCTOR_NOTIFY_TARGETS: targetsJson({ name: 'oncall', url: receiver.url }) });
+      expect(run.stderr).toMatch(/^warning: [^\n]*corrupt[^\n]*\n/im);
+      const warning = /^warning: ([^\n]*)$/m.exec(run.stderr)?.[1] ?? 'no warning';
+      if (format === 'json') {
+        const delivery = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n{\n  "runId"'))) as { warnings: string[] };
+        expect(delivery.warnings).toContain(warning);
+      } else expect(run.stdout).toContain(`warning: ${warning}`);
+      expect(receiver.bodies).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test('a state that cannot be written makes the run incomplete (3), said on stderr and in the report', async () => {
+    const receiver = await startReceiver('accept');
+    try {
+      const run = await audit([...ERRORS, '--state', 'file:/proc/1/slb-doctor/state.json'], { SLB_DOCTOR_NOTIFY_TARGETS: targetsJson({ name: 'oncall', url: receiver.url }) });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/^incomplete: [^\n]*\/proc\/1\/slb-doctor/m);
+      expect(run.stdout).toMatch(/^ {2}incomplete: [^\n]*\/proc\/1\/slb-doctor/m);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
 describe('output that fits', () => {
   test('COLUMNS=80: no line of the whole-region report is wider than 80, codes and backends are whole', async () => {
     const run = await audit([], { COLUMNS: '80' });
