@@ -14,6 +14,7 @@ const INTEGRATION = [
   'functions/stack.test.ts',
   'cli/audit-process.test.ts',
   'cli/interrupt-process.test.ts',
+  'cli/dev-tools.test.ts',
   'diagnose/e2e.test.ts',
   'cloud/loopback.test.ts',
   'cloud/silent-endpoint.test.ts',
