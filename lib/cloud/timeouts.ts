@@ -5,7 +5,7 @@
 // "accepted the connection but did not answer within N s" or "could not connect within N s", never a false
 // "ConnectTimeout … try again later".
 import { connect } from 'node:net';
-import type { ApiEndpoint } from './endpoints';
+import type { ApiEndpoint } from '../util/endpoint';
 
 /** A request that timed out, with what we know about the connection. Retried at most once (see ApiInvoker). */
 export class EndpointTimeoutError extends Error {

@@ -1,25 +1,8 @@
-// One-line messages for valibot issues: the field path as a person writes it (`mentions.mobiles[1]`) and the JSON
-// type found, e.g. "url must be a string, got number". Shared by the notify targets, the silences and the state codec.
-import type { BaseIssue } from 'valibot';
+// The notify schemas' messages in the product's one style (lib/util/schema.ts): "<path> must be <what>, found …".
+import type * as v from 'valibot';
+import { issuePath, jsonTypeOf } from '../util/schema';
 
-type Issue = BaseIssue<unknown>;
-
-/** The JSON type of a value, as the error message names it. */
-export function jsonTypeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return typeof value;
-}
-
-export function pathOf(issue: Pick<Issue, 'path'>): string {
-  let text = '';
-  for (const item of issue.path ?? []) {
-    const key = item.key;
-    text += typeof key === 'number' ? `[${key}]` : text === '' ? String(key) : `.${String(key)}`;
-  }
-  return text;
-}
+type Issue = v.BaseIssue<unknown>;
 
 /**
  * A message for a schema: "must be <what>, got <type>". Messages leave the path out (valibot adds it to the issue
@@ -33,7 +16,7 @@ export function mustBe(what: string): (issue: Issue) => string {
 export function issueLine(issues: readonly Issue[]): string {
   const issue = issues[0];
   if (!issue) return 'is invalid';
-  const path = pathOf(issue);
+  const path = issuePath(issue);
   const message = issue.input === undefined && issue.kind === 'schema' && path !== '' ? 'is missing' : issue.message;
   return path ? `${path} ${message}` : message;
 }

@@ -7,6 +7,7 @@ import { FINDING_CODES, SEVERITY_ORDER, type FindingCode, type Severity } from '
 import { readEnv } from '../config/env';
 import * as v from 'valibot';
 import { UserFacingError, errorMessage } from '../util/errors';
+import { isJsonObject } from '../util/schema';
 import { issueLine, mustBe } from './schema-messages';
 import { TARGET_KINDS, type NotifyTarget, type TargetKind } from './types';
 
@@ -21,9 +22,6 @@ export interface ParsedTargets {
 const SEVERITIES = Object.keys(SEVERITY_ORDER) as Severity[];
 export const DEFAULT_MIN_SEVERITY: Severity = 'warning';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const nonEmptyText = (what: string) => v.pipe(v.string(mustBe(what)), v.trim(), v.nonEmpty(`must be ${what}, got an empty string`));
 
@@ -153,7 +151,7 @@ export function parseTargets(json: string, source: string): ParsedTargets {
   }
   const names = new Set<string>();
   document.forEach((entry: unknown, index) => {
-    const rawName = isObject(entry) && typeof entry.name === 'string' ? entry.name : null;
+    const rawName = isJsonObject(entry) && typeof entry.name === 'string' ? entry.name : null;
     const where = `${source}: target #${index}${rawName ? ` ("${rawName}")` : ''}`;
     try {
       const target = parseEntry(entry, index);

@@ -258,7 +258,13 @@ export async function runSandboxCommand(
     io.stderr(`slb-doctor sandbox: cannot start the sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  io.stdout(`${JSON.stringify(sandbox.banner())}\n`);
+  const banner = sandbox.banner();
+  io.stdout(`${JSON.stringify(banner)}\n`);
+  const relocation = banner.relocated as SandboxRelocation | undefined;
+  if (relocation) {
+    const moves = relocation.blocks.map((block) => `${block.from} → ${block.to}`).join(', ');
+    io.stderr(`slb-doctor sandbox: ${relocation.reason}; serving the scenario at other addresses instead (${moves}), as "relocated" in the line above says\n`);
+  }
   await (io.untilStopped ?? untilSignal)();
   await sandbox.stop();
   return 0;

@@ -1,9 +1,15 @@
 // A second sandbox whose scenario addresses are taken moves the whole scenario to free loopback blocks, consistently;
 // each running sandbox sends SLB's checks from its own slice of 127.100.64.0/24.
-import { describeSandbox, startSandboxCloud, type SandboxCloud } from '../../lib/sandbox/cloud';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackends } from '../../lib/sandbox/backends';
+import { describeSandbox, runSandboxCommand, startSandboxCloud, type SandboxCloud } from '../../lib/sandbox/cloud';
 import { claimSourceSlice, CLAIM_PORT } from '../../lib/sandbox/healthcheck/sources';
 import { pickTargetBlocks, relocateText, scenarioBlocks, whyNotRelocatable } from '../../lib/sandbox/relocation';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
+import { escapeRegExp, listenOnFreeNet } from '../support/nets';
 import { oneVpcScenario, instance } from '../support/scenarios';
 import { waitForStatus } from '../support/wait';
 
@@ -104,8 +110,54 @@ describe('two sandboxes with one scenario', () => {
     for (const ip of second.checker.sourceIps) expect(first.checker.sourceIps).not.toContain(ip);
   });
 
+  it('`slb-doctor sandbox` beside them prints the moved addresses in its line and one note on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-relocation-'));
+    try {
+      const file = join(dir, 'scenario.json');
+      writeFileSync(file, JSON.stringify(twoBackends()));
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runSandboxCommand(['--scenario', file], { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), untilStopped: () => Promise.resolve() });
+      expect(code).toBe(0);
+      const line = JSON.parse(out.join('')) as { relocated?: { blocks: Array<{ from: string; to: string }> } };
+      const block = line.relocated?.blocks[0];
+      expect(block?.from).toBe(`127.${NET.split('.')[1] ?? ''}.0.0/16`);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: .*the address is in use.*; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a sandbox asked not to move fails with the taken address named', async () => {
     await expect(startSandboxCloud(second.scenario, { onAddressInUse: 'fail' })).rejects.toThrow(/the address is in use.*\(the sandbox was asked not to move it\)$/);
+  });
+});
+
+describe('a refused endpoint whose address someone else serves', () => {
+  const squatter = net.createServer((socket) => socket.destroy());
+  let squatNet = '';
+  beforeAll(async () => {
+    squatNet = await listenOnFreeNet(squatter, 13, 8080);
+  });
+  afterAll(() => new Promise((resolve) => squatter.close(resolve)));
+
+  function refusedAt(netPrefix: string): Scenario {
+    return oneVpcScenario(netPrefix, {
+      instances: [instance('i-closed', `${netPrefix}.13`)],
+      endpoints: [{ ip: `${netPrefix}.13`, port: 8080, behaviour: 'refused' }],
+      loadBalancers: [{ LoadBalancerId: 'lb-closed', VpcId: 'vpc-test', BackendServers: [{ ServerId: 'i-closed', Weight: 100 }], Listeners: [{ ListenerPort: 80, ListenerProtocol: 'http', BackendServerPort: 8080 }] }],
+    });
+  }
+
+  it('is not served there (it would answer): the backends refuse to start, and a sandbox moves', async () => {
+    await expect(startBackends(refusedAt(squatNet))).rejects.toThrow(`endpoint ${squatNet}.13:8080 (refused) must refuse connections, but something else listens there`);
+    const cloud = await startSandboxCloud(refusedAt(squatNet));
+    try {
+      expect(cloud.relocation?.reason).toBe(`endpoint ${squatNet}.13:8080 (refused) must refuse connections, but something else listens there`);
+      expect(cloud.actual(`${squatNet}.13`)).not.toBe(`${squatNet}.13`);
+    } finally {
+      await cloud.stop();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // with hundreds of such endpoints costs one python3 start, not hundreds. A helper reads its stdin only to notice when
 // we go away, so it can never outlive the sandbox.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BackendConfigError } from './behaviour';
+import { BackendConfigError } from './config-error';
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 2_000;
