@@ -1,7 +1,7 @@
 // The audit function's wiring: request + context + environment → AuditOptions (executor, FC client, notify options).
 import type { AuditRequest } from '../../lib/audit/request';
 import type { AuditOptions } from '../../lib/audit/types';
-import { fcFanoutExecutor, type FcFanoutExecutor } from '../../lib/fanout/fc-executor';
+import { fcFanoutExecutor, MAX_FANOUT_CONCURRENCY, type FcFanoutExecutor } from '../../lib/fanout/fc-executor';
 import { inProcessExecutor } from '../../lib/fanout/in-process';
 import { parseVpcProbeMap } from '../../lib/fanout/vpc-map';
 import type { ProbeExecutor } from '../../lib/model';
@@ -27,11 +27,11 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
       fc: fcClientFor(runtime, env, 'SLB_DOCTOR_PROBE_FUNCTIONS asks it to invoke probe functions'),
       vpcMap: parseVpcProbeMap(mapJson, 'SLB_DOCTOR_PROBE_FUNCTIONS'),
       batchSize: readIntEnv('SLB_DOCTOR_PROBE_BATCH_SIZE', env, 1, 50),
-      concurrency: readIntEnv('SLB_DOCTOR_FANOUT_CONCURRENCY', env, 1, 64),
+      concurrency: readIntEnv('SLB_DOCTOR_FANOUT_CONCURRENCY', env, 1, MAX_FANOUT_CONCURRENCY),
     });
     executor = fanout;
   } else {
-    executor = inProcessExecutor({ concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256) });
+    executor = inProcessExecutor({ concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 1024) });
   }
   const targets = await readTargetsDocument({ env });
   const notifyOptions = notifyOptionsFromEnv(env);

@@ -8,10 +8,15 @@ import { ProbeScheduler } from '../../lib/probe/scheduler';
 import { systemClock } from '../../lib/util/clock';
 import { jsonEvent, logger, runtimeOf, type FcContext } from '../runtime';
 
+// One scheduler per instance, shared by the invocations it runs at once (InstanceConcurrency): its limits, probes in
+// flight and connections per backend, hold for the whole instance.
+let instanceScheduler: ProbeScheduler | null = null;
+
 export async function handler(event: Buffer, context: FcContext): Promise<ProbeBatchResponse> {
   const startedAt = Date.now();
   const settings = readProbeSettings(runtimeOf(context, startedAt), process.env);
-  const scheduler = new ProbeScheduler({ concurrency: settings.concurrency });
+  instanceScheduler ??= new ProbeScheduler({ concurrency: settings.concurrency });
+  const scheduler = instanceScheduler;
   const outcome = await runProbeBatch(jsonEvent(event, 'the probe request'), {
     allowedCidrs: settings.allowedCidrs,
     collect: (job) => collectEvidence(job, scheduler),

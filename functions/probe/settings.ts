@@ -14,7 +14,7 @@ export interface ProbeSettings {
 export function readProbeSettings(runtime: FunctionRuntime, env: NodeJS.ProcessEnv): ProbeSettings {
   return {
     allowedCidrs: parseCidrList(readEnv('SLB_DOCTOR_PROBE_ALLOWED_CIDRS', env), 'SLB_DOCTOR_PROBE_ALLOWED_CIDRS'),
-    concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 256),
+    concurrency: readIntEnv('SLB_DOCTOR_PROBE_CONCURRENCY', env, 1, 1024),
     deadlineAt: functionDeadline(runtime.startedAt, runtime.timeoutSeconds),
   };
 }

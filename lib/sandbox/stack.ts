@@ -23,7 +23,7 @@ export interface SandboxStackOptions {
   auditTimeoutSeconds?: number;
   /** Extra environment for the audit function (e.g. SLB_DOCTOR_PROBE_BATCH_SIZE). */
   auditEnv?: Record<string, string>;
-  /** Instances per probe function (FC scales out per request; each instance serves one invocation at a time); default 16. */
+  /** Instances per probe function (FC scales out per request; each serves PROBE_INSTANCE_CONCURRENCY invocations at once); default 16. */
   probeInstances?: number;
   /** Which chat sinks the audit notifies; default DingTalk and Slack. */
   notify?: ReadonlyArray<'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook'>;
@@ -55,6 +55,9 @@ function freeLoopbackPort(): Promise<number> {
     });
   });
 }
+
+/** The probe function's InstanceConcurrency in template.yml and s.yaml (a deploy test keeps them equal). */
+export const PROBE_INSTANCE_CONCURRENCY = 64;
 
 export function probeFunctionName(vpcId: string): string {
   return `probe-${vpcId}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
@@ -137,6 +140,8 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
             timeoutSeconds: 120,
             memoryMB: 256,
             maxInstances: options.probeInstances ?? 16,
+            // As template.yml deploys it: many invocations (one unhealthy backend each) share an instance.
+            instanceConcurrency: PROBE_INSTANCE_CONCURRENCY,
             env: { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: vpc.cidr },
             vpc: { vpcId: vpc.vpcId, vSwitchIds: [vpc.vSwitchId], securityGroupId: `sg-probe-${vpc.vpcId}` },
           }),

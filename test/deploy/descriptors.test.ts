@@ -9,6 +9,8 @@ import { parseVpcProbeMap } from '../../lib/fanout/vpc-map';
 import { buildBundles, FUNCTIONS, ROOT, variablesRead, type Bundles, type FunctionName } from './bundles';
 import { calledActions } from './called-actions';
 import { loadServerlessDevs, loadTemplate, type DeployedFunction, type DeployedService } from './descriptors';
+import { MAX_CONNECTIONS_PER_BACKEND } from '../../lib/probe/scheduler';
+import { PROBE_INSTANCE_CONCURRENCY } from '../../lib/sandbox/stack';
 
 const CATALOGUE: Record<string, EnvVariable> = ENV;
 const ZIP_TARGET_BYTES = 2 * 1024 * 1024;
@@ -76,6 +78,14 @@ describe.each(DESCRIPTORS)('%s', (_file, services) => {
     expect(alarm.timeoutSeconds).toBeLessThanOrEqual(10);
     expect(probe.triggers).toEqual([]);
     expect(probe.timeoutSeconds).toBeLessThanOrEqual(600);
+  });
+
+  test('the probe function serves many invocations per instance, as the sandbox runs it, with probes enough for them', () => {
+    const probe = locate(services, 'probe').fn;
+    expect(probe.instanceConcurrency).toBe(PROBE_INSTANCE_CONCURRENCY);
+    expect(locate(services, 'audit').fn.instanceConcurrency).toBe(1);
+    // Each invocation (one unhealthy backend) holds at most MAX_CONNECTIONS_PER_BACKEND probes at once.
+    expect(Number(probe.env.SLB_DOCTOR_PROBE_CONCURRENCY)).toBeGreaterThanOrEqual(PROBE_INSTANCE_CONCURRENCY * MAX_CONNECTIONS_PER_BACKEND);
   });
 
   test('audit and alarm share an internet-facing service; the probe function has its own VPC-attached service', () => {

@@ -17,6 +17,8 @@ export interface DeployedFunction {
   handler: string;
   memoryMB: number;
   timeoutSeconds: number;
+  /** FC's InstanceConcurrency (1 when the descriptor leaves it out). */
+  instanceConcurrency: number;
   codeUri: string;
   env: Record<string, string>;
   triggers: Array<{ type: 'timer' | 'http'; config: Record<string, unknown> }>;
@@ -90,6 +92,7 @@ export function loadTemplate(): DeployedService[] {
             handler: text(p.Handler),
             memoryMB: Number(p.MemorySize),
             timeoutSeconds: Number(p.Timeout),
+            instanceConcurrency: Number(p.InstanceConcurrency ?? 1),
             codeUri: text(p.CodeUri),
             env: Object.fromEntries(Object.entries(record(p.EnvironmentVariables ?? {}, `${name}.EnvironmentVariables`)).map(([k, v]) => [k, text(v)])),
             triggers: Object.values(events).map((event) => {
@@ -136,6 +139,7 @@ export function loadServerlessDevs(): DeployedService[] {
       handler: text(fn.handler),
       memoryMB: Number(fn.memorySize),
       timeoutSeconds: Number(fn.timeout),
+      instanceConcurrency: Number(fn.instanceConcurrency ?? 1),
       codeUri: text(fn.codeUri),
       env: Object.fromEntries(Object.entries(record(fn.environmentVariables ?? {}, `${key} environmentVariables`)).map(([k, v]) => [k, text(v)])),
       triggers: list(props.triggers ?? []).map((t) => {

@@ -1,4 +1,5 @@
-// One emulated function: its pool of instances (at most maxInstances, each one invocation at a time, kept warm),
+// One emulated function: its pool of instances (at most maxInstances, each instanceConcurrency invocations at a time,
+// kept warm),
 // the sync callers waiting for a free instance (bounded: beyond it FC answers 429), and its async queue (bounded).
 import { randomBytes } from 'node:crypto';
 import { FunctionInstance, type InstanceReply } from './instance';
@@ -29,7 +30,6 @@ const DEFAULT_ASYNC_QUEUE_CAP = 100;
 export class FunctionHost {
   readonly stats: FunctionStats = { invocations: 0, sync: 0, async: 0, http: 0, timeouts: 0, errors: 0, coldStarts: 0, throttled: 0 };
   private readonly instances = new Set<FunctionInstance>();
-  private idle: FunctionInstance[] = [];
   private readonly waiters: Array<(instance: FunctionInstance) => void> = [];
   private syncWaiting = 0;
   private readonly asyncQueue: Array<{ record: AsyncInvocationRecord; event: Buffer }> = [];
@@ -94,7 +94,6 @@ export class FunctionHost {
     }
     await Promise.all([...this.instances].map((instance) => instance.kill()));
     this.instances.clear();
-    this.idle = [];
   }
 
   private pump(): void {
@@ -152,11 +151,16 @@ export class FunctionHost {
     }
   }
 
+  /** A running instance with room for one more invocation (the most recently started first, as FC fills instances). */
+  private withRoom(): FunctionInstance | undefined {
+    let found: FunctionInstance | undefined;
+    for (const instance of this.instances) if (instance.alive && instance.hasRoom) found = instance;
+    return found;
+  }
+
   private acquire(sync: boolean): Promise<FunctionInstance | 'throttled'> {
-    while (this.idle.length > 0) {
-      const instance = this.idle.pop();
-      if (instance?.alive) return Promise.resolve(instance);
-    }
+    const ready = this.stopped ? undefined : this.withRoom();
+    if (ready) return Promise.resolve(ready);
     if (this.stopped) return Promise.resolve('throttled');
     if (this.instances.size < this.maxInstances) return Promise.resolve(this.spawn());
     if (sync && this.syncWaiting >= (this.spec.maxWaiting ?? DEFAULT_MAX_WAITING)) {
@@ -175,12 +179,9 @@ export class FunctionHost {
   private release(instance: FunctionInstance): void {
     if (!instance.alive) this.instances.delete(instance);
     const waiter = this.waiters.shift();
-    if (waiter) {
-      // After stop() a dead instance is handed on as is: its run() answers at once that it is not running.
-      waiter(instance.alive || this.stopped ? instance : this.spawn());
-      return;
-    }
-    if (instance.alive && !this.stopped) this.idle.push(instance);
+    if (!waiter) return;
+    // After stop() a dead instance is handed on as is: its run() answers at once that it is not running.
+    waiter(instance.alive || this.stopped ? instance : this.spawn());
   }
 
   private spawn(): FunctionInstance {
@@ -190,13 +191,13 @@ export class FunctionHost {
       codeDir: spec.codeDir,
       memoryMB: spec.memoryMB,
       timeoutSeconds: spec.timeoutSeconds,
+      concurrency: spec.instanceConcurrency ?? 1,
       env: this.environment(),
       onLog: (line) => globals.onLog(spec.name, line),
     });
     this.instances.add(instance);
     void instance.exitedPromise.then(() => {
       this.instances.delete(instance);
-      this.idle = this.idle.filter((i) => i !== instance);
     });
     return instance;
   }

@@ -1,6 +1,7 @@
 // One function instance: a child Node.js process running RUNNER_SOURCE with the function's code directory, its
-// environment and a heap limit of its memory size. It runs one invocation at a time; when an invocation outlives
-// the function's timeout the process is killed (as FC does) and the instance is gone.
+// environment and a heap limit of its memory size. It runs up to `concurrency` invocations at a time (FC's
+// InstanceConcurrency, default 1); when an invocation outlives the function's timeout the process is killed (as FC
+// does), every invocation on it fails and the instance is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { RUNNER_SOURCE } from './runner-source';
 
@@ -23,6 +24,8 @@ export interface InstanceOptions {
   memoryMB: number;
   timeoutSeconds: number;
   codeDir: string;
+  /** Invocations at once; default 1. */
+  concurrency?: number;
   onLog: (line: string) => void;
 }
 
@@ -41,7 +44,7 @@ type ChildMessage =
 
 export class FunctionInstance {
   private readonly child: ChildProcess;
-  private pending: Pending | null = null;
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited = false;
   /** Set the moment we kill the process, before it has exited, so that it is never handed another invocation. */
@@ -64,7 +67,7 @@ export class FunctionInstance {
     this.exitedPromise = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exited = true;
-        this.settle({
+        this.settleAll({
           kind: 'died',
           timedOut: false,
           error: this.lastCrash ?? { errorMessage: `Process exited unexpectedly before completing request (code ${code ?? 'none'}, signal ${signal ?? 'none'})`, errorType: 'ProcessExitedError' },
@@ -73,7 +76,7 @@ export class FunctionInstance {
       });
       this.child.once('error', (err) => {
         this.exited = true;
-        this.settle({ kind: 'died', timedOut: false, error: { errorMessage: `could not start the instance: ${err.message}`, errorType: 'InstanceStartError' } });
+        this.settleAll({ kind: 'died', timedOut: false, error: { errorMessage: `could not start the instance: ${err.message}`, errorType: 'InstanceStartError' } });
         resolve();
       });
     });
@@ -83,19 +86,20 @@ export class FunctionInstance {
     return !this.exited && !this.killed;
   }
 
-  get busy(): boolean {
-    return this.pending !== null;
+  /** Whether it can take one more invocation now. */
+  get hasRoom(): boolean {
+    return this.pending.size < (this.options.concurrency ?? 1);
   }
 
   /** Runs one invocation; never rejects (every failure is a reply). */
   run(message: { type: 'event'; event: string; context: unknown } | { type: 'http'; request: unknown; context: unknown }): Promise<InstanceReply> {
-    if (this.pending) throw new Error('instance is busy: one invocation at a time');
+    if (!this.hasRoom) throw new Error(`instance is busy: ${this.options.concurrency ?? 1} invocation(s) at a time`);
     const id = this.nextId++;
     return new Promise<InstanceReply>((resolve) => {
       const timer = setTimeout(() => this.timeOut(), this.options.timeoutSeconds * 1000);
-      this.pending = { id, resolve, timer };
+      this.pending.set(id, { id, resolve, timer });
       if (!this.alive) {
-        this.settle({ kind: 'died', timedOut: false, error: { errorMessage: 'instance is not running', errorType: 'InstanceStartError' } });
+        this.settle(id, { kind: 'died', timedOut: false, error: { errorMessage: 'instance is not running', errorType: 'InstanceStartError' } });
         return;
       }
       this.child.send({ ...message, id });
@@ -112,16 +116,20 @@ export class FunctionInstance {
   private timeOut(): void {
     const seconds = this.options.timeoutSeconds;
     this.killed = true;
-    this.settle({ kind: 'died', timedOut: true, error: { errorMessage: `Function timed out after ${seconds} seconds`, errorType: 'FunctionTimeoutError' } });
+    this.settleAll({ kind: 'died', timedOut: true, error: { errorMessage: `Function timed out after ${seconds} seconds`, errorType: 'FunctionTimeoutError' } });
     if (!this.exited) this.child.kill('SIGKILL');
   }
 
-  private settle(reply: InstanceReply): void {
-    const pending = this.pending;
+  private settle(id: number, reply: InstanceReply): void {
+    const pending = this.pending.get(id);
     if (!pending) return;
-    this.pending = null;
+    this.pending.delete(id);
     clearTimeout(pending.timer);
     pending.resolve(reply);
+  }
+
+  private settleAll(reply: InstanceReply): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, reply);
   }
 
   private onMessage(message: ChildMessage): void {
@@ -132,20 +140,18 @@ export class FunctionInstance {
         this.lastCrash = message.error;
         return;
       case 'result':
-        if (this.pending?.id !== message.id) return;
         this.settle(
+          message.id,
           message.ok
             ? { kind: 'result', ok: true, body: Buffer.from(message.body ?? '', 'base64') }
             : { kind: 'result', ok: false, error: message.error ?? { errorMessage: 'unknown error', errorType: 'Error' } },
         );
         return;
       case 'http-response':
-        if (this.pending?.id !== message.id) return;
-        this.settle({ kind: 'http', status: message.status, headers: message.headers, body: Buffer.from(message.body, 'base64') });
+        this.settle(message.id, { kind: 'http', status: message.status, headers: message.headers, body: Buffer.from(message.body, 'base64') });
         return;
       case 'http-error':
-        if (this.pending?.id !== message.id) return;
-        this.settle({ kind: 'http-error', error: message.error });
+        this.settle(message.id, { kind: 'http-error', error: message.error });
         return;
     }
   }

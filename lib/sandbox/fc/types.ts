@@ -20,8 +20,10 @@ export interface EmulatedFunction {
   vpc?: { vpcId: string; vSwitchIds: string[]; securityGroupId: string };
   /** An HTTP trigger; absent = the function has none. */
   httpTrigger?: { authType: 'anonymous' | 'function'; methods?: string[] };
-  /** Instances at most (each runs one invocation at a time); default 4. */
+  /** Instances at most; default 4. */
   maxInstances?: number;
+  /** Invocations one instance runs at once (FC's InstanceConcurrency); default 1. */
+  instanceConcurrency?: number;
   /** Sync invocations that may wait for a free instance before FC answers 429; default 32. */
   maxWaiting?: number;
   /** Async invocations that may be queued before FC answers 429; default 100. */

@@ -18,6 +18,8 @@ const FIXTURES: Record<string, string> = {
   hang: `exports.handler = () => new Promise(() => {});`,
   fail: `exports.handler = async () => { throw new TypeError('boom'); };`,
   slow: `exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return 'done'; };`,
+  shared: `let running = 0; let peak = 0;
+    exports.handler = async (event) => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 300)); running--; return { peak, pid: process.pid, event: event.toString('utf8') }; };`,
   web: `exports.handler = (req, resp) => {
     resp.setStatusCode(201);
     resp.setHeader('x-echo', String(req.queries.q));
@@ -65,6 +67,7 @@ beforeAll(async () => {
       fn('hang', { timeoutSeconds: 1 }),
       fn('fail'),
       fn('slow', { maxInstances: 1, maxWaiting: 0 }),
+      fn('shared', { maxInstances: 2, instanceConcurrency: 3 }),
       fn('web', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
     ],
   });
@@ -132,6 +135,16 @@ describe('invocations', () => {
     const again = await client(OPERATOR).invokeFunction('svc', 'hang', '{}');
     expect(again.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
     expect(fc.stats()['svc/hang']).toMatchObject({ timeouts: 2, coldStarts: 2 });
+  });
+
+  test('InstanceConcurrency: one instance runs several invocations at once, and a second starts only when it is full', async () => {
+    const caller = client(OPERATOR);
+    const replies = await Promise.all(['1', '2', '3', '4'].map((n) => caller.invokeFunction('svc', 'shared', n)));
+    const data = replies.map((r) => JSON.parse(String(r.data)) as { peak: number; pid: number; event: string });
+    expect(data.map((d) => d.event)).toEqual(['1', '2', '3', '4']);
+    expect(new Set(data.map((d) => d.pid)).size).toBe(2);
+    expect(Math.max(...data.map((d) => d.peak))).toBe(3);
+    expect(fc.stats()['svc/shared']).toMatchObject({ invocations: 4, coldStarts: 2, throttled: 0 });
   });
 
   test('a caller beyond the instances and the wait queue is throttled with 429', async () => {
