@@ -10,11 +10,12 @@ import { EXIT, type CliIo } from '../lib/cli/io';
 import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
 import type { AuditInvocationResult } from '../lib/audit/invocation-result';
 import { readEnv } from '../lib/config/env';
+import { MAX_FANOUT_CONCURRENCY } from '../lib/fanout/fc-executor';
 import { DEFAULT_INVENTORY_CONCURRENCY } from '../lib/inventory/collect';
 import { FINDING_CODES } from '../lib/model';
 import type { ApiStats } from '../lib/sandbox/cloud';
 import type { Scenario } from '../lib/sandbox/scenario/types';
-import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../lib/sandbox/stack';
+import { PROBE_INSTANCE_CONCURRENCY, SERVICE_NAME, startSandboxStack, type SandboxStack } from '../lib/sandbox/stack';
 import { startWebhookSinks, type WebhookSinks } from '../lib/sandbox/webhooks';
 import { UserFacingError, errorMessage } from '../lib/util/errors';
 import { findingsFromDigests, scoreAccuracy } from './accuracy';
@@ -46,18 +47,15 @@ against the minimum, throttled replies, probes, the auditor's peak RSS and the d
 
 type Progress = (line: string) => void;
 
-/** The fan-out settings the audit function gets (the product's defaults unless overridden); the bound uses the same. */
-function concurrencySettings(overrides: Record<string, string>): BenchReport['settings'] {
+/** The fan-out settings the audit function gets (the product's defaults unless overridden); the bound never uses them. */
+export function concurrencySettings(overrides: Record<string, string>): BenchReport['settings'] {
   const setting = (name: 'SLB_DOCTOR_PROBE_BATCH_SIZE' | 'SLB_DOCTOR_FANOUT_CONCURRENCY' | 'SLB_DOCTOR_PROBE_CONCURRENCY'): number => Number(readEnv(name, overrides));
-  const batchSize = setting('SLB_DOCTOR_PROBE_BATCH_SIZE');
-  const fanoutConcurrency = setting('SLB_DOCTOR_FANOUT_CONCURRENCY');
-  const probeConcurrency = setting('SLB_DOCTOR_PROBE_CONCURRENCY');
   return {
     apiConcurrency: DEFAULT_INVENTORY_CONCURRENCY,
-    jobConcurrency: fanoutConcurrency * Math.min(batchSize, probeConcurrency),
-    batchSize,
-    fanoutConcurrency,
-    probeConcurrency,
+    batchSize: setting('SLB_DOCTOR_PROBE_BATCH_SIZE'),
+    fanoutConcurrency: setting('SLB_DOCTOR_FANOUT_CONCURRENCY'),
+    probeConcurrency: setting('SLB_DOCTOR_PROBE_CONCURRENCY'),
+    probeInstanceConcurrency: PROBE_INSTANCE_CONCURRENCY,
     auditorMemoryMB: AUDITOR_MEMORY_MB,
   };
 }
@@ -145,8 +143,8 @@ export async function runFleetRow(
   progress: Progress,
 ): Promise<FleetRow> {
   const { scenario, shape } = generateFleetScenario({ loadBalancers, seed: options.seed });
-  const bound = await lowerBound(scenario, { apiConcurrency: options.settings.apiConcurrency, jobConcurrency: options.settings.jobConcurrency });
-  progress(`${loadBalancers} LBs: ${shape.listeners} listeners, ${shape.backendEntries} backends, ${shape.unhealthyEntries} unhealthy, ${shape.endpoints} endpoints; lower bound ${(bound.ms / 1000).toFixed(1)} s`);
+  const bound = await lowerBound(scenario);
+  progress(`${loadBalancers} LBs: ${shape.listeners} listeners, ${shape.backendEntries} backends, ${shape.unhealthyEntries} unhealthy, ${shape.endpoints} endpoints; lower bound ${(bound.ms / 1000).toFixed(1)} s (${bound.binding})`);
 
   const sinks = await startWebhookSinks({});
   const auditLines: { at: number; line: string }[] = [];
@@ -195,6 +193,7 @@ export async function runFleetRow(
       phases: phasesOf(auditLines, record.startedAt, record.finishedAt),
       lowerBound: { ...bound, probe: probeBound },
       ratio: wallMs / bound.ms,
+      peakConnectionsPerBackend: stack.cloud.peakProbeConnectionsToOneBackend(),
       apiCalls,
       apiCallsTotal: Object.values(apiCalls).reduce((n, a) => n + a.calls, 0),
       apiMinimumTotal: Object.values(bound.minimumCalls).reduce((n, c) => n + c, 0),
@@ -266,7 +265,7 @@ export async function runBenchCommand(argv: string[], io: CliIo): Promise<number
   const functionsDir = values.functions ?? join(process.cwd(), 'dist', 'fc');
   const auditEnv: Record<string, string> = {};
   if (values['batch-size'] !== undefined) auditEnv.SLB_DOCTOR_PROBE_BATCH_SIZE = String(parsePositiveInt('batch-size', values['batch-size'], 1, 50));
-  if (values['fanout-concurrency'] !== undefined) auditEnv.SLB_DOCTOR_FANOUT_CONCURRENCY = String(parsePositiveInt('fanout-concurrency', values['fanout-concurrency'], 1, 64));
+  if (values['fanout-concurrency'] !== undefined) auditEnv.SLB_DOCTOR_FANOUT_CONCURRENCY = String(parsePositiveInt('fanout-concurrency', values['fanout-concurrency'], 1, MAX_FANOUT_CONCURRENCY));
   const settings = concurrencySettings(auditEnv);
   const report: BenchReport = { command: `slb-doctor bench ${argv.join(' ')}`.trim(), machine: machine(), seed, settings, rows: [] };
   const progress: Progress = (line) => io.stderr(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -1,11 +1,17 @@
-// The fastest any audit of a scenario can be, and the fewest API calls its data needs (docs/performance.md explains
-// the model). Two critical paths bound a fleet audit:
-//   API   — the calls the inventory needs, per action, under the per-action quotas, the per-call latency and the
-//           client's concurrency, along the dependency chain LB ids → listeners/attribute/health → groups → ECS.
-//   probe — per unhealthy backend, the sequence of probes the diagnosis makes for its fault (the product's own
-//           collectEvidence run against a model of the fault with a virtual clock: a hang costs the replay's timeout,
-//           the GET variant's and the extended wait), spread over the configured job concurrency.
-import { collectEvidence } from '../lib/probe/evidence';
+// The fastest any audit of a scenario can be on this platform, and the fewest API calls its data needs
+// (docs/performance.md explains the model). It is a property of the scenario and the platform only, never of the
+// product's settings:
+//   API    — the fewest calls per action, the per-call latency, and the rolling-window quota per action as the only
+//            limit on concurrency; along the dependency chain LB ids → listeners, attribute, health status, groups →
+//            ECS instances → security groups.
+//   probes — per unhealthy backend, the shortest evidence chain that proves its code: the probes the diagnosis needs
+//            for its fault (the product's own collectEvidence run against a model of the fault), with every probe that
+//            can run beside the others concurrent; only the repeats, spaced in time by definition, form a sequence.
+//            A backend can be probed once its load balancer's listeners and health status are known. Across
+//            backends the work is parallel up to FC's default instance quota per region and a probe instance's
+//            sockets.
+//   end    — a verdict that needs SLB's re-check costs one more DescribeHealthStatus, under that action's quota;
+//            then one notification round trip.
 import { plantedTarget } from './accuracy';
 import { interpretEvidence } from '../lib/diagnose/interpret';
 import { jobFor } from '../lib/diagnose/jobs';
@@ -13,7 +19,9 @@ import { checkHostFor, normalizeHealthCheck } from '../lib/inventory/health-chec
 import type { Backend, FindingCode, HttpCodeClass, Listener, LoadBalancer, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult } from '../lib/model';
 import { ProbeScheduler } from '../lib/probe/scheduler';
 import type { Clock } from '../lib/util/clock';
+import { collectEvidence, DEFAULT_REPEAT_INTERVAL_MS as REPEAT_INTERVAL_MS } from '../lib/probe/evidence';
 import type { BehaviourName, BehaviourOptions, Scenario, ScenarioEndpoint, ScenarioListener, ScenarioLoadBalancer } from '../lib/sandbox/scenario/types';
+
 
 /** The service's batch sizes the minimum is computed with (DescribeLoadBalancers pages, listeners per call, ECS ids per call). */
 export const LOAD_BALANCERS_PER_PAGE = 100;
@@ -23,6 +31,22 @@ export const INSTANCES_PER_CALL = 100;
 const DEFAULT_QUOTA = { calls: 3000, perSeconds: 60 };
 /** A probe that is answered at once (loopback round trip). */
 export const FAST_PROBE_MS = 1;
+/** The chat sink's round trip: the sandbox's webhooks answer on loopback at once. */
+export const NOTIFY_ROUND_TRIP_MS = FAST_PROBE_MS;
+/**
+ * FC's default limit of instances per account and region ("each Alibaba Cloud account is limited to a maximum of 100
+ * concurrent instances per region",
+ * https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/overview-of-configuring-the-maximum-number-of-on-demand-instances).
+ */
+export const FC_INSTANCES_PER_REGION = 100;
+/**
+ * Sockets one probe instance can hold: Linux's default soft limit of open files (1,024; FC publishes no other figure
+ * that we found), less a few for the runtime itself. Memory does not bind first: a 128 MB instance holds a socket's
+ * state, a few kB, thousands of times over.
+ */
+export const SOCKETS_PER_PROBE_INSTANCE = 1_000;
+/** Connections one evidence chain holds at most (a long-waiting replay and one variant). */
+export const CONNECTIONS_PER_CHAIN = 2;
 /** Codes the control plane explains: no probe is sent for them. */
 const CONTROL_PLANE_CODES: ReadonlySet<string> = new Set(['INSTANCE_NOT_RUNNING', 'WEIGHT_ZERO', 'HEALTH_CHECK_DISABLED', 'LISTENER_STOPPED', 'CHECK_PENDING', 'SECURITY_GROUP_BLOCKS']);
 
@@ -82,20 +106,32 @@ export function minimumApiCalls(scenario: Scenario): Record<string, number> {
   return calls;
 }
 
-function quotaFor(scenario: Scenario, productAction: string): { calls: number; perSeconds: number } {
+export function quotaFor(scenario: Scenario, productAction: string): { calls: number; perSeconds: number } {
   const [product, action] = productAction.split(':') as [string, string];
   const quotas = scenario.api?.quotas ?? {};
   return quotas[productAction] ?? quotas[action] ?? quotas[`${product}:*`] ?? quotas['*'] ?? DEFAULT_QUOTA;
 }
 
+/** The mean API latency of the scenario. */
+export function meanLatencyMs(scenario: Scenario): number {
+  const [minLatency, maxLatency] = scenario.api?.latencyMs ?? [0, 0];
+  return (minLatency + maxLatency) / 2;
+}
+
+/** When the last of `calls` calls of one action can be answered at the earliest, its first one sent at `startMs`. */
+export function quotaFinishMs(scenario: Scenario, action: string, calls: number, startMs: number): number {
+  if (calls <= 0) return 0;
+  const quota = quotaFor(scenario, action);
+  // A rolling window of q calls per W lets the first q through at once; call k·q+1 cannot be accepted before k·W.
+  return startMs + Math.floor((calls - 1) / quota.calls) * quota.perSeconds * 1000 + meanLatencyMs(scenario);
+}
+
 export interface ApiBound {
-  /** The bound: the largest of the three terms. */
+  /** When the inventory's last call can be answered: the longer of the dependency chain and the quota windows. */
   ms: number;
   /** Round trips that depend on each other, at the mean latency. */
   chainMs: number;
-  /** Every call at the mean latency, `concurrency` at a time. */
-  throughputMs: number;
-  /** The action whose quota window forces the longest wait, and that wait. */
+  /** The action whose quota window forces the longest wait, and when its last call is answered. */
   quotaMs: number;
   quotaAction: string | null;
   meanLatencyMs: number;
@@ -103,36 +139,27 @@ export interface ApiBound {
 }
 
 /**
- * The API critical path. A rolling quota of q calls per W seconds lets the first q through at once; call k·q+1 cannot
- * be accepted before k·W after the first. Levels of the chain: LB ids; then listeners, attribute and health status
- * (they need only the ids); then the server groups (their ids come with the listeners); then ECS instances (their
- * ids come with the group members); then security groups.
+ * The inventory's critical path with the API's own limits only. Levels: the first LB page (its total tells how many
+ * more there are), the other pages at once, then listeners, attribute, health status and groups (they need only the
+ * ids and the listeners), then ECS instances, then their security groups.
  */
-export function apiCriticalPath(scenario: Scenario, minimum: Record<string, number>, concurrency: number): ApiBound {
-  const [minLatency, maxLatency] = scenario.api?.latencyMs ?? [0, 0];
-  const mean = (minLatency + maxLatency) / 2;
+export function apiCriticalPath(scenario: Scenario, minimum: Record<string, number>): ApiBound {
+  const mean = meanLatencyMs(scenario);
   const has = (action: string): boolean => (minimum[action] ?? 0) > 0;
-  const levels =
-    1 +
-    1 +
-    (has('slb:DescribeVServerGroupAttribute') || has('slb:DescribeMasterSlaveServerGroupAttribute') ? 1 : 0) +
-    (has('ecs:DescribeInstances') ? 1 : 0) +
-    (has('ecs:DescribeSecurityGroupAttribute') ? 1 : 0);
-  const calls = Object.values(minimum).reduce((a, b) => a + b, 0);
+  const pageLevels = (minimum['slb:DescribeLoadBalancers'] ?? 1) > 1 ? 2 : 1;
+  const levels = pageLevels + 2 + (has('ecs:DescribeInstances') ? 1 : 0) + (has('ecs:DescribeSecurityGroupAttribute') ? 1 : 0);
   let quotaMs = 0;
   let quotaAction: string | null = null;
   for (const [action, n] of Object.entries(minimum)) {
-    const quota = quotaFor(scenario, action);
-    const windows = Math.floor((n - 1) / quota.calls);
-    const wait = windows > 0 ? windows * quota.perSeconds * 1000 + mean : 0;
-    if (wait > quotaMs) {
-      quotaMs = wait;
+    if (Math.floor((n - 1) / quotaFor(scenario, action).calls) === 0) continue;
+    const finish = quotaFinishMs(scenario, action, n, mean);
+    if (finish > quotaMs) {
+      quotaMs = finish;
       quotaAction = action;
     }
   }
   const chainMs = levels * mean;
-  const throughputMs = (calls * mean) / Math.max(1, concurrency);
-  return { ms: Math.max(chainMs, throughputMs, quotaMs), chainMs, throughputMs, quotaMs, quotaAction, meanLatencyMs: mean, calls };
+  return { ms: Math.max(chainMs, quotaMs), chainMs, quotaMs, quotaAction, meanLatencyMs: mean, calls: Object.values(minimum).reduce((a, b) => a + b, 0) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -305,12 +332,16 @@ export function plannedJobs(scenario: Scenario): PlannedJob[] {
 
 export interface JobCost {
   jobId: string;
+  loadBalancerId: string;
   behaviour: BehaviourName | null;
   plantedCode: string;
   /** The code the product's interpretation gives the modelled evidence (a mismatch points at the diagnosis). */
   predictedCode: FindingCode | null;
   probes: number;
+  /** Every probe and pause one after another (how long a chain that ran nothing at once would take). */
   ms: number;
+  /** The shortest chain that yields the same evidence: every probe at once, except the repeats (spaced in time). */
+  chainMs: number;
 }
 
 /** Runs the product's evidence collection for one job against the fault model, on a virtual clock. */
@@ -334,37 +365,79 @@ export async function costOfJob(planned: PlannedJob): Promise<JobCost> {
     },
   });
   const evidence = await collectEvidence(planned.job, scheduler, { clock });
+  // The repeats re-send the replay after a pause each: they follow one another whatever else runs beside them.
+  const repeats = evidence.variants.filter((v) => v.label.startsWith('repeat-'));
+  const repeatSpanMs = repeats.length === 0 ? 0 : evidence.replay.timings.totalMs + repeats.reduce((n, v) => n + REPEAT_INTERVAL_MS + v.result.timings.totalMs, 0);
+  const longestProbeMs = Math.max(evidence.replay.timings.totalMs, ...evidence.variants.map((v) => v.result.timings.totalMs));
   return {
     jobId: planned.job.id,
+    loadBalancerId: planned.job.target.loadBalancerId,
     behaviour: planned.behaviour,
     plantedCode: planned.plantedCode,
     predictedCode: interpretEvidence(planned.job, evidence)?.code ?? null,
     probes,
     ms: elapsed,
+    chainMs: Math.max(longestProbeMs, repeatSpanMs),
   };
 }
 
 export interface ProbeBound {
-  /** The bound: the longest single job, or all the work spread over the concurrency, whichever is larger. */
+  /** The longest of: each chain after its load balancer is ready (and its re-check), and all chains over the capacity. */
   ms: number;
-  longestJobMs: number;
+  /** The job whose chain (from its load balancer's readiness, re-check included) ends last. */
+  criticalJob: { jobId: string; behaviour: BehaviourName | null; readyMs: number; chainMs: number; recheckMs: number } | null;
+  longestChainMs: number;
+  /** Every chain's length added up, and the evidence chains the platform can hold at once. */
   workMs: number;
-  jobConcurrency: number;
+  capacity: number;
+  capacityMs: number;
   jobs: number;
   probes: number;
   costs: JobCost[];
 }
 
-export async function probeCriticalPath(scenario: Scenario, jobConcurrency: number): Promise<ProbeBound> {
+/** When each load balancer's probes can start: its page of the listing, then its listeners, then its details. */
+export function readyTimes(scenario: Scenario): Map<string, number> {
+  const mean = meanLatencyMs(scenario);
+  const ready = new Map<string, number>();
+  scenario.loadBalancers.forEach((lb, index) => {
+    const pageLevels = index < LOAD_BALANCERS_PER_PAGE ? 1 : 2;
+    ready.set(lb.LoadBalancerId, (pageLevels + 2) * mean);
+  });
+  return ready;
+}
+
+/** Every planted data-plane fault's modelled evidence chain. */
+export async function jobCosts(scenario: Scenario): Promise<JobCost[]> {
   const costs: JobCost[] = [];
   for (const planned of plannedJobs(scenario)) costs.push(await costOfJob(planned));
-  const workMs = costs.reduce((n, c) => n + c.ms, 0);
-  const longestJobMs = costs.reduce((n, c) => Math.max(n, c.ms), 0);
+  return costs;
+}
+
+/** `recheckFinishMs`: when a re-check asked for at a time can be answered (its quota included). */
+export function probeCriticalPath(scenario: Scenario, costs: JobCost[], recheckFinishMs: (probesDoneMs: number) => number): ProbeBound {
+  const ready = readyTimes(scenario);
+  const capacity = FC_INSTANCES_PER_REGION * Math.floor(SOCKETS_PER_PROBE_INSTANCE / CONNECTIONS_PER_CHAIN);
+  const workMs = costs.reduce((n, c) => n + c.chainMs, 0);
+  let critical: ProbeBound['criticalJob'] = null;
+  let endMs = 0;
+  for (const cost of costs) {
+    const readyMs = ready.get(cost.loadBalancerId) ?? 0;
+    const done = readyMs + cost.chainMs;
+    const end = cost.predictedCode === 'SLB_SOURCE_BLOCKED' ? recheckFinishMs(done) : done;
+    if (end > endMs) {
+      endMs = end;
+      critical = { jobId: cost.jobId, behaviour: cost.behaviour, readyMs, chainMs: cost.chainMs, recheckMs: end - done };
+    }
+  }
+  const capacityMs = workMs / capacity;
   return {
-    ms: Math.max(longestJobMs, workMs / Math.max(1, jobConcurrency)),
-    longestJobMs,
+    ms: Math.max(endMs, capacityMs),
+    criticalJob: critical,
+    longestChainMs: costs.reduce((n, c) => Math.max(n, c.chainMs), 0),
     workMs,
-    jobConcurrency,
+    capacity,
+    capacityMs,
     jobs: costs.length,
     probes: costs.reduce((n, c) => n + c.probes, 0),
     costs,
@@ -373,39 +446,50 @@ export async function probeCriticalPath(scenario: Scenario, jobConcurrency: numb
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface LowerBoundOptions {
-  /** API calls the client keeps in flight (the inventory's concurrency). */
-  apiConcurrency: number;
-  /** Probe jobs in flight at once (fan-out concurrency × jobs per invocation, or the in-process concurrency). */
-  jobConcurrency: number;
-}
-
 export interface LowerBound {
   ms: number;
-  /** What an audit that finishes the inventory before it starts probing can reach at best. */
-  serialMs: number;
+  /** The term that sets the bound, in words. */
+  binding: string;
   api: ApiBound;
   probe: ProbeBound;
-  /** The first job can start once its load balancer's ids, listeners and health status are known. */
-  firstJobMs: number;
-  /** SLB_SOURCE_BLOCKED verdicts re-read SLB's status once more at the end. */
-  tailMs: number;
+  /** Load balancers with a verdict that needs SLB's re-check (one more DescribeHealthStatus each). */
+  rechecks: number;
+  notifyMs: number;
+  /** The fewest calls per action, the re-checks included. */
   minimumCalls: Record<string, number>;
 }
 
-export async function lowerBound(scenario: Scenario, options: LowerBoundOptions): Promise<LowerBound> {
-  const minimumCalls = minimumApiCalls(scenario);
-  const api = apiCriticalPath(scenario, minimumCalls, options.apiConcurrency);
-  const probe = await probeCriticalPath(scenario, options.jobConcurrency);
-  const firstJobMs = probe.jobs > 0 ? 2 * api.meanLatencyMs : 0;
-  const tailMs = probe.costs.some((c) => c.predictedCode === 'SLB_SOURCE_BLOCKED') ? api.meanLatencyMs : 0;
-  return {
-    ms: Math.max(api.ms, firstJobMs + probe.ms) + tailMs,
-    serialMs: api.ms + probe.ms + tailMs,
-    api,
-    probe,
-    firstJobMs,
-    tailMs,
-    minimumCalls,
-  };
+/** Load balancers whose planted faults the diagnosis reads as SLB_SOURCE_BLOCKED: their status is read once more. */
+function recheckedLoadBalancers(costs: readonly JobCost[]): number {
+  return new Set(costs.filter((c) => c.predictedCode === 'SLB_SOURCE_BLOCKED').map((c) => c.loadBalancerId)).size;
+}
+
+export async function lowerBound(scenario: Scenario): Promise<LowerBound> {
+  const inventoryCalls = minimumApiCalls(scenario);
+  const mean = meanLatencyMs(scenario);
+  const healthAction = 'slb:DescribeHealthStatus';
+  const healthCalls = inventoryCalls[healthAction] ?? 0;
+  const costs = await jobCosts(scenario);
+  const rechecks = recheckedLoadBalancers(costs);
+  // A re-check is the same action as the inventory's health reads: past the quota it waits for the window to roll
+  // (the inventory's first health read goes out once the first page is back).
+  const recheckFinishMs = (probesDoneMs: number): number => Math.max(probesDoneMs + mean, quotaFinishMs(scenario, healthAction, healthCalls + rechecks, mean));
+  const withQuota = probeCriticalPath(scenario, costs, recheckFinishMs);
+  const minimumCalls = { ...inventoryCalls, ...(rechecks > 0 ? { [healthAction]: healthCalls + rechecks } : {}) };
+  const api = apiCriticalPath(scenario, inventoryCalls);
+  const terms: Array<[string, number]> = [
+    [`API: ${api.quotaAction && api.quotaMs >= api.chainMs ? `quota of ${api.quotaAction}` : 'dependency chain'}`, api.ms],
+    [describeProbeTerm(withQuota, scenario, healthCalls + rechecks), withQuota.ms],
+  ];
+  const [binding, ms] = terms.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { ms: ms + NOTIFY_ROUND_TRIP_MS, binding, api, probe: withQuota, rechecks, notifyMs: NOTIFY_ROUND_TRIP_MS, minimumCalls };
+}
+
+function describeProbeTerm(probe: ProbeBound, scenario: Scenario, healthCalls: number): string {
+  if (probe.capacityMs >= probe.ms) return `probe capacity (${Math.round(probe.workMs / 1000)} s of chains over ${probe.capacity} at once)`;
+  const job = probe.criticalJob;
+  if (!job) return 'probes';
+  const quota = quotaFor(scenario, 'slb:DescribeHealthStatus');
+  if (job.recheckMs > meanLatencyMs(scenario)) return `re-check under the DescribeHealthStatus quota (${healthCalls} calls > ${quota.calls} per ${quota.perSeconds} s)`;
+  return `probe chain (${job.behaviour ?? 'no listener'} ${(job.chainMs / 1000).toFixed(1)} s after its LB is ready at ${job.readyMs.toFixed(0)} ms)`;
 }

@@ -18,6 +18,8 @@ export interface FleetRow {
   phases: { inventoryMs: number; probingMs: number; diagnoseAndNotifyMs: number } | null;
   lowerBound: Omit<LowerBound, 'probe'> & { probe: Omit<LowerBound['probe'], 'costs'> };
   ratio: number;
+  /** The most connections the product held open at once to any one backend (the sandbox's servers counted them). */
+  peakConnectionsPerBackend: number;
   apiCalls: Record<string, ActionFigures>;
   apiCallsTotal: number;
   apiMinimumTotal: number;
@@ -46,7 +48,7 @@ export interface BenchReport {
   command: string;
   machine: { cpus: number; cpuModel: string; node: string; platform: string };
   seed: number;
-  settings: { apiConcurrency: number; jobConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; auditorMemoryMB: number };
+  settings: { apiConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; probeInstanceConcurrency: number; auditorMemoryMB: number };
   rows: FleetRow[];
 }
 
@@ -72,7 +74,7 @@ function mark(ok: boolean): string {
 }
 
 function summaryRows(report: BenchReport): string[][] {
-  const rows = [['LBs', 'listeners', 'backends', 'unhealthy', 'wall s', 'bound s', 'ratio', 'API calls', 'min', 'ratio', 'throttled', 'probes', 'peak RSS', 'accuracy']];
+  const rows = [['LBs', 'listeners', 'backends', 'unhealthy', 'wall s', 'bound s', 'ratio', 'binding term', 'API calls', 'min', 'ratio', 'throttled', 'probes', 'conn/backend', 'peak RSS', 'accuracy']];
   for (const row of report.rows) {
     const apiRatio = row.apiCallsTotal / Math.max(1, row.apiMinimumTotal);
     rows.push([
@@ -83,11 +85,13 @@ function summaryRows(report: BenchReport): string[][] {
       seconds(row.wallMs),
       seconds(row.lowerBound.ms),
       `${row.ratio.toFixed(2)}${mark(row.ratio <= TARGETS.wallRatio)}`,
+      shortBinding(row.lowerBound.binding),
       String(row.apiCallsTotal),
       String(row.apiMinimumTotal),
       `${apiRatio.toFixed(2)}${mark(apiRatio <= TARGETS.apiCallRatio)}`,
       `${row.throttled}${row.throttlingInResult > 0 ? ` (${row.throttlingInResult} in result !)` : ''}`,
       String(row.probesSent),
+      String(row.peakConnectionsPerBackend),
       `${megabytes(row.peakRssBytes.audit)}${mark(row.peakRssBytes.audit === null || row.peakRssBytes.audit <= TARGETS.peakRssMB * MB)}`,
       `${(row.accuracy.ratio * 100).toFixed(1)} %${mark(row.accuracy.ratio >= TARGETS.accuracy)}`,
     ]);
@@ -95,12 +99,17 @@ function summaryRows(report: BenchReport): string[][] {
   return rows;
 }
 
+/** The binding term's name without its figures (they are in the row's detail). */
+function shortBinding(binding: string): string {
+  return binding.replace(/\s*\(.*$/, '');
+}
+
 function counts(map: Record<string, number>): string {
   const entries = Object.entries(map).sort(([, a], [, b]) => b - a);
   return entries.length === 0 ? 'none' : entries.map(([key, n]) => `${key} ×${n}`).join(', ');
 }
 
-function rowDetail(row: FleetRow, settings: BenchReport['settings']): string {
+function rowDetail(row: FleetRow): string {
   const lb = row.lowerBound;
   const lines = [`${row.shape.loadBalancers} LBs (${row.shape.endpoints} endpoints, ${row.shape.instances} instances, ${row.shape.vServerGroups} VServer groups):`];
   lines.push(
@@ -108,9 +117,12 @@ function rowDetail(row: FleetRow, settings: BenchReport['settings']): string {
       .map(([action, a]) => `${action} ${a.calls}/${a.minimum}/${a.throttled}`)
       .join(', ')}`,
   );
-  const apiTerm = lb.api.ms === lb.api.quotaMs ? `quota of ${lb.api.quotaAction}` : lb.api.ms === lb.api.throughputMs ? `${lb.api.calls} calls at ${lb.api.meanLatencyMs} ms, ${settings.apiConcurrency} in flight` : 'dependency chain';
+  const apiTerm = lb.api.quotaAction && lb.api.quotaMs >= lb.api.chainMs ? `quota of ${lb.api.quotaAction}` : 'dependency chain';
+  const critical = lb.probe.criticalJob;
   lines.push(
-    `  lower bound ${seconds(lb.ms)} s = max(API ${seconds(lb.api.ms)} s [${apiTerm}], first job ${seconds(lb.firstJobMs)} s + probes ${seconds(lb.probe.ms)} s [${seconds(lb.probe.workMs)} s of work over ${lb.probe.jobConcurrency} jobs, longest ${seconds(lb.probe.longestJobMs)} s]) + ${seconds(lb.tailMs)} s; inventory-then-probe at best ${seconds(lb.serialMs)} s`,
+    `  lower bound ${seconds(lb.ms)} s, bound by ${lb.binding}: max(API ${seconds(lb.api.ms)} s [${apiTerm}; ${lb.api.calls} calls at ${lb.api.meanLatencyMs} ms], probes ${seconds(lb.probe.ms)} s [${
+      critical ? `${critical.behaviour ?? 'nothing'} chain ${seconds(critical.chainMs)} s from its LB's readiness at ${critical.readyMs.toFixed(0)} ms${critical.recheckMs > 0 ? ` + re-check ${seconds(critical.recheckMs)} s` : ''}` : 'none'
+    }; longest chain ${seconds(lb.probe.longestChainMs)} s; ${seconds(lb.probe.workMs)} s of chains over ${lb.probe.capacity} at once = ${seconds(lb.probe.capacityMs)} s]) + notification ${lb.notifyMs} ms; ${lb.rechecks} re-check(s)`,
   );
   if (row.phases) {
     lines.push(`  measured phases: inventory ${seconds(row.phases.inventoryMs)} s, probing ${seconds(row.phases.probingMs)} s, diagnosis + notification ${seconds(row.phases.diagnoseAndNotifyMs)} s`);
@@ -146,12 +158,12 @@ export function formatReport(report: BenchReport): string {
   const s = report.settings;
   const parts = [
     `slb-doctor bench: fleet audit through the FC emulator with fan-out to one probe function per VPC (seed ${report.seed})`,
-    `machine: ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.platform}; API concurrency ${s.apiConcurrency}; probe jobs in flight ${s.jobConcurrency} (${s.fanoutConcurrency} invocations × ${Math.min(s.batchSize, s.probeConcurrency)} jobs); auditor ${s.auditorMemoryMB} MB`,
+    `machine: ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.platform}; API calls in flight ${s.apiConcurrency}; ${s.fanoutConcurrency} probe invocations in flight, ${s.batchSize} unhealthy job(s) each, ${s.probeInstanceConcurrency} per probe instance, ${s.probeConcurrency} probes per instance; auditor ${s.auditorMemoryMB} MB`,
     '',
     table(summaryRows(report)),
     `('!' marks a figure outside its target: wall ≤ ${TARGETS.wallRatio}× bound, API calls ≤ ${TARGETS.apiCallRatio}× minimum, RSS ≤ ${TARGETS.peakRssMB} MB, accuracy 100 %)`,
     '',
-    ...report.rows.map((row) => rowDetail(row, s)),
+    ...report.rows.map((row) => rowDetail(row)),
   ];
   const growthText = growth(report);
   if (growthText) parts.push('', growthText);

@@ -26,7 +26,7 @@ export const DEFAULT_SEED = 20240601;
 export const DEFAULT_UNHEALTHY_SHARE = 0.05;
 /** SLB's own checker runs at this fraction of the configured rate, so that it does not eat the 2 cores. */
 export const DEFAULT_INTERVAL_SCALE = 4;
-export const MAX_FLEET_LOAD_BALANCERS = 5000;
+export const MAX_FLEET_LOAD_BALANCERS = 10_000;
 
 const VPC_COUNT = 5;
 const POOL_INSTANCES_PER_VPC = 24;

@@ -20,7 +20,9 @@ export interface EvidenceOptions {
   clock?: Clock;
 }
 
-const DEFAULTS = { repeats: 3, repeatIntervalMs: 200, maxExtendedWaitMs: 30_000 };
+/** The pause before each repeat of a fast failure. */
+export const DEFAULT_REPEAT_INTERVAL_MS = 200;
+const DEFAULTS = { repeats: 3, repeatIntervalMs: DEFAULT_REPEAT_INTERVAL_MS, maxExtendedWaitMs: 30_000 };
 
 // Failures that come back fast: repeating them is cheap and tells a steady fault from an intermittent one.
 // Timeouts are not repeated (each repeat would cost a whole timeout); the extended wait covers them.

@@ -86,6 +86,11 @@ export interface SandboxCloud {
   readonly services: readonly SandboxService[];
   /** Calls per "product:Action" with their outcomes (for the benchmark). */
   apiStats(): ApiStats;
+  /**
+   * The most connections one client address ever held open at once to one backend endpoint, SLB's own checker (its
+   * 127.100.64.0/24 sources) left out: how hard the product's probes pressed any one backend.
+   */
+  peakProbeConnectionsToOneBackend(): number;
   /** Stops every service, the health checker and the backends. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -135,6 +140,7 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
       checker,
       services,
       apiStats: () => policy.stats(),
+      peakProbeConnectionsToOneBackend: () => backends.peakConnectionsToOneEndpoint((client) => !client.replace(/^::ffff:/, '').startsWith('127.100.64.')),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

@@ -1,6 +1,7 @@
 // The lower bound's arithmetic on a scenario small enough to work out by hand: the minimum calls per action, the API
-// critical path (chain, throughput, quota windows), each fault's probe chain, and how they combine.
-import { apiCriticalPath, costOfJob, lowerBound, minimumApiCalls, plannedJobs, simulateProbe } from '../../bench/lower-bound';
+// critical path (chain, quota windows), each fault's probe chain (one after another, and the shortest with concurrent
+// variants), and how they combine with each load balancer's readiness, the re-checks and the notification.
+import { apiCriticalPath, costOfJob, FC_INSTANCES_PER_REGION, lowerBound, minimumApiCalls, plannedJobs, simulateProbe } from '../../bench/lower-bound';
 import type { HttpProbeRequest } from '../../lib/model';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
 import { validateScenario } from '../../lib/sandbox/scenario/validate';
@@ -8,7 +9,7 @@ import { validateScenario } from '../../lib/sandbox/scenario/validate';
 const IP = (n: number): string => `127.62.0.${n}`;
 const head = { HealthCheckURI: '/health', HealthCheckInterval: 2, HealthCheckTimeout: 2 };
 
-function tinyScenario(quotas?: Record<string, { calls: number; perSeconds: number }>): Scenario {
+function tinyScenario(quotas?: Record<string, { calls: number; perSeconds: number }>, hangBehaviour: 'hang' | 'slb-source-blocked' = 'hang'): Scenario {
   return validateScenario({
     regionId: 'cn-hangzhou',
     accountId: '1688000000000062',
@@ -17,7 +18,7 @@ function tinyScenario(quotas?: Record<string, { calls: number; perSeconds: numbe
     instances: [10, 11, 12, 13].map((n) => ({ instanceId: `i-${n}`, status: 'Running', vpcId: 'vpc-tiny', privateIp: IP(n), securityGroupIds: [n === 13 ? 'sg-y' : 'sg-x'] })),
     endpoints: [
       { ip: IP(10), port: 8080, behaviour: 'healthy' },
-      { ip: IP(11), port: 8080, behaviour: 'hang' },
+      { ip: IP(11), port: 8080, behaviour: hangBehaviour },
       { ip: IP(12), port: 3306, behaviour: 'blackhole' },
       { ip: IP(13), port: 8443, behaviour: 'hang' },
       { ip: IP(10), port: 5353, protocol: 'udp', behaviour: 'udp-closed' },
@@ -50,7 +51,7 @@ function tinyScenario(quotas?: Record<string, { calls: number; perSeconds: numbe
     ],
     api: { latencyMs: [20, 50], ...(quotas ? { quotas } : {}) },
     expectedFindings: {
-      [`lb-one/http:80/${IP(11)}:8080`]: 'RESPONSE_TIMEOUT',
+      [`lb-one/http:80/${IP(11)}:8080`]: hangBehaviour === 'hang' ? 'RESPONSE_TIMEOUT' : 'SLB_SOURCE_BLOCKED',
       [`lb-one/tcp:3306/${IP(12)}:3306`]: 'CONNECT_TIMEOUT',
       [`lb-two/https:443/${IP(13)}:8443`]: 'RESPONSE_TIMEOUT',
       [`lb-three/udp:53/${IP(10)}:5353`]: 'UDP_PORT_UNREACHABLE',
@@ -70,41 +71,56 @@ test('the minimum calls: one page, one listener batch, per LB health (and attrib
   });
 });
 
-test('the API path is the longest of the dependency chain, the calls over the concurrency, and the quota windows', () => {
+test('the API path is the longer of the dependency chain and the quota windows; the client\'s concurrency plays no part', () => {
   const scenario = tinyScenario();
   const minimum = minimumApiCalls(scenario);
-  // 12 calls at a mean 35 ms; five dependent levels (ids, listeners/health/attribute, groups, instances, security groups).
-  expect(apiCriticalPath(scenario, minimum, 4)).toMatchObject({ calls: 12, meanLatencyMs: 35, chainMs: 175, throughputMs: 105, quotaMs: 0, ms: 175 });
-  expect(apiCriticalPath(scenario, minimum, 1)).toMatchObject({ throughputMs: 420, ms: 420 });
-  // One DescribeHealthStatus per 10 s: the third call waits two windows.
+  // 12 calls at a mean 35 ms; five dependent levels (one LB page, listeners, health/attribute/groups, instances, security groups).
+  expect(apiCriticalPath(scenario, minimum)).toMatchObject({ calls: 12, meanLatencyMs: 35, chainMs: 175, quotaMs: 0, quotaAction: null, ms: 175 });
+  // One DescribeHealthStatus per 10 s: the first goes out after the first page (35 ms), the third waits two windows.
   const throttled = tinyScenario({ DescribeHealthStatus: { calls: 1, perSeconds: 10 } });
-  expect(apiCriticalPath(throttled, minimum, 4)).toMatchObject({ quotaMs: 20_035, quotaAction: 'slb:DescribeHealthStatus', ms: 20_035 });
+  expect(apiCriticalPath(throttled, minimum)).toMatchObject({ quotaMs: 35 + 20_000 + 35, quotaAction: 'slb:DescribeHealthStatus', ms: 20_070 });
 });
 
 test('each planted fault costs the probe chain the diagnosis runs for it', async () => {
   const costs = await Promise.all(plannedJobs(tinyScenario()).map(costOfJob));
   const byId = Object.fromEntries(costs.map((c) => [c.jobId, c]));
   // HEAD that hangs: the replay's timeout, the GET variant's, then the extended wait of 3× the timeout.
-  expect(byId[`lb-one/http:80/${IP(11)}:8080`]).toMatchObject({ probes: 3, ms: 2000 + 2000 + 6000, predictedCode: 'RESPONSE_TIMEOUT' });
+  // With the variants concurrent, the extended wait of 3× the timeout is the chain (one replay waiting on serves as both).
+  expect(byId[`lb-one/http:80/${IP(11)}:8080`]).toMatchObject({ probes: 3, ms: 2000 + 2000 + 6000, chainMs: 6000, predictedCode: 'RESPONSE_TIMEOUT' });
   // GET that hangs: no GET variant.
-  expect(byId[`lb-two/https:443/${IP(13)}:8443`]).toMatchObject({ probes: 2, ms: 1000 + 3000, predictedCode: 'RESPONSE_TIMEOUT' });
-  expect(byId[`lb-one/tcp:3306/${IP(12)}:3306`]).toMatchObject({ probes: 1, ms: 1000, predictedCode: 'CONNECT_TIMEOUT' });
-  // A fast failure is repeated three times, 200 ms apart.
-  expect(byId[`lb-three/udp:53/${IP(10)}:5353`]).toMatchObject({ probes: 4, ms: 604, predictedCode: 'UDP_PORT_UNREACHABLE' });
+  expect(byId[`lb-two/https:443/${IP(13)}:8443`]).toMatchObject({ probes: 2, ms: 1000 + 3000, chainMs: 3000, predictedCode: 'RESPONSE_TIMEOUT' });
+  expect(byId[`lb-one/tcp:3306/${IP(12)}:3306`]).toMatchObject({ probes: 1, ms: 1000, chainMs: 1000, predictedCode: 'CONNECT_TIMEOUT' });
+  // A fast failure is repeated three times, 200 ms apart: the repeats stay a sequence.
+  expect(byId[`lb-three/udp:53/${IP(10)}:5353`]).toMatchObject({ probes: 4, ms: 604, chainMs: 604, predictedCode: 'UDP_PORT_UNREACHABLE' });
 });
 
-test('the bound combines the API path with the probe path (longest job, or the work over the job concurrency)', async () => {
-  const relaxed = await lowerBound(tinyScenario(), { apiConcurrency: 4, jobConcurrency: 2 });
-  expect(relaxed.probe).toMatchObject({ jobs: 4, probes: 10, longestJobMs: 10_000, workMs: 15_604, ms: 10_000 });
-  expect(relaxed.firstJobMs).toBe(70);
-  expect(relaxed.ms).toBe(70 + 10_000);
-  expect(relaxed.serialMs).toBe(175 + 10_000);
+test('the bound: each chain from its load balancer\'s readiness, the API path, the re-checks under their quota, one notification', async () => {
+  const relaxed = await lowerBound(tinyScenario());
+  // Every LB is on the first page: ready after the page, its listeners and its details (3 × 35 ms).
+  expect(relaxed.probe).toMatchObject({ jobs: 4, probes: 10, longestChainMs: 6000, workMs: 6000 + 3000 + 1000 + 604, ms: 105 + 6000 });
+  expect(relaxed.probe.criticalJob).toMatchObject({ behaviour: 'hang', readyMs: 105, chainMs: 6000, recheckMs: 0 });
+  expect(relaxed.probe.capacity).toBe(FC_INSTANCES_PER_REGION * 500);
+  expect(relaxed.ms).toBe(105 + 6000 + relaxed.notifyMs);
+  expect(relaxed.binding).toMatch(/^probe chain \(hang 6\.0 s/);
+  expect(relaxed.rechecks).toBe(0);
 
-  const narrow = await lowerBound(tinyScenario(), { apiConcurrency: 4, jobConcurrency: 1 });
-  expect(narrow.probe.ms).toBe(15_604);
+  const quotaBound = await lowerBound(tinyScenario({ DescribeHealthStatus: { calls: 1, perSeconds: 10 } }));
+  expect(quotaBound.ms).toBe(20_070 + quotaBound.notifyMs);
+  expect(quotaBound.binding).toBe('API: quota of slb:DescribeHealthStatus');
+});
 
-  const quotaBound = await lowerBound(tinyScenario({ DescribeHealthStatus: { calls: 1, perSeconds: 10 } }), { apiConcurrency: 4, jobConcurrency: 2 });
-  expect(quotaBound.ms).toBe(20_035);
+test('a verdict SLB must re-check costs one more DescribeHealthStatus, which waits for the quota window like any other', async () => {
+  const blocked = await lowerBound(tinyScenario(undefined, 'slb-source-blocked'));
+  expect(blocked.rechecks).toBe(1);
+  expect(blocked.minimumCalls['slb:DescribeHealthStatus']).toBe(4);
+  // The longest chain is now the GET hang on lb-two (3 s); the blocked backend's repeats and re-check end sooner.
+  expect(blocked.probe.criticalJob).toMatchObject({ behaviour: 'hang', chainMs: 3000 });
+
+  // Three health reads per 60 s: the inventory's three go at once, the re-check waits for the window to roll.
+  const quota = await lowerBound(tinyScenario({ DescribeHealthStatus: { calls: 3, perSeconds: 60 } }, 'slb-source-blocked'));
+  expect(quota.probe.criticalJob).toMatchObject({ behaviour: 'slb-source-blocked', recheckMs: 35 + 60_000 + 35 - (105 + 604) });
+  expect(quota.ms).toBe(35 + 60_000 + 35 + quota.notifyMs);
+  expect(quota.binding).toBe('re-check under the DescribeHealthStatus quota (4 calls > 3 per 60 s)');
 });
 
 test('the fault model answers as the zoo does', () => {

@@ -18,6 +18,8 @@ export interface RunningBackend {
   /** `tcp://ip:port` or `udp://ip:port`. */
   readonly address: string;
   stop(): Promise<void>;
+  /** TCP servers: the most connections from one client address that were ever open at once, per client address. */
+  peakConnectionsByClient?(): ReadonlyMap<string, number>;
 }
 
 /** Shared by every endpoint started together. */

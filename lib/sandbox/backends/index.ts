@@ -59,6 +59,8 @@ export interface RunningBackends {
   stop(): Promise<void>;
   /** The endpoints that listen, as `tcp://ip:port` / `udp://ip:port` (refused, udp-closed and external ones excluded). */
   addresses(): string[];
+  /** The most connections one client address ever held open at once to one TCP endpoint, over the clients counted. */
+  peakConnectionsToOneEndpoint(countClient: (address: string) => boolean): number;
 }
 
 /** Starts every non-external endpoint of the scenario. On any failure it stops what it started and rejects. */
@@ -82,6 +84,13 @@ export async function startBackends(scenario: Scenario): Promise<RunningBackends
   return {
     stop: () => (stopping ??= Promise.all(running.map((backend) => backend.stop())).then(() => undefined)),
     addresses: () => running.map((backend) => backend.address),
+    peakConnectionsToOneEndpoint: (countClient) => {
+      let peak = 0;
+      for (const backend of running) {
+        for (const [client, n] of backend.peakConnectionsByClient?.() ?? []) if (countClient(client)) peak = Math.max(peak, n);
+      }
+      return peak;
+    },
   };
 }
 

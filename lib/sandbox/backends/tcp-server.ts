@@ -21,9 +21,16 @@ export function listenTcp(
   options: TcpServerOptions = {},
 ): Promise<RunningBackend> {
   const sockets = new Set<net.Socket>();
+  // Per client address: open now, and the most ever open at once (how hard one prober presses one backend).
+  const open = new Map<string, number>();
+  const peaks = new Map<string, number>();
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    const client = socket.remoteAddress ?? 'unknown';
+    const now = (open.get(client) ?? 0) + 1;
+    open.set(client, now);
+    if (now > (peaks.get(client) ?? 0)) peaks.set(client, now);
     // A hostile or vanished client must never crash the sandbox: swallow socket errors, drop on idle and on lifetime.
     socket.on('error', () => socket.destroy());
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
@@ -32,6 +39,7 @@ export function listenTcp(
     socket.once('close', () => {
       clearTimeout(lifetime);
       sockets.delete(socket);
+      open.set(client, (open.get(client) ?? 1) - 1);
     });
     onConnection(socket);
   });
@@ -45,7 +53,7 @@ export function listenTcp(
           server.close(() => done());
           for (const socket of sockets) socket.destroy();
         });
-      const running: RunningBackend = { address: `tcp://${spec.ip}:${spec.port}`, stop };
+      const running: RunningBackend = { address: `tcp://${spec.ip}:${spec.port}`, stop, peakConnectionsByClient: () => peaks };
       if (!options.afterListen) return resolve(running);
       options.afterListen(server).then(
         () => resolve(running),
