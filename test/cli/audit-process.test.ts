@@ -97,6 +97,14 @@ describe('the exit-code contract', () => {
     }
   });
 
+  test('2: an --output that cannot be written is refused before any work', async () => {
+    const listed = slbCalls('DescribeLoadBalancers');
+    const run = await audit([...ERRORS, '--output', '/proc/1/no-such-dir/report.txt']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^slb-doctor audit: cannot write --output \/proc\/1\/no-such-dir\/report\.txt: [^\n]*ENOENT[^\n]*\n$/);
+    expect(slbCalls('DescribeLoadBalancers')).toBe(listed);
+  });
+
   test('2: an unknown region is a usage error that lists the valid ones', async () => {
     const run = await audit(['--region', 'cn-beijing']);
     expect(run.code).toBe(2);

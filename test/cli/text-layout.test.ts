@@ -2,6 +2,7 @@
 // wrapped so that every line fits and a wrapped command still runs; the empty-scope warnings and the exit code.
 import { execFileSync } from 'node:child_process';
 import type { AuditSummary } from '../../lib/audit/types';
+import { AUDIT_HELP } from '../../lib/cli/audit-command';
 import { auditExitCode } from '../../lib/cli/outcome';
 import { emptyScopeWarnings } from '../../lib/cli/scope';
 import { DEFAULT_WIDTH, clip, fitTable, outputWidth, wrapCommand, wrapText } from '../../lib/cli/table';
@@ -88,4 +89,11 @@ test('the exit code: 3 (incomplete) wins over 1 (error findings); warnings alone
   expect(auditExitCode(summary(['critical']), false)).toBe(1);
   expect(auditExitCode(summary(['error']), true)).toBe(3);
   expect(auditExitCode(summary([]), true)).toBe(3);
+});
+
+test('audit --help documents the exit codes, the output modes and the variables', () => {
+  for (const line of [/^ {2}0 {2}the audit is complete and no finding/m, /^ {2}1 {2}the audit is complete and a finding/m, /^ {2}2 {2}usage, configuration or credential error/m, /^ {2}3 {2}the audit ran but is incomplete/m, /^ {2}130\/143/m]) {
+    expect(AUDIT_HELP).toMatch(line);
+  }
+  for (const text of ['--verbose', '--quiet', '--output FILE', 'COLUMNS', 'SLB_DOCTOR_FORMAT', 'SLB_DOCTOR_NOTIFY_TARGETS', 'SLB_DOCTOR_STATE', 'SLB_DOCTOR_REGION']) expect(AUDIT_HELP).toContain(text);
 });
