@@ -111,6 +111,13 @@ describe('the exit-code contract', () => {
     expect(run.stderr).toBe("slb-doctor audit: unknown region 'cn-beijing': SLB has cn-hangzhou. Pass one of them with --region or SLB_DOCTOR_REGION.\n");
   });
 
+  test('3 wins over 1: a load balancer in scope that could not be examined makes the run incomplete', async () => {
+    const run = await audit([...ERRORS, '--lb', 'lb-sandbox-gone']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^Not covered \(1\): lb-sandbox-gone/m);
+    expect(run.stderr).toMatch(/^incomplete: lb-sandbox-gone not covered: inventory failed: [^\n]+\n$/);
+  });
+
   test('3 wins over 1: the report is printed first, then a target that refuses makes the run incomplete', async () => {
     const refusing = await startReceiver('reject');
     try {
