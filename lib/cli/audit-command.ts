@@ -31,6 +31,7 @@ report, and then (with targets configured) notifies.
   --tag KEY=VALUE        only load balancers with this tag (repeatable)
   --all                  also sweep healthy backends for TIMEOUT_RISK
   --format F             text (the default, in a terminal and in a pipe), json or markdown; also SLB_DOCTOR_FORMAT
+                         (with notifications, json prints a second document once delivery ends)
   --verbose              text: every listener's check and the full evidence of each finding
   --quiet                no progress on stderr (problems are still reported there)
   --output FILE          write the report to FILE instead of stdout

@@ -1,10 +1,9 @@
 // Plain text for terminals: tables padded to their widest cell, a table fitted to a width by cutting one column, and
 // prose and shell commands wrapped to a width.
 
-export function clip(text: string, max: number): string {
-  if (max <= 0) return '';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+import { clip } from '../util/text';
+
+export { clip };
 
 export function renderTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];

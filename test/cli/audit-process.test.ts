@@ -97,10 +97,25 @@ describe('the exit-code contract', () => {
     }
   });
 
+  test('2: an --output that cannot be written is refused before any work', async () => {
+    const listed = slbCalls('DescribeLoadBalancers');
+    const run = await audit([...ERRORS, '--output', '/proc/1/no-such-dir/report.txt']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^slb-doctor audit: cannot write --output \/proc\/1\/no-such-dir\/report\.txt: [^\n]*ENOENT[^\n]*\n$/);
+    expect(slbCalls('DescribeLoadBalancers')).toBe(listed);
+  });
+
   test('2: an unknown region is a usage error that lists the valid ones', async () => {
     const run = await audit(['--region', 'cn-beijing']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("slb-doctor audit: unknown region 'cn-beijing': SLB has cn-hangzhou. Pass one of them with --region or SLB_DOCTOR_REGION.\n");
+  });
+
+  test('3 wins over 1: a load balancer in scope that could not be examined makes the run incomplete', async () => {
+    const run = await audit([...ERRORS, '--lb', 'lb-sandbox-gone']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^Not covered \(1\): lb-sandbox-gone/m);
+    expect(run.stderr).toMatch(/^incomplete: lb-sandbox-gone not covered: inventory failed: [^\n]+\n$/);
   });
 
   test('3 wins over 1: the report is printed first, then a target that refuses makes the run incomplete', async () => {
@@ -167,13 +182,17 @@ describe('output that fits', () => {
     }
   });
 
+  /** One whole-region run without COLUMNS, shared by the tests that read it (each run probes every backend). */
+  let wholeRegion: Promise<CliResult> | null = null;
+  const wholeRegionRun = (): Promise<CliResult> => (wholeRegion ??= audit([]));
+
   test('without COLUMNS in a pipe the report fits 100 columns', async () => {
-    const run = await audit([]);
+    const run = await wholeRegionRun();
     expect(run.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
   });
 
   test('each distinct remedy is stated once, with its reproduce command', async () => {
-    const run = await audit([]);
+    const run = await wholeRegionRun();
     const fixes = run.stdout.slice(run.stdout.indexOf('How to fix:'));
     const remedies = [...fixes.matchAll(/^\[(\d+)\] /gm)].map((m) => Number(m[1]));
     expect(remedies.length).toBeGreaterThan(1);

@@ -3,7 +3,7 @@
 // InstanceConcurrency, default 1); when an invocation outlives the function's timeout the process is killed (as FC
 // does), every invocation on it fails and the instance is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RUNNER_SOURCE } from './runner-source';
+import { RUNNER_SOURCE } from './runner';
 
 export interface InvocationError {
   errorMessage: string;
