@@ -80,7 +80,7 @@ describe('planAuditRun', () => {
 
   test('bad settings fail before any work, naming the variable', async () => {
     await expect(planAuditRun({}, RUNTIME, { SLB_DOCTOR_PROBE_FUNCTIONS: '{"vpc-a": "probe"}' })).rejects.toThrow(/SLB_DOCTOR_PROBE_FUNCTIONS entry 'vpc-a'/);
-    await expect(planAuditRun({}, RUNTIME, { SLB_DOCTOR_PROBE_CONCURRENCY: 'many' })).rejects.toThrow(/SLB_DOCTOR_PROBE_CONCURRENCY must be a whole number from 1 to 256, got 'many'/);
+    await expect(planAuditRun({}, RUNTIME, { SLB_DOCTOR_PROBE_CONCURRENCY: 'many' })).rejects.toThrow(/SLB_DOCTOR_PROBE_CONCURRENCY must be a whole number from 1 to 1024, got 'many'/);
     const noRole = { ...RUNTIME, credentials: null };
     await expect(planAuditRun({}, noRole, { SLB_DOCTOR_PROBE_FUNCTIONS: '{}' })).rejects.toThrow(/give its service a RAM role/);
   });
@@ -106,7 +106,7 @@ test('alarm settings: a strong token is required; the audit target defaults to t
 test('probe settings: the allowed CIDRs are required', () => {
   expect(() => readProbeSettings(RUNTIME, {})).toThrow(/SLB_DOCTOR_PROBE_ALLOWED_CIDRS is not set/);
   const settings = readProbeSettings(RUNTIME, { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: '10.0.0.0/16' });
-  expect(settings).toMatchObject({ concurrency: 32, allowedCidrs: [{ text: '10.0.0.0/16', prefixLength: 16 }] });
+  expect(settings).toMatchObject({ concurrency: 256, allowedCidrs: [{ text: '10.0.0.0/16', prefixLength: 16 }] });
 });
 
 test('the FC context is narrowed: no usable credentials means none', () => {
