@@ -58,7 +58,7 @@ test('accuracy counts exact codes, wrong codes, missing, not covered and unexpec
 test('the bench command refuses bad flags with one line and prints its help', async () => {
   const io = { stdout: jest.fn(), stderr: jest.fn(), isTty: false, env: {} };
   await expect(runBenchCommand(['--lbs', '0'], io)).rejects.toThrow(/--lbs must be a whole number from 1 to 10000/);
-  await expect(runBenchCommand(['--fanout-concurrency', '65'], io)).rejects.toThrow(/--fanout-concurrency must be a whole number from 1 to 64/);
+  await expect(runBenchCommand(['--fanout-concurrency', '1025'], io)).rejects.toThrow(/--fanout-concurrency must be a whole number from 1 to 1024/);
   await expect(runBenchCommand(['--nope'], io)).rejects.toThrow(/slb-doctor bench --help/);
   expect(await runBenchCommand(['--help'], io)).toBe(0);
   expect(io.stdout).toHaveBeenCalledWith(expect.stringContaining('usage: slb-doctor bench'));
