@@ -28,6 +28,7 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
       vpcMap: parseVpcProbeMap(mapJson, 'SLB_DOCTOR_PROBE_FUNCTIONS'),
       batchSize: readIntEnv('SLB_DOCTOR_PROBE_BATCH_SIZE', env, 1, 50),
       concurrency: readIntEnv('SLB_DOCTOR_FANOUT_CONCURRENCY', env, 1, MAX_FANOUT_CONCURRENCY),
+      warmUp: true,
     });
     executor = fanout;
   } else {

@@ -52,6 +52,11 @@ export interface FcFanoutOptions {
   clock?: Clock;
   estimateJobMs?: (job: ProbeJob) => number;
   random?: () => number;
+  /**
+   * When a run opens, send every mapped probe function an empty batch, so that its first instance starts while the
+   * inventory is still being read instead of when the first job is ready (one invocation per function and run).
+   */
+  warmUp?: boolean;
 }
 
 export interface FanoutStats {
@@ -64,6 +69,8 @@ export interface FanoutStats {
   noProber: number;
   /** Jobs not sent (or not finished remotely) because the deadline came first. */
   leftOut: number;
+  /** Empty batches sent to start probe instances early (warmUp). */
+  warmUps: number;
 }
 
 export type FcFanoutExecutor = ProbeExecutor & { readonly stats: FanoutStats; open: NonNullable<ProbeExecutor['open']> };
@@ -117,7 +124,17 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
   const clock = options.clock ?? systemClock;
   const estimateJobMs = options.estimateJobMs ?? defaultEstimateJobMs;
   const policy = { ...DEFAULT_RETRY, ...options.retry };
-  const stats: FanoutStats = { invocations: 0, batches: 0, failedBatches: 0, retries: 0, noProber: 0, leftOut: 0 };
+  const stats: FanoutStats = { invocations: 0, batches: 0, failedBatches: 0, retries: 0, noProber: 0, leftOut: 0, warmUps: 0 };
+
+  const warmUp = (): void => {
+    const functions = new Map(Object.values(options.vpcMap).map((ref) => [`${ref.service}/${ref.function}`, ref]));
+    for (const ref of functions.values()) {
+      stats.warmUps++;
+      const request: ProbeBatchRequest = { jobs: [], budgetMs: 0 };
+      // Only a head start: a failure here shows again, and is reported, when the first real batch is sent.
+      options.fc.invokeSync(ref.service, ref.function, JSON.stringify(request), { timeoutMs: INVOCATION_OVERHEAD_MS * 10, retry: { maxAttempts: 1 } }).catch(() => undefined);
+    }
+  };
 
   async function runBatch(batch: Batch, deadlineAt: number | null): Promise<DataPlaneEvidence[]> {
     const { service, function: functionName } = batch.target;
@@ -177,6 +194,7 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
   };
 
   const open = ({ deadlineAt }: { deadlineAt: number | null }): ProbeSession => {
+    if (options.warmUp) warmUp();
     const evidence: DataPlaneEvidence[] = [];
     const pool = openWorkPool<Batch>({
       concurrency,

@@ -152,3 +152,60 @@ test('the jobs that may take longest go out first, in batches of similar jobs', 
   await executor(jobs, { deadlineAt: null });
   expect(calls.map((c) => c.request.jobs.map((j) => j.id))).toEqual([['a-slow-1', 'a-slow-2'], ['b-slow-1'], ['a-fast-1', 'a-fast-2']]);
 });
+
+describe('a streaming run (open → submit … → finish)', () => {
+  test('jobs go out as they are submitted, each unhealthy job alone; a hanging one holds no other', async () => {
+    let releaseHang: () => void = () => undefined;
+    const hang = new Promise<void>((resolve) => (releaseHang = resolve));
+    const completed: string[] = [];
+    const { fc, calls } = scriptedFc(async (call) => {
+      if (call.request.jobs.some((j) => j.id === 'hangs')) await hang;
+      completed.push(...call.request.jobs.map((j) => j.id));
+      return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+    });
+    const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP });
+    const session = executor.open({ deadlineAt: null });
+    session.submit([job({ id: 'hangs', ip: '127.0.0.21' }), job({ id: 'first', ip: '127.0.0.22' })]);
+    // A later load balancer's job, submitted while the first ones run.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    session.submit([job({ id: 'later', ip: '127.0.0.23' })]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(completed.sort()).toEqual(['first', 'later']);
+    expect(calls.map((c) => c.request.jobs.map((j) => j.id))).toEqual([['hangs'], ['first'], ['later']]);
+    releaseHang();
+    const evidence = await session.finish();
+    expect(evidence.map((e) => e.jobId).sort()).toEqual(['first', 'hangs', 'later']);
+  });
+
+  test('sweep jobs travel in batches grouped by backend; no two invocations in flight carry one backend', async () => {
+    let inFlightBackends: string[] = [];
+    let overlap = false;
+    const { fc, calls } = scriptedFc(async (call) => {
+      const mine = call.request.jobs.map((j) => `${j.ip}:${j.checkPort}`);
+      if (mine.some((b) => inFlightBackends.includes(b))) overlap = true;
+      inFlightBackends.push(...mine);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlightBackends = inFlightBackends.filter((b) => !mine.includes(b));
+      return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+    });
+    const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, sweepBatchSize: 4 });
+    // 3 backends, each behind 4 load balancers (a shared healthy service), plus one unhealthy job on one of them.
+    const sweep = Array.from({ length: 12 }, (_, i) => job({ id: `sweep-${i}`, ip: `127.0.0.${30 + (i % 3)}`, sweep: true, slbStatus: 'normal' }));
+    const evidence = await executor([...sweep, job({ id: 'unhealthy', ip: '127.0.0.30' })], { deadlineAt: null });
+    expect(evidence).toHaveLength(13);
+    expect(overlap).toBe(false);
+    const sweepBatches = calls.filter((c) => c.request.jobs.every((j) => j.sweep));
+    expect(sweepBatches.every((c) => c.request.jobs.length <= 4)).toBe(true);
+    // Every sweep job of one backend sits in its group's batches: here each backend's 4 jobs make one batch.
+    expect(sweepBatches.map((c) => new Set(c.request.jobs.map((j) => j.ip)).size)).toEqual([1, 1, 1]);
+  });
+
+  test('warmUp sends every probe function one empty batch when the run opens', async () => {
+    const { fc, calls } = scriptedFc();
+    const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, warmUp: true });
+    const session = executor.open({ deadlineAt: null });
+    expect(await session.finish()).toEqual([]);
+    expect(calls.map((c) => [c.service, c.request.jobs.length]).sort()).toEqual([['probe-a', 0], ['probe-b', 0]]);
+    expect(executor.stats).toMatchObject({ warmUps: 2, invocations: 0 });
+  });
+});
