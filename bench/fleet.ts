@@ -21,23 +21,32 @@ import { UserFacingError, errorMessage } from '../lib/util/errors';
 import { findingsFromDigests, scoreAccuracy } from './accuracy';
 import { lowerBound } from './lower-bound';
 import { formatReport, type ActionFigures, type BenchReport, type FleetRow } from './report';
+import { runAlarmRow } from './alarm';
 import { functionPeakRssBytes } from './rss';
+import { measureSideBySide, measureSweep } from './sweep';
 import { DEFAULT_SEED, MAX_FLEET_LOAD_BALANCERS, generateFleetScenario } from './scenario';
 
 export const DEFAULT_FLEET_SIZES: readonly number[] = [100, 1000, 3000];
+/** The fleet whose healthy backends the default run sweeps (--all). */
+export const SWEEP_FLEET_SIZE = 3000;
 /** FC 2.0's longest function timeout: the benchmark measures the whole audit, so it must not be cut short. */
 export const BENCH_AUDIT_TIMEOUT_SECONDS = 600;
 /** The memory the deploy template gives the audit function. */
 export const AUDITOR_MEMORY_MB = 256;
 const SETTLE_LIMIT_MS = 5 * 60_000;
 
-const HELP = `usage: slb-doctor bench [--lbs N] [--json] [--seed N] [--functions DIR] [--batch-size N] [--fanout-concurrency N]
+const HELP = `usage: slb-doctor bench [--lbs N] [--all] [--alarm] [--json] [--seed N] [--functions DIR] [--batch-size N] [--fanout-concurrency N]
 
 Benchmarks a fleet audit in the sandbox: the audit function runs in the FC emulator and fans out to one probe
 function per VPC, against a generated fleet (5 VPCs, ~3 listeners and ~10 backends per load balancer, 5 % of them
-unhealthy with faults from the whole zoo). Prints wall time against the scenario's lower bound, API calls per action
-against the minimum, throttled replies, probes, the auditor's peak RSS and the diagnosis accuracy.
+unhealthy with faults from the whole zoo). Prints wall time against the scenario's lower bound (and the term that
+binds), API calls per action against the minimum, throttled replies, probes, the most connections any backend saw,
+the auditor's peak RSS and the diagnosis accuracy. Without --lbs it also measures the time from a CloudMonitor alarm
+to the DingTalk notice, and the --all sweep of the ${SWEEP_FLEET_SIZE}-LB fleet in probes per CPU-second, side by side
+with blackbox_exporter when it is installed.
   --lbs N           one fleet of N load balancers (1-${MAX_FLEET_LOAD_BALANCERS}); default: ${DEFAULT_FLEET_SIZES.join(', ')}
+  --all             with --lbs: also sweep that fleet's healthy backends (--all audit) and measure probes per CPU-second
+  --alarm           only the alarm-to-notice measurement
   --json            one JSON document instead of the table
   --seed N          the scenario generator's seed (default ${DEFAULT_SEED})
   --functions DIR   the built function bundles (default dist/fc; 'npm run build' makes them)
@@ -139,7 +148,7 @@ function unlessInterrupted<T>(work: Promise<T>, interrupted: Promise<never>): Pr
 
 export async function runFleetRow(
   loadBalancers: number,
-  options: { seed: number; functionsDir: string; settings: BenchReport['settings']; auditEnv: Record<string, string>; interrupted: Promise<never> },
+  options: { seed: number; functionsDir: string; settings: BenchReport['settings']; auditEnv: Record<string, string>; interrupted: Promise<never>; sweep: boolean },
   progress: Progress,
 ): Promise<FleetRow> {
   const { scenario, shape } = generateFleetScenario({ loadBalancers, seed: options.seed });
@@ -214,8 +223,14 @@ export async function runFleetRow(
       loadAverage: loadavg()[0] ?? 0,
       notices: { digests: delivered.digests, omitted: delivered.omitted, delivered: delivered.findings.length },
       fanout: result.fanout,
+      sweep: null,
     };
     progress(`${loadBalancers} LBs: audit took ${(wallMs / 1000).toFixed(1)} s (${row.ratio.toFixed(2)}× the bound), ${row.apiCallsTotal} API calls, ${row.probesSent} probes, accuracy ${accuracy.correct}/${accuracy.planted}`);
+    if (options.sweep) {
+      progress(`${loadBalancers} LBs: sweeping every healthy backend too (--all)`);
+      row.sweep = await measureSweep(stack, loadBalancers, (BENCH_AUDIT_TIMEOUT_SECONDS + 60) * 1000, options.interrupted);
+      progress(`${loadBalancers} LBs: the sweep sent ${row.sweep.probes} probes in ${(row.sweep.wallMs / 1000).toFixed(1)} s, ${row.sweep.probesPerProbeCpuSecond?.toFixed(0) ?? 'n/a'} per CPU-second of the probe instances`);
+    }
     return row;
   } finally {
     // Interrupted while starting: the stack may still come up, and must then be stopped too.
@@ -261,27 +276,33 @@ export async function runBenchCommand(argv: string[], io: CliIo): Promise<number
     functions: { type: 'string' },
     'batch-size': { type: 'string' },
     'fanout-concurrency': { type: 'string' },
+    all: { type: 'boolean' },
+    alarm: { type: 'boolean' },
   });
-  const sizes = values.lbs === undefined ? DEFAULT_FLEET_SIZES : [parsePositiveInt('lbs', values.lbs, 1, MAX_FLEET_LOAD_BALANCERS)];
+  const everything = values.lbs === undefined && !values.alarm;
+  const sizes = values.alarm ? [] : values.lbs === undefined ? DEFAULT_FLEET_SIZES : [parsePositiveInt('lbs', values.lbs, 1, MAX_FLEET_LOAD_BALANCERS)];
+  const sweeps = (size: number): boolean => (everything ? size === SWEEP_FLEET_SIZE : values.all === true);
   const seed = parsePositiveInt('seed', values.seed, DEFAULT_SEED, 2 ** 32 - 1);
   const functionsDir = values.functions ?? join(process.cwd(), 'dist', 'fc');
   const auditEnv: Record<string, string> = {};
   if (values['batch-size'] !== undefined) auditEnv.SLB_DOCTOR_PROBE_BATCH_SIZE = String(parsePositiveInt('batch-size', values['batch-size'], 1, 50));
   if (values['fanout-concurrency'] !== undefined) auditEnv.SLB_DOCTOR_FANOUT_CONCURRENCY = String(parsePositiveInt('fanout-concurrency', values['fanout-concurrency'], 1, MAX_FANOUT_CONCURRENCY));
   const settings = concurrencySettings(auditEnv);
-  const report: BenchReport = { command: `slb-doctor bench ${argv.join(' ')}`.trim(), machine: machine(), seed, settings, rows: [] };
+  const report: BenchReport = { command: `slb-doctor bench ${argv.join(' ')}`.trim(), machine: machine(), seed, settings, rows: [], alarm: null, sideBySide: null };
   const progress: Progress = (line) => io.stderr(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
   const { interrupted, dispose } = interruption();
   try {
     for (const size of sizes) {
       try {
-        report.rows.push(await runFleetRow(size, { seed, functionsDir, settings, auditEnv, interrupted }, progress));
+        report.rows.push(await runFleetRow(size, { seed, functionsDir, settings, auditEnv, interrupted, sweep: sweeps(size) }, progress));
       } catch (err) {
         if (err instanceof UserFacingError) throw err;
         throw new UserFacingError(`the ${size}-LB run failed: ${errorMessage(err)}`, 'BENCH_FAILED', { cause: err });
       }
     }
+    if (everything || values.alarm) report.alarm = await runAlarmRow({ functionsDir, interrupted }, progress);
+    if (report.rows.some((row) => row.sweep !== null)) report.sideBySide = await measureSideBySide(progress);
   } finally {
     dispose();
   }

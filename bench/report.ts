@@ -1,7 +1,9 @@
 // The benchmark's text report: one table row per fleet size, then what each row is made of, then the growth.
 import type { AuditInvocationResult } from '../lib/audit/invocation-result';
 import type { Accuracy } from './accuracy';
+import type { AlarmRow } from './alarm';
 import type { LowerBound } from './lower-bound';
+import type { SideBySide, SweepFigures } from './sweep';
 import type { FleetShape } from './scenario';
 
 export interface ActionFigures {
@@ -42,6 +44,8 @@ export interface FleetRow {
   loadAverage: number;
   notices: { digests: number; omitted: number; delivered: number };
   fanout: AuditInvocationResult['fanout'];
+  /** The --all sweep on this fleet, when it was measured. */
+  sweep: SweepFigures | null;
 }
 
 export interface BenchReport {
@@ -50,11 +54,13 @@ export interface BenchReport {
   seed: number;
   settings: { apiConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; probeInstanceConcurrency: number; auditorMemoryMB: number };
   rows: FleetRow[];
+  alarm: AlarmRow | null;
+  sideBySide: SideBySide | null;
 }
 
 const MB = 1024 * 1024;
 /** The issue's targets, reported next to the figures (never asserted). */
-const TARGETS = { wallRatio: 1.3, apiCallRatio: 1.1, peakRssMB: 256, accuracy: 1 } as const;
+const TARGETS = { wallRatio: 1.3, apiCallRatio: 1.1, peakRssMB: 256, accuracy: 1, sweepPerCpuSecond: 2500, sweepOverBlackbox: 2.5 } as const;
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(1);
@@ -153,6 +159,33 @@ function growth(report: BenchReport): string | null {
   ].join('\n');
 }
 
+function alarmSection(alarm: AlarmRow): string {
+  const correct = Object.entries(alarm.expected).filter(([backend, code]) => alarm.codes[backend] === code).length;
+  const total = Object.keys(alarm.expected).length;
+  return [
+    `alarm to notice (CloudMonitor callback → alarm function → scoped audit → DingTalk sink; one listener, a hanging, a refused and a 404 backend):`,
+    `  ${seconds(alarm.alarmToNoticeMs)} s, bound ${seconds(alarm.bound.ms)} s (${alarm.bound.binding}; scoped API ${seconds(alarm.bound.api.ms)} s, notification ${alarm.bound.notifyMs} ms), ratio ${alarm.ratio.toFixed(2)}${mark(alarm.ratio <= TARGETS.wallRatio)}; codes ${correct}/${total}: ${Object.entries(alarm.codes).map(([backend, code]) => `${backend} ${code}`).join(', ')}`,
+  ].join('\n');
+}
+
+function sweepSection(sweep: SweepFigures, side: SideBySide | null): string {
+  const perCpu = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(0));
+  const lines = [
+    `sweep (--all over the ${sweep.loadBalancers}-LB fleet's healthy backends, through the audit and the fan-out):`,
+    `  ${sweep.probes} probes in ${seconds(sweep.wallMs)} s; probe instances ${sweep.probeCpuMs === null ? 'n/a' : seconds(sweep.probeCpuMs)} CPU-s → ${perCpu(sweep.probesPerProbeCpuSecond)} probes per CPU-second${mark(sweep.probesPerProbeCpuSecond !== null && sweep.probesPerProbeCpuSecond >= TARGETS.sweepPerCpuSecond)}; with the auditor's ${sweep.auditorCpuMs === null ? 'n/a' : seconds(sweep.auditorCpuMs)} CPU-s: ${perCpu(sweep.probesPerCpuSecondWithAuditor)}`,
+  ];
+  if (side) {
+    lines.push(`  side by side, ${side.probes} HEAD probes at ${side.inFlight} in flight on one loopback target: our prober alone ${side.prober.probesPerCpuSecond.toFixed(0)} per CPU-second`);
+    if (side.blackbox && sweep.probesPerProbeCpuSecond !== null) {
+      const lead = sweep.probesPerProbeCpuSecond / side.blackbox.probesPerCpuSecond;
+      lines.push(`  blackbox_exporter ${side.blackbox.version} (scraped over keep-alive) ${side.blackbox.probesPerCpuSecond.toFixed(0)} per CPU-second; the sweep end to end is ${lead.toFixed(2)}× that${mark(lead >= TARGETS.sweepOverBlackbox)}`);
+    } else if (side.note) {
+      lines.push(`  ${side.note}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const s = report.settings;
@@ -167,5 +200,8 @@ export function formatReport(report: BenchReport): string {
   ];
   const growthText = growth(report);
   if (growthText) parts.push('', growthText);
+  if (report.alarm) parts.push('', alarmSection(report.alarm));
+  const sweepRow = report.rows.find((row) => row.sweep !== null);
+  if (sweepRow?.sweep) parts.push('', sweepSection(sweepRow.sweep, report.sideBySide));
   return `${parts.join('\n')}\n`;
 }

@@ -44,7 +44,8 @@ export interface SandboxStack {
 
 const FC_PORT_ATTEMPTS = 3;
 
-function freeLoopbackPort(): Promise<number> {
+/** A port the kernel says is free on 127.0.0.1 now (another process may take it before it is bound again). */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
