@@ -157,12 +157,16 @@ export async function runFleetRow(
 
   const sinks = await startWebhookSinks({});
   const auditLines: { at: number; line: string }[] = [];
+  let peakHeldByProber = 0;
   const starting = startSandboxStack(scenario, {
     functionsDir: options.functionsDir,
     auditTimeoutSeconds: BENCH_AUDIT_TIMEOUT_SECONDS,
     auditEnv: { ...options.auditEnv, SLB_DOCTOR_NOTIFY_TARGETS: notifyTargetsFor(sinks) },
     onFunctionLog: (fn, line) => {
       if (fn === 'audit') auditLines.push({ at: Date.now(), line });
+      // Each probe instance's scheduler reports the most connections it held to one backend.
+      const held = /at most (\d+) connection\(s\) to one backend/.exec(line);
+      if (held) peakHeldByProber = Math.max(peakHeldByProber, Number(held[1]));
     },
   });
   let stack: SandboxStack | null = null;
@@ -204,7 +208,8 @@ export async function runFleetRow(
       phases: phasesOf(auditLines, record.startedAt, record.finishedAt),
       lowerBound: { ...bound, probe: probeBound },
       ratio: wallMs / bound.ms,
-      peakConnectionsPerBackend: stack.cloud.peakProbeConnectionsToOneBackend(),
+      peakConnectionsPerBackend: peakHeldByProber,
+      peakConnectionsSeenByBackend: stack.cloud.peakProbeConnectionsToOneBackend(),
       apiCalls,
       apiCallsTotal: Object.values(apiCalls).reduce((n, a) => n + a.calls, 0),
       apiMinimumTotal: Object.values(bound.minimumCalls).reduce((n, c) => n + c, 0),

@@ -20,8 +20,13 @@ export interface FleetRow {
   phases: { inventoryMs: number; probingMs: number; diagnoseAndNotifyMs: number } | null;
   lowerBound: Omit<LowerBound, 'probe'> & { probe: Omit<LowerBound['probe'], 'costs'> };
   ratio: number;
-  /** The most connections the product held open at once to any one backend (the sandbox's servers counted them). */
+  /** The most connections the product held open at once to any one backend (each probe instance's scheduler counts). */
   peakConnectionsPerBackend: number;
+  /**
+   * The same as the sandbox's servers counted it (accept to close). It can exceed the product's own count by one:
+   * a server may accept the next connection before it has processed the close of the one before.
+   */
+  peakConnectionsSeenByBackend: number;
   apiCalls: Record<string, ActionFigures>;
   apiCallsTotal: number;
   apiMinimumTotal: number;
@@ -134,6 +139,9 @@ function rowDetail(row: FleetRow): string {
     lines.push(`  measured phases: inventory ${seconds(row.phases.inventoryMs)} s, probing ${seconds(row.phases.probingMs)} s, diagnosis + notification ${seconds(row.phases.diagnoseAndNotifyMs)} s`);
   }
   lines.push(
+    `  connections to one backend at most: ${row.peakConnectionsPerBackend} held by the probers, ${row.peakConnectionsSeenByBackend} as the backends counted them (accept to close)`,
+  );
+  lines.push(
     `  probes ${row.probesSent} (model ${row.probesModelled}); fan-out ${row.fanout ? `${row.fanout.invocations} invocations (${row.fanout.retries} retried), ${row.fanout.batches} batches, ${row.fanout.leftOut} left out` : 'off'}; probe functions' peak RSS ${megabytes(row.peakRssBytes.probe)}`,
   );
   lines.push(
@@ -192,11 +200,15 @@ export function formatReport(report: BenchReport): string {
   const parts = [
     `slb-doctor bench: fleet audit through the FC emulator with fan-out to one probe function per VPC (seed ${report.seed})`,
     `machine: ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.platform}; API calls in flight ${s.apiConcurrency}; ${s.fanoutConcurrency} probe invocations in flight, ${s.batchSize} unhealthy job(s) each, ${s.probeInstanceConcurrency} per probe instance, ${s.probeConcurrency} probes per instance; auditor ${s.auditorMemoryMB} MB`,
-    '',
-    table(summaryRows(report)),
-    `('!' marks a figure outside its target: wall ≤ ${TARGETS.wallRatio}× bound, API calls ≤ ${TARGETS.apiCallRatio}× minimum, RSS ≤ ${TARGETS.peakRssMB} MB, accuracy 100 %)`,
-    '',
-    ...report.rows.map((row) => rowDetail(row)),
+    ...(report.rows.length === 0
+      ? []
+      : [
+          '',
+          table(summaryRows(report)),
+          `('!' marks a figure outside its target: wall ≤ ${TARGETS.wallRatio}× bound, API calls ≤ ${TARGETS.apiCallRatio}× minimum, RSS ≤ ${TARGETS.peakRssMB} MB, accuracy 100 %; sweep ≥ ${TARGETS.sweepPerCpuSecond} probes per CPU-second and ≥ ${TARGETS.sweepOverBlackbox}× blackbox_exporter)`,
+          '',
+          ...report.rows.map((row) => rowDetail(row)),
+        ]),
   ];
   const growthText = growth(report);
   if (growthText) parts.push('', growthText);

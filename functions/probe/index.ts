@@ -24,6 +24,8 @@ export async function handler(event: Buffer, context: FcContext): Promise<ProbeB
     deadlineAt: settings.deadlineAt,
     clock: systemClock,
   });
-  logger(context)(`probed ${outcome.evidence.length - outcome.refused} job(s), refused ${outcome.refused}, left out ${outcome.leftOut}`);
+  logger(context)(
+    `probed ${outcome.evidence.length - outcome.refused} job(s), refused ${outcome.refused}, left out ${outcome.leftOut}; at most ${scheduler.peakConnectionsToOneBackend()} connection(s) to one backend so far`,
+  );
   return { evidence: outcome.evidence };
 }
