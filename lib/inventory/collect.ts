@@ -310,6 +310,16 @@ function sourcesOf(gathered: Gathered, plan: ListenerPlan, detail: LoadBalancerD
   return detail.defaultServers.map((server) => ({ server, port, group: { kind: 'default' }, action: 'DescribeLoadBalancerAttribute' }));
 }
 
+/** Drops SLB's replies for a load balancer whose model is complete. */
+function forget(gathered: Gathered, loadBalancerId: string): void {
+  for (const plan of gathered.plans.get(loadBalancerId) ?? []) {
+    if (plan.vServerGroupId !== null) gathered.vServerGroups.delete(plan.vServerGroupId);
+    if (plan.masterSlaveServerGroupId !== null) gathered.masterSlaveGroups.delete(plan.masterSlaveServerGroupId);
+  }
+  gathered.plans.delete(loadBalancerId);
+  gathered.details.delete(loadBalancerId);
+}
+
 /** The ECS instances a load balancer's backends run on (ECS-type backends only). */
 function instanceIdsOf(gathered: Gathered, loadBalancerId: string): string[] {
   const detail = gathered.details.get(loadBalancerId);
@@ -542,11 +552,19 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         if (failed.has(id)) return;
         ecsFacts.want(instanceIdsOf(gathered, id));
         // Without ECS facts yet: a backend whose IP only ECS knows joins in the final inventory.
-        options.onLoadBalancer?.(assembleLoadBalancer(gathered, lb, {}, new Map()));
+        const unresolved = new Map<string, InventoryError>();
+        const assembledNow = assembleLoadBalancer(gathered, lb, {}, unresolved);
+        if (unresolved.size === 0) {
+          // Complete already: keep the model and let SLB's replies for it go, so that memory holds one copy.
+          assembled.set(id, assembledNow);
+          forget(gathered, id);
+        }
+        options.onLoadBalancer?.(assembledNow);
       }),
     );
   };
 
+  const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];
   const summaries = await listLoadBalancers(slb, regionId, filter, gate, errors, (found) => {
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
@@ -563,6 +581,11 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   for (const lb of summaries) {
     const id = lb.LoadBalancerId;
     if (failed.has(id) || outOfScope.has(id)) continue;
+    const ready = assembled.get(id);
+    if (ready) {
+      loadBalancers.push(ready);
+      continue;
+    }
     const unresolved = new Map<string, InventoryError>();
     loadBalancers.push(assembleLoadBalancer(gathered, lb, ecsFacts.instances, unresolved));
     errors.push(...unresolved.values());
