@@ -1,4 +1,4 @@
-import { KeyedMutex, mapLimit } from '../../lib/util/concurrency';
+import { concurrencyGate, KeyedMutex, KeyedSemaphore, mapLimit } from '../../lib/util/concurrency';
 import { flushMicrotasks } from './fake-clock';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -83,5 +83,55 @@ describe('KeyedMutex', () => {
     const next = mutex.run('k', async () => 'ok');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');
+  });
+});
+
+describe('KeyedSemaphore', () => {
+  it('lets `capacity` holders per key in, queues the rest in order, and keeps keys apart', async () => {
+    const semaphore = new KeyedSemaphore(2);
+    const order: string[] = [];
+    const a1 = await semaphore.acquire('a');
+    const a2 = await semaphore.acquire('a');
+    const b1 = await semaphore.acquire('b');
+    const third = semaphore.acquire('a').then((release) => {
+      order.push('a3');
+      return release;
+    });
+    const fourth = semaphore.acquire('a').then((release) => {
+      order.push('a4');
+      return release;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    a1();
+    a1(); // releasing twice frees one unit only
+    const a3 = await third;
+    expect(order).toEqual(['a3']);
+    a2();
+    (await fourth)();
+    expect(order).toEqual(['a3', 'a4']);
+    a3();
+    b1();
+  });
+});
+
+describe('concurrencyGate', () => {
+  it('runs at most `limit` calls at once, whoever makes them', async () => {
+    const gate = concurrencyGate(3);
+    let running = 0;
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gate(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setImmediate(resolve));
+          running--;
+          return i;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
