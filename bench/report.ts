@@ -180,7 +180,7 @@ function sweepSection(sweep: SweepFigures, side: SideBySide | null): string {
   const perCpu = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(0));
   const lines = [
     `sweep (--all over the ${sweep.loadBalancers}-LB fleet's healthy backends, through the audit and the fan-out):`,
-    `  ${sweep.probes} probes in ${seconds(sweep.wallMs)} s; probe instances ${sweep.probeCpuMs === null ? 'n/a' : seconds(sweep.probeCpuMs)} CPU-s → ${perCpu(sweep.probesPerProbeCpuSecond)} probes per CPU-second${mark(sweep.probesPerProbeCpuSecond !== null && sweep.probesPerProbeCpuSecond >= TARGETS.sweepPerCpuSecond)}; with the auditor's ${sweep.auditorCpuMs === null ? 'n/a' : seconds(sweep.auditorCpuMs)} CPU-s: ${perCpu(sweep.probesPerCpuSecondWithAuditor)}`,
+    `  ${sweep.probes} probes in ${seconds(sweep.wallMs)} s; ${sweep.probeInstances ?? 'n/a'} probe instances, ${sweep.probeCpuMs === null ? 'n/a' : seconds(sweep.probeCpuMs)} CPU-s → ${perCpu(sweep.probesPerProbeCpuSecond)} probes per CPU-second${mark(sweep.probesPerProbeCpuSecond !== null && sweep.probesPerProbeCpuSecond >= TARGETS.sweepPerCpuSecond)}; with the auditor's ${sweep.auditorCpuMs === null ? 'n/a' : seconds(sweep.auditorCpuMs)} CPU-s: ${perCpu(sweep.probesPerCpuSecondWithAuditor)}`,
   ];
   if (side) {
     lines.push(`  side by side, ${side.probes} HEAD probes at ${side.inFlight} in flight on one loopback target: our prober alone ${side.prober.probesPerCpuSecond.toFixed(0)} per CPU-second`);

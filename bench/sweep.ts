@@ -26,6 +26,8 @@ export interface SweepFigures {
   probeCpuMs: number | null;
   auditorCpuMs: number | null;
   probesPerProbeCpuSecond: number | null;
+  /** Probe instances alive at the end (their CPU is what the figure counts). */
+  probeInstances: number | null;
   /** The same probes over the CPU of the probing processes and the auditor that fans them out. */
   probesPerCpuSecondWithAuditor: number | null;
 }
@@ -61,6 +63,7 @@ export async function measureSweep(stack: SandboxStack, loadBalancers: number, t
     probeCpuMs,
     auditorCpuMs,
     probesPerProbeCpuSecond: rate(probeCpuMs),
+    probeInstances: after.probe?.size ?? null,
     probesPerCpuSecondWithAuditor: rate(probeCpuMs === null || auditorCpuMs === null ? null : probeCpuMs + auditorCpuMs),
   };
 }
