@@ -108,7 +108,10 @@ async function inventoryAndProbes(
   const { regionId, filter, progress } = options;
   const session = executor.open?.({ deadlineAt: options.deadlineAt }) ?? null;
   const submitted = new Set<string>();
+  // Set when the inventory failed: load balancers still arriving from calls in flight start nothing more.
+  let abandoned = false;
   const submit = (jobs: ProbeJob[]): void => {
+    if (abandoned) return;
     const fresh = jobs.filter((job) => !submitted.has(job.id));
     for (const job of fresh) submitted.add(job.id);
     if (fresh.length > 0) session?.submit(fresh);
@@ -122,11 +125,13 @@ async function inventoryAndProbes(
     });
   } catch (err) {
     // Whatever was started still ends (each job is bounded), and nothing of it is reported.
+    abandoned = true;
     await session?.finish();
     throw err;
   }
   const jobs = jobsFromInventory(inventory, { all: options.all });
   if (filter.loadBalancerIds?.length && inventory.loadBalancers.length === 0) {
+    abandoned = true;
     await session?.finish();
     const reasons = [...new Set(inventory.errors.map((e) => e.message.replace(/[.;\s]+$/, '')))].join('; ');
     throw new UserFacingError(reasons || `no load balancer ${filter.loadBalancerIds.join(', ')} in region ${regionId}; check the id and the region`, 'LB_NOT_FOUND');

@@ -229,8 +229,10 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
       if (planned.length > 0) pool.add(longestFirst(planned, (batch) => Math.max(...batch.jobs.map(estimateJobMs))));
     };
     let sendScheduled = false;
+    let finished = false;
     return {
       submit(jobs) {
+        if (finished) throw new Error('probe session already finished: submit every job before finish()');
         for (const job of jobs) {
           const target = job.vpcId === null ? undefined : options.vpcMap[job.vpcId];
           if (job.vpcId === null || target === undefined) {
@@ -253,11 +255,12 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
           sendScheduled = true;
           setImmediate(() => {
             sendScheduled = false;
-            send(false);
+            if (!finished) send(false);
           });
         }
       },
       async finish() {
+        finished = true;
         send(true);
         await pool.close();
         return evidence;
