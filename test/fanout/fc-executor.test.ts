@@ -200,6 +200,16 @@ describe('a streaming run (open → submit … → finish)', () => {
     expect(sweepBatches.map((c) => new Set(c.request.jobs.map((j) => j.ip)).size)).toEqual([1, 1, 1]);
   });
 
+  test('a finished session refuses more jobs with a clear error, and sends nothing late', async () => {
+    const { fc, calls } = scriptedFc();
+    const session = fcFanoutExecutor({ fc, vpcMap: VPC_MAP }).open({ deadlineAt: null });
+    session.submit([job({ id: 'only' })]);
+    expect((await session.finish()).map((e) => e.jobId)).toEqual(['only']);
+    expect(() => session.submit([job({ id: 'late' })])).toThrow(/probe session already finished/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.map((c) => c.request.jobs.map((j) => j.id))).toEqual([['only']]);
+  });
+
   test('warmUp sends every probe function one empty batch when the run opens', async () => {
     const { fc, calls } = scriptedFc();
     const executor = fcFanoutExecutor({ fc, vpcMap: VPC_MAP, warmUp: true });
