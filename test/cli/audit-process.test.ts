@@ -17,6 +17,9 @@ const WARNING_ONLY = ['--lb', 'lb-sandbox-ops', '--listener', '8001/http'];
 /** A scope whose findings are errors: exit 1. */
 const ERRORS = ['--lb', 'lb-sandbox-db'];
 
+// Each test spawns the CLI up to three times; on a loaded 2-core machine a whole-region run can take 30 s.
+jest.setTimeout(180_000);
+
 let cloud: TestCloud;
 let cli: CompiledCli;
 let dir: string;
