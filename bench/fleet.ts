@@ -57,7 +57,7 @@ with blackbox_exporter when it is installed.
 type Progress = (line: string) => void;
 
 /** The fan-out settings the audit function gets (the product's defaults unless overridden); the bound never uses them. */
-export function concurrencySettings(overrides: Record<string, string>): BenchReport['settings'] {
+function concurrencySettings(overrides: Record<string, string>): BenchReport['settings'] {
   const setting = (name: 'SLB_DOCTOR_PROBE_BATCH_SIZE' | 'SLB_DOCTOR_FANOUT_CONCURRENCY' | 'SLB_DOCTOR_PROBE_CONCURRENCY'): number => Number(readEnv(name, overrides));
   return {
     apiConcurrency: DEFAULT_INVENTORY_CONCURRENCY,
