@@ -66,13 +66,14 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
   for (const listener of lb.listeners) {
     const healthy = listener.backends.filter((b) => b.slbStatus === 'normal').length;
     lines.push(`  ${listener.protocol.toUpperCase()}:${listener.port} ${listener.status}, ${healthy}/${listener.backends.length} normal — ${describeSpec(listener.healthCheck)}`);
+    for (const warning of listener.warnings ?? []) lines.push(`    warning: ${warning}`);
     for (const finding of lbFindings.filter((f) => f.subject.listener?.port === listener.port && f.subject.listener.protocol === listener.protocol && f.subject.backend === null)) {
       lines.push(...textFinding(finding, '    '));
     }
     for (const backend of listener.backends) {
       const findings = byBackend.get(findingKey(lb.id, listener, backend.ip, backend.port)) ?? [];
       if (backend.slbStatus === 'normal' && findings.length === 0) continue;
-      lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatus}`);
+      lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatusReported ?? backend.slbStatus}`);
       for (const finding of findings) lines.push(...textFinding(finding, '      '));
     }
   }

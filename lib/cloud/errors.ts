@@ -6,7 +6,7 @@ import type { RetryDecision } from '../util/retry';
 
 export type CloudProduct = 'slb' | 'ecs';
 
-const PRODUCT_NAME: Record<CloudProduct, string> = { slb: 'SLB', ecs: 'ECS' };
+export const PRODUCT_NAME: Record<CloudProduct, string> = { slb: 'SLB', ecs: 'ECS' };
 
 /** A call that failed for good: after retries, or with an answer a retry cannot change. */
 export class CloudApiError extends UserFacingError {

@@ -22,6 +22,7 @@ export type { ApiRequest, CallApi } from './transport';
 export { resolveCredentials, type StaticCredentials, type CredentialSource, type ResolvedCredentials } from './credentials';
 export { resolveEndpoint, parseEndpointOverride } from './endpoints';
 export type * from './slb-types';
+export { isKnown, spellingOf } from './spelling';
 
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;

@@ -6,6 +6,9 @@
 import {
   CloudApiError,
   INSTANCE_BATCH_SIZE,
+  isKnown,
+  type DroppedItem,
+  type Spelled,
   LISTENER_BATCH_SIZE,
   callsSince,
   type ApiCounters,
@@ -29,9 +32,10 @@ import type {
   Listener,
   LoadBalancer,
   SecurityGroupRule,
+  SlbHealthStatus,
 } from '../model';
 import { mapLimit } from '../util/concurrency';
-import { checkHostFor, normalizeHealthCheck } from './health-check';
+import { checkHostFor, readHealthCheck } from './health-check';
 import { HealthIndex, fetchHealthStatus } from './health-status';
 
 // 64 calls in flight at 20–50 ms each stay far below the per-action quota (3000 per 60 s) for fleets of up to
@@ -61,6 +65,15 @@ interface ListenerPlan {
   vServerGroupId: string | null;
   masterSlaveServerGroupId: string | null;
   config: SlbHealthCheckConfig;
+  /** Spellings we did not know, each with the default used. */
+  warnings: string[];
+}
+
+/** A listener entry with its protocol read: an unknown spelling gets the protocol its config object tells, else tcp. */
+interface ReadListener {
+  entry: SlbListener;
+  protocol: ListenerProtocol;
+  warnings: string[];
 }
 
 /** What each load balancer's detail calls brought back. */
@@ -71,7 +84,7 @@ interface LoadBalancerDetails {
 }
 
 interface BackendSource {
-  server: { ServerId: string; Weight?: number; Type?: Backend['type']; ServerIp?: string };
+  server: { ServerId: string; Weight?: number; Type?: Spelled<Backend['type']>; ServerIp?: string };
   port: number;
   group: Backend['group'];
   action: string;
@@ -83,6 +96,28 @@ const CONFIG_KEY: Record<ListenerProtocol, 'HTTPListenerConfig' | 'HTTPSListener
   tcp: 'TCPListenerConfig',
   udp: 'UDPListenerConfig',
 };
+
+function readListener(entry: SlbListener): ReadListener {
+  const reported = entry.ListenerProtocol;
+  if (isKnown(reported)) return { entry, protocol: reported, warnings: [] };
+  // The batched reply puts the settings under <PROTOCOL>ListenerConfig: that key names the protocol SLB checks with.
+  const byConfig = (Object.keys(CONFIG_KEY) as ListenerProtocol[]).find((protocol) => entry[CONFIG_KEY[protocol]] !== undefined);
+  const protocol = byConfig ?? 'tcp';
+  return { entry, protocol, warnings: [`ListenerProtocol '${reported.unknown}' is unknown; checking it as ${protocol}`] };
+}
+
+/** The listener's Status as SLB spelled it; an unknown one is kept, noted, and audited like a running listener. */
+function statusOf(status: Spelled<string> | undefined, warnings: string[]): string {
+  if (status === undefined) return '';
+  if (isKnown(status)) return status;
+  warnings.push(`Status '${status.unknown}' is unknown; auditing the listener as running`);
+  return status.unknown;
+}
+
+/** Entries SLB returned that cannot be audited (no LoadBalancerId, no ListenerPort …): each is reported, only it is lost. */
+function droppedErrors(dropped: readonly DroppedItem[]): InventoryError[] {
+  return dropped.map((item) => ({ loadBalancerId: item.loadBalancerId, action: item.action, code: 'EntryUnreadable', message: item.reason }));
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
@@ -121,6 +156,26 @@ class FailedLoadBalancers {
   }
 }
 
+/** A backend Type we do not know is noted and examined like an ECS instance (the default when Type is absent). */
+function backendTypeOf(type: Spelled<Backend['type']> | undefined, warnings: string[], backend?: string): Backend['type'] {
+  if (type === undefined) return 'ecs';
+  if (isKnown(type)) return type;
+  if (backend !== undefined) warnings.push(`Type '${type.unknown}' of backend ${backend} is unknown; examining it as ecs`);
+  return 'ecs';
+}
+
+/** SLB's verdict; one we do not know is reported as SLB spelled it, and the backend is examined as not known healthy. */
+function slbStatusOf(
+  status: Spelled<SlbHealthStatus> | 'unknown' | undefined,
+  warnings: string[],
+  backend: string,
+): Pick<Backend, 'slbStatus' | 'slbStatusReported'> {
+  if (status === undefined) return { slbStatus: 'unknown' };
+  if (typeof status === 'string') return { slbStatus: status };
+  warnings.push(`ServerHealthStatus '${status.unknown}' of ${backend} is unknown; examining the backend as not known healthy`);
+  return { slbStatus: 'unknown', slbStatusReported: status.unknown };
+}
+
 function tagsOf(tags: SlbTag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((tag) => [tag.TagKey, tag.TagValue]));
 }
@@ -142,13 +197,14 @@ async function listLoadBalancers(
   filter: InventoryFilter,
   limit: number,
   errors: InventoryError[],
+  dropped: DroppedItem[],
 ): Promise<SlbLoadBalancerSummary[]> {
   const tagEntries = Object.entries(filter.tags ?? {});
   const base = { RegionId: regionId, ...(tagEntries.length > 0 ? { Tag: tagEntries.map(([Key, Value]) => ({ Key, Value })) } : {}) };
   const requested = filter.loadBalancerIds?.length ? [...new Set(filter.loadBalancerIds)] : null;
   const found = requested
-    ? (await mapLimit(chunks(requested, LISTENER_BATCH_SIZE), limit, (ids) => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }))).flat()
-    : await slb.collectLoadBalancers(base);
+    ? (await mapLimit(chunks(requested, LISTENER_BATCH_SIZE), limit, (ids) => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }, dropped))).flat()
+    : await slb.collectLoadBalancers(base, dropped);
   const wanted = requested ? new Set(requested) : null;
   const byId = new Map<string, SlbLoadBalancerSummary>();
   for (const lb of found) {
@@ -174,43 +230,51 @@ async function listListeners(
   filter: InventoryFilter,
   limit: number,
   failed: FailedLoadBalancers,
-): Promise<Map<string, Map<string, SlbListener>>> {
-  const byLoadBalancer = new Map(loadBalancerIds.map((id) => [id, new Map<string, SlbListener>()]));
+  dropped: DroppedItem[],
+): Promise<Map<string, Map<string, ReadListener>>> {
+  const byLoadBalancer = new Map(loadBalancerIds.map((id) => [id, new Map<string, ReadListener>()]));
   const narrowing = {
     ...(filter.listener ? { ListenerPort: filter.listener.port } : {}),
     ...(filter.listener?.protocol ? { ListenerProtocol: filter.listener.protocol } : {}),
   };
   const keep = (listeners: SlbListener[]): void => {
-    for (const listener of listeners) {
-      if (!matchesListener(filter.listener, listener.ListenerPort, listener.ListenerProtocol)) continue;
-      byLoadBalancer.get(listener.LoadBalancerId)?.set(`${listener.ListenerProtocol}:${listener.ListenerPort}`, listener);
+    for (const entry of listeners) {
+      const listener = readListener(entry);
+      if (!matchesListener(filter.listener, entry.ListenerPort, listener.protocol)) continue;
+      byLoadBalancer.get(entry.LoadBalancerId)?.set(`${listener.protocol}:${entry.ListenerPort}`, listener);
     }
   };
   await mapLimit(chunks(loadBalancerIds, LISTENER_BATCH_SIZE), limit, async (batch) => {
     try {
-      keep(await slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }));
+      keep(await slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }, dropped));
     } catch (err) {
       if (!(err instanceof CloudApiError)) throw err;
       // One load balancer can spoil a whole batch: ask for each alone, so that only the culprit is reported.
       for (const id of batch) {
         if (batch.length === 1) failed.record(id, err);
-        else keep((await failed.run(id, () => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }))) ?? []);
+        else keep((await failed.run(id, () => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }, dropped))) ?? []);
       }
     }
   });
   return byLoadBalancer;
 }
 
-function planOf(listener: SlbListener, config: SlbHealthCheckConfig, fallback?: { BackendServerPort?: number; VServerGroupId?: string }): ListenerPlan {
+function planOf(
+  { entry, protocol, warnings: protocolWarnings }: ReadListener,
+  config: SlbHealthCheckConfig,
+  fallback?: { BackendServerPort?: number; VServerGroupId?: string; Status?: Spelled<string> },
+): ListenerPlan {
+  const warnings = [...protocolWarnings];
   return {
-    loadBalancerId: listener.LoadBalancerId,
-    port: listener.ListenerPort,
-    protocol: listener.ListenerProtocol,
-    status: listener.Status,
-    backendServerPort: listener.BackendServerPort ?? fallback?.BackendServerPort ?? null,
-    vServerGroupId: listener.VServerGroupId ?? fallback?.VServerGroupId ?? null,
+    loadBalancerId: entry.LoadBalancerId,
+    port: entry.ListenerPort,
+    protocol,
+    status: statusOf(entry.Status ?? fallback?.Status, warnings),
+    backendServerPort: entry.BackendServerPort ?? fallback?.BackendServerPort ?? null,
+    vServerGroupId: entry.VServerGroupId ?? fallback?.VServerGroupId ?? null,
     masterSlaveServerGroupId: config.MasterSlaveServerGroupId ?? null,
     config,
+    warnings,
   };
 }
 
@@ -218,26 +282,27 @@ function planOf(listener: SlbListener, config: SlbHealthCheckConfig, fallback?: 
 async function planListeners(
   slb: SlbClient,
   regionId: string,
-  listeners: Map<string, Map<string, SlbListener>>,
+  listeners: Map<string, Map<string, ReadListener>>,
   limit: number,
   failed: FailedLoadBalancers,
 ): Promise<Map<string, ListenerPlan[]>> {
   const plans = new Map<string, ListenerPlan[]>();
-  const incomplete: SlbListener[] = [];
+  const incomplete: ReadListener[] = [];
   for (const [id, byKey] of listeners) {
     const complete: ListenerPlan[] = [];
     for (const listener of byKey.values()) {
-      const config = listener[CONFIG_KEY[listener.ListenerProtocol]];
+      const config = listener.entry[CONFIG_KEY[listener.protocol]];
       if (config) complete.push(planOf(listener, config));
+      // A protocol we do not know has no attribute action to ask: its check gets the documented defaults.
+      else if (!isKnown(listener.entry.ListenerProtocol)) complete.push(planOf(listener, {}));
       else incomplete.push(listener);
     }
     plans.set(id, complete);
   }
   await mapLimit(incomplete, limit, async (listener) => {
-    const reply = await failed.run(listener.LoadBalancerId, () =>
-      slb.describeListenerAttribute(listener.ListenerProtocol, { RegionId: regionId, LoadBalancerId: listener.LoadBalancerId, ListenerPort: listener.ListenerPort }),
-    );
-    if (reply) plans.get(listener.LoadBalancerId)?.push(planOf(listener, reply, reply));
+    const { LoadBalancerId, ListenerPort } = listener.entry;
+    const reply = await failed.run(LoadBalancerId, () => slb.describeListenerAttribute(listener.protocol, { RegionId: regionId, LoadBalancerId, ListenerPort }));
+    if (reply) plans.get(LoadBalancerId)?.push(planOf(listener, reply, reply));
   });
   for (const list of plans.values()) list.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   return plans;
@@ -252,8 +317,9 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
 
-  const summaries = await listLoadBalancers(slb, regionId, filter, limit, errors);
-  const listeners = await listListeners(slb, regionId, summaries.map((lb) => lb.LoadBalancerId), filter, limit, failed);
+  const dropped: DroppedItem[] = [];
+  const summaries = await listLoadBalancers(slb, regionId, filter, limit, errors, dropped);
+  const listeners = await listListeners(slb, regionId, summaries.map((lb) => lb.LoadBalancerId), filter, limit, failed, dropped);
   const plans = await planListeners(slb, regionId, listeners, limit, failed);
 
   // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
@@ -287,25 +353,30 @@ export async function collectInventory(clients: InventoryClients, options: Colle
       tasks.push(async () => {
         const reply = await failed.run(id, () => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id }));
         if (!reply) return;
+        dropped.push(...reply.dropped);
         detail.defaultServers = reply.BackendServers.BackendServer;
         detail.attributeTags = reply.Tags?.Tag;
       });
     }
     tasks.push(async () => {
       const keys = lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol }));
-      const entries = await failed.run(id, () => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener));
+      const entries = await failed.run(id, () => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener, dropped));
       if (entries) detail.health = new HealthIndex(entries);
     });
     for (const groupId of new Set(lbPlans.map((plan) => plan.vServerGroupId).filter((g): g is string => g !== null))) {
       tasks.push(async () => {
         const reply = await failed.run(id, () => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId }));
-        if (reply) vServerGroups.set(groupId, reply.BackendServers.BackendServer);
+        if (!reply) return;
+        dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
+        vServerGroups.set(groupId, reply.BackendServers.BackendServer);
       });
     }
     for (const groupId of new Set(lbPlans.map((plan) => plan.masterSlaveServerGroupId).filter((g): g is string => g !== null))) {
       tasks.push(async () => {
         const reply = await failed.run(id, () => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId }));
-        if (reply) masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
+        if (!reply) return;
+        dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
+        masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
       });
     }
   }
@@ -334,7 +405,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   for (const [id, detail] of details) {
     if (failed.has(id)) continue;
     for (const plan of plans.get(id) ?? []) {
-      for (const source of sourcesOf(plan, detail)) if ((source.server.Type ?? 'ecs') === 'ecs') instanceIds.add(source.server.ServerId);
+      for (const source of sourcesOf(plan, detail)) if (backendTypeOf(source.server.Type, []) === 'ecs') instanceIds.add(source.server.ServerId);
     }
   }
   const recordGlobal = (err: unknown): undefined => {
@@ -362,7 +433,8 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     const detail = details.get(id);
     const unresolved = new Map<string, InventoryError>();
     const lbListeners: Listener[] = (plans.get(id) ?? []).map((plan) => {
-      const healthCheck = normalizeHealthCheck(plan.protocol, plan.config);
+      const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
+      const warnings = [...plan.warnings, ...checkWarnings];
       const backends: Backend[] = [];
       for (const source of detail ? sourcesOf(plan, detail) : []) {
         const { server, port } = source;
@@ -383,9 +455,9 @@ export async function collectInventory(clients: InventoryClients, options: Colle
           checkPort: healthCheck.connectPort ?? port,
           checkHost: checkHostFor(healthCheck, ip),
           weight: server.Weight ?? 100,
-          type: server.Type ?? 'ecs',
+          type: backendTypeOf(server.Type, warnings, `${server.ServerId}:${port}`),
           group: source.group,
-          slbStatus: detail ? detail.health.status(plan, server.ServerId, ip, port) : 'unknown',
+          ...slbStatusOf(detail?.health.status(plan, server.ServerId, ip, port), warnings, `${ip}:${port}`),
         });
       }
       return {
@@ -398,6 +470,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
         healthCheck,
         backends,
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     });
     errors.push(...unresolved.values());
@@ -419,7 +492,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   return {
     regionId,
     loadBalancers,
-    errors: [...failed.errors(), ...errors],
+    errors: [...failed.errors(), ...errors, ...droppedErrors(dropped)],
     instances,
     securityGroupRules,
     apiCalls: callsSince(counters, callsBefore),

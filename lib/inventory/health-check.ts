@@ -1,6 +1,7 @@
 // A listener's health-check settings as SLB returns them → the check SLB actually runs, with the documented defaults
-// applied (shared/research/alibaba-platform.md §1.1–1.2).
-import type { SlbHealthCheckConfig } from '../cloud';
+// applied (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/health-check-overview). A value SLB
+// spelled in a way we do not know gets the documented default and a warning on the listener, never an error.
+import { isKnown, type SlbHealthCheckConfig, type Spelled } from '../cloud';
 import type { CheckType, HealthCheckSpec, HttpCodeClass, ListenerProtocol } from '../model';
 
 export const HEALTH_CHECK_DEFAULTS = {
@@ -21,13 +22,25 @@ function positive(value: number | undefined): number | undefined {
   return value !== undefined && value > 0 ? value : undefined;
 }
 
-function checkTypeOf(protocol: ListenerProtocol, config: SlbHealthCheckConfig): CheckType {
+/** Collects "X 'v' is unknown; probing with D" for each field SLB spelled in a way we do not know. */
+class SpellingNotes {
+  readonly warnings: string[] = [];
+
+  /** The known value, or undefined after noting that `field`'s raw value is unknown and `fallback` is used. */
+  known<T extends string>(field: string, value: Spelled<T> | undefined, fallback: string): T | undefined {
+    if (value === undefined || typeof value === 'string') return value;
+    this.warnings.push(`${field} '${value.unknown}' is unknown; ${fallback}`);
+    return undefined;
+  }
+}
+
+function checkTypeOf(protocol: ListenerProtocol, config: SlbHealthCheckConfig, notes: SpellingNotes): CheckType {
   if (protocol === 'udp') return 'udp';
   // HTTPS listeners hold the certificate themselves: their checks reach the backend over plain HTTP.
   if (protocol === 'http' || protocol === 'https') return 'http';
   // A TCP listener checks over TCP unless told otherwise; a configured URI alone also means an HTTP check.
-  if (config.HealthCheckType !== undefined) return config.HealthCheckType;
-  return config.HealthCheckURI !== undefined && config.HealthCheckURI.trim() !== '' ? 'http' : 'tcp';
+  const byUri: CheckType = config.HealthCheckURI !== undefined && config.HealthCheckURI.trim() !== '' ? 'http' : 'tcp';
+  return notes.known('HealthCheckType', config.HealthCheckType, `probing with ${byUri}`) ?? byUri;
 }
 
 function acceptedCodesOf(value: string | undefined): HttpCodeClass[] {
@@ -39,21 +52,35 @@ function acceptedCodesOf(value: string | undefined): HttpCodeClass[] {
 }
 
 export function normalizeHealthCheck(protocol: ListenerProtocol, config: SlbHealthCheckConfig): HealthCheckSpec {
+  return readHealthCheck(protocol, config).spec;
+}
+
+/** The check SLB runs, and a warning for each setting whose spelling is unknown (it then gets the default). */
+export function readHealthCheck(protocol: ListenerProtocol, config: SlbHealthCheckConfig): { spec: HealthCheckSpec; warnings: string[] } {
+  const notes = new SpellingNotes();
   const layer7 = protocol === 'http' || protocol === 'https';
   const udp = protocol === 'udp';
   const domain = config.HealthCheckDomain?.trim() ?? '';
   const connectPort = config.HealthCheckConnectPort;
+  const type = checkTypeOf(protocol, config, notes);
   // HTTP/HTTPS listeners send HEAD unless set to GET; an HTTP check on a TCP listener is a GET unless set otherwise.
-  const method = layer7 ? (config.HealthCheckMethod === 'get' ? 'GET' : 'HEAD') : config.HealthCheckMethod === 'head' ? 'HEAD' : 'GET';
+  const defaultMethod = layer7 ? 'HEAD' : 'GET';
+  // Method and version matter to HTTP checks only, so only those warn about a spelling.
+  const known = <T extends string>(field: string, value: Spelled<T> | undefined, fallback: string): T | undefined =>
+    type === 'http' ? notes.known(field, value, fallback) : isKnown(value) ? value : undefined;
+  const configuredMethod = known('HealthCheckMethod', config.HealthCheckMethod, `probing with ${defaultMethod}`);
+  const method = configuredMethod === undefined ? defaultMethod : configuredMethod === 'get' ? 'GET' : 'HEAD';
+  const httpVersion = known('HealthCheckHttpVersion', config.HealthCheckHttpVersion, 'probing with HTTP/1.0') === 'http1.1' ? '1.1' : '1.0';
+  const enabled = notes.known('HealthCheck', config.HealthCheck, 'treating the check as on') !== 'off';
   const configuredTimeoutSeconds =
     positive(layer7 ? (config.HealthCheckTimeout ?? config.HealthCheckConnectTimeout) : (config.HealthCheckConnectTimeout ?? config.HealthCheckTimeout)) ??
     (udp ? HEALTH_CHECK_DEFAULTS.udpTimeoutSeconds : HEALTH_CHECK_DEFAULTS.timeoutSeconds);
   const intervalSeconds = positive(config.HealthCheckInterval) ?? (udp ? HEALTH_CHECK_DEFAULTS.udpIntervalSeconds : HEALTH_CHECK_DEFAULTS.intervalSeconds);
-  return {
-    enabled: config.HealthCheck !== 'off',
-    type: checkTypeOf(protocol, config),
+  const spec: HealthCheckSpec = {
+    enabled,
+    type,
     method,
-    httpVersion: config.HealthCheckHttpVersion === 'http1.1' ? '1.1' : '1.0',
+    httpVersion,
     domain: domain === '' || domain === '$_ip' ? null : domain,
     uri: config.HealthCheckURI?.trim() || HEALTH_CHECK_DEFAULTS.uri,
     // Some replies carry 0 or -520 for "the backend's own port".
@@ -68,6 +95,7 @@ export function normalizeHealthCheck(protocol: ListenerProtocol, config: SlbHeal
     udpRequest: udp ? config.HealthCheckReq || null : null,
     udpExpect: udp ? config.HealthCheckExp || null : null,
   };
+  return { spec, warnings: notes.warnings };
 }
 
 /** The Host header SLB sends to `ip`: the check domain, else the backend's IP; none for non-HTTP checks. */

@@ -27,6 +27,8 @@ import type {
   ScenarioInstance,
   ScenarioListener,
   ScenarioLoadBalancer,
+  ScenarioReplyFields,
+  ReplyFieldValue,
   ScenarioSecurityGroup,
   ScenarioSecurityGroupRule,
   ScenarioVpc,
@@ -565,7 +567,7 @@ function readListener(value: unknown, path: string, vServerGroupIds: Set<string>
   const fields = objectAt(
     value,
     path,
-    ['ListenerPort', 'ListenerProtocol', 'Status', 'BackendServerPort', 'VServerGroupId', 'MasterSlaveServerGroupId', 'Description', 'healthCheck'],
+    ['ListenerPort', 'ListenerProtocol', 'Status', 'BackendServerPort', 'VServerGroupId', 'MasterSlaveServerGroupId', 'Description', 'healthCheck', 'replyFields'],
     (key) => (key.startsWith('HealthCheck') || key.endsWith('Threshold') ? 'health-check fields go inside "healthCheck"' : undefined),
   );
   const ListenerPort = integerAt(required(fields, 'ListenerPort', path), at(path, 'ListenerPort'), 1, 65535);
@@ -596,6 +598,7 @@ function readListener(value: unknown, path: string, vServerGroupIds: Set<string>
     BackendServerPort = integerAt(fields.BackendServerPort, portPath, 1, 65535);
   }
   const healthCheck = optional(fields, 'healthCheck', path, (item, itemPath) => readHealthCheck(item, itemPath, ListenerProtocol));
+  const replyFields = optional(fields, 'replyFields', path, readReplyFields);
   return {
     ListenerPort,
     ListenerProtocol,
@@ -605,6 +608,30 @@ function readListener(value: unknown, path: string, vServerGroupIds: Set<string>
     ...(MasterSlaveServerGroupId !== undefined && { MasterSlaveServerGroupId }),
     ...(Description !== undefined && { Description }),
     ...(healthCheck !== undefined && { healthCheck }),
+    ...(replyFields !== undefined && { replyFields }),
+  };
+}
+
+const MAX_REPLY_FIELDS = 32;
+
+function readReplyFields(value: unknown, path: string): ScenarioReplyFields {
+  const fields = objectAt(value, path, ['listener', 'healthCheck']);
+  const readGroup = (group: unknown, groupPath: string): Record<string, ReplyFieldValue> => {
+    const entries = Object.entries(objectAt(group, groupPath, Object.keys(group ?? {})));
+    if (entries.length > MAX_REPLY_FIELDS) fail(groupPath, `must have at most ${MAX_REPLY_FIELDS} fields`);
+    return Object.fromEntries(
+      entries.map(([key, item]) => {
+        const itemPath = at(groupPath, key);
+        if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(key)) fail(itemPath, 'must be named like an API field (PascalCase letters and digits)');
+        if (item !== null && !['string', 'number', 'boolean'].includes(typeof item)) fail(itemPath, 'must be a string, number, boolean, or null (leave the field out)');
+        if (typeof item === 'string' && item.length > 200) fail(itemPath, 'must be at most 200 characters');
+        return [key, item as ReplyFieldValue];
+      }),
+    );
+  };
+  return {
+    ...(fields.listener !== undefined && { listener: readGroup(fields.listener, at(path, 'listener')) }),
+    ...(fields.healthCheck !== undefined && { healthCheck: readGroup(fields.healthCheck, at(path, 'healthCheck')) }),
   };
 }
 
@@ -657,8 +684,9 @@ function readHealthCheck(value: unknown, path: string, protocol: ScenarioListene
   read('HealthCheckConnectTimeout', (item, itemPath) => integerAt(item, itemPath, 1, 300));
   read('HealthyThreshold', (item, itemPath) => integerAt(item, itemPath, 2, 10));
   read('UnhealthyThreshold', (item, itemPath) => integerAt(item, itemPath, 2, 10));
-  read('HealthCheckReq', (item, itemPath) => stringAt(item, itemPath, { pattern: /^[A-Za-z0-9]{1,500}$/, rule: '1-500 letters or digits' }));
-  read('HealthCheckExp', (item, itemPath) => stringAt(item, itemPath, { pattern: /^[A-Za-z0-9]{1,500}$/, rule: '1-500 letters or digits' }));
+  // 1–64 per the current CreateLoadBalancerUDPListener parameter table (an older page said 1–500).
+  read('HealthCheckReq', (item, itemPath) => stringAt(item, itemPath, { pattern: /^[A-Za-z0-9]{1,64}$/, rule: '1-64 letters or digits' }));
+  read('HealthCheckExp', (item, itemPath) => stringAt(item, itemPath, { pattern: /^[A-Za-z0-9]{1,64}$/, rule: '1-64 letters or digits' }));
   if (protocol === 'tcp' && check.HealthCheckType === 'tcp') {
     const httpOnly = HTTP_CHECK_FIELDS.find((key) => check[key] !== undefined);
     if (httpOnly) fail(at(path, httpOnly), 'only applies to an HTTP check (set HealthCheckType to "http")');
