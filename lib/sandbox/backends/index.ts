@@ -16,7 +16,13 @@ import { notFound } from './behaviours/not-found';
 import { redirect } from './behaviours/redirect';
 import { refused } from './behaviours/refused';
 import { reset } from './behaviours/reset';
+import { deadUpstreamMember } from './behaviours/dead-upstream-member';
+import { forbiddenWithoutUserAgent } from './behaviours/forbidden-without-user-agent';
+import { otherService } from './behaviours/other-service';
+import { rateLimited } from './behaviours/rate-limited';
+import { siteFailing } from './behaviours/site-failing';
 import { slbSourceBlocked } from './behaviours/slb-source-blocked';
+import { slbSourceForbidden } from './behaviours/slb-source-forbidden';
 import { slow } from './behaviours/slow';
 import { status } from './behaviours/status';
 import { tlsOnly } from './behaviours/tls-only';
@@ -48,6 +54,12 @@ export const BEHAVIOURS: Readonly<Record<BehaviourName, Behaviour>> = {
   garbage,
   flapping,
   'slb-source-blocked': slbSourceBlocked,
+  'slb-source-forbidden': slbSourceForbidden,
+  'site-failing': siteFailing,
+  'forbidden-without-user-agent': forbiddenWithoutUserAgent,
+  'rate-limited': rateLimited,
+  'dead-upstream-member': deadUpstreamMember,
+  'other-service': otherService,
   'udp-echo': udpEcho,
   'udp-silent': udpSilent,
   'udp-closed': udpClosed,

@@ -24,6 +24,12 @@ export type BehaviourName =
   | 'garbage' // answers with non-HTTP bytes
   | 'flapping' // alternates healthy and failing per options.pattern (e.g. "ok,ok,fail")
   | 'slb-source-blocked' // healthy for everyone except sources in 127.100.64.0/24, which it silently drops
+  | 'slb-source-forbidden' // 403 to sources in 127.100.64.0/24 (a web-server allow-list), 200 to everyone else
+  | 'site-failing' // 500 under Host options.domain (the site's application fails), 200 under any other Host
+  | 'forbidden-without-user-agent' // 403 to requests without a User-Agent, 200 to the rest
+  | 'rate-limited' // options.burst answers, then options.refused refusals with options.status (503/429), repeating
+  | 'dead-upstream-member' // alternates 200 and 502: a local round-robin proxy with one dead member
+  | 'other-service' // another protocol holds the port: options.service ssh | smtp | redis | mysql | http2
   | 'udp-echo' // UDP: replies options.reply (or the request) to every datagram
   | 'udp-silent' // UDP: reads and ignores every datagram
   | 'udp-closed'; // UDP: nothing listens (ICMP port unreachable)
@@ -35,6 +41,12 @@ export interface BehaviourOptions {
   status?: number;
   pattern?: string;
   reply?: string;
+  /** rate-limited: answered requests per cycle (default 1). */
+  burst?: number;
+  /** rate-limited: refused requests per cycle (default 2). */
+  refused?: number;
+  /** other-service: which program holds the port. */
+  service?: 'ssh' | 'smtp' | 'redis' | 'mysql' | 'http2';
 }
 
 /** One listening endpoint on a loopback address. `external` endpoints are already running and not started by the sandbox. */

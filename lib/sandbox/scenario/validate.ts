@@ -67,6 +67,12 @@ const BEHAVIOUR_PROTOCOLS: Record<BehaviourName, 'tcp' | 'udp'> = {
   garbage: 'tcp',
   flapping: 'tcp',
   'slb-source-blocked': 'tcp',
+  'slb-source-forbidden': 'tcp',
+  'site-failing': 'tcp',
+  'forbidden-without-user-agent': 'tcp',
+  'rate-limited': 'tcp',
+  'dead-upstream-member': 'tcp',
+  'other-service': 'tcp',
   'udp-echo': 'udp',
   'udp-silent': 'udp',
   'udp-closed': 'udp',
@@ -383,7 +389,7 @@ function readEndpoints(value: unknown): ScenarioEndpoint[] {
 }
 
 function readBehaviourOptions(value: unknown, path: string): BehaviourOptions {
-  const fields = objectAt(value, path, ['delayMs', 'domain', 'location', 'status', 'pattern', 'reply']);
+  const fields = objectAt(value, path, ['delayMs', 'domain', 'location', 'status', 'pattern', 'reply', 'burst', 'refused', 'service']);
   const delayMs = optional(fields, 'delayMs', path, (item, itemPath) => integerAt(item, itemPath, 0, 600_000));
   const domain = optional(fields, 'domain', path, (item, itemPath) =>
     stringAt(item, itemPath, { pattern: /^[A-Za-z0-9.-]{1,80}$/, rule: 'a domain of 1-80 letters, digits, "." or "-"' }),
@@ -394,7 +400,13 @@ function readBehaviourOptions(value: unknown, path: string): BehaviourOptions {
     stringAt(item, itemPath, { pattern: /^(ok|fail)(,(ok|fail))*$/, rule: 'a comma list of ok/fail such as "ok,ok,fail"' }),
   );
   const reply = optional(fields, 'reply', path, (item, itemPath) => stringAt(item, itemPath, { maxLength: 1024 }));
+  const burst = optional(fields, 'burst', path, (item, itemPath) => integerAt(item, itemPath, 1, 100));
+  const refused = optional(fields, 'refused', path, (item, itemPath) => integerAt(item, itemPath, 1, 100));
+  const service = optional(fields, 'service', path, (item, itemPath) => oneOf(item, itemPath, ['ssh', 'smtp', 'redis', 'mysql', 'http2'] as const));
   return {
+    ...(burst !== undefined && { burst }),
+    ...(refused !== undefined && { refused }),
+    ...(service !== undefined && { service }),
     ...(delayMs !== undefined && { delayMs }),
     ...(domain !== undefined && { domain }),
     ...(location !== undefined && { location }),
