@@ -71,8 +71,19 @@ function readYaml(file: string): Doc {
   return record(parse(readFileSync(join(ROOT, file), 'utf8')), file);
 }
 
+/** A `Ref` to a template parameter reads as that parameter's default (what a deploy gets unless told otherwise). */
+function withDefault(value: unknown, parameters: Doc): unknown {
+  const ref = typeof value === 'object' && value !== null ? (value as Doc).Ref : undefined;
+  if (typeof ref !== 'string') return value;
+  const parameter = parameters[ref];
+  const fallback = typeof parameter === 'object' && parameter !== null ? (parameter as Doc).Default : undefined;
+  return fallback ?? value;
+}
+
 export function loadTemplate(): DeployedService[] {
-  const resources = record(readYaml('template.yml').Resources, 'Resources');
+  const template = readYaml('template.yml');
+  const parameters = record(template.Parameters ?? {}, 'Parameters');
+  const resources = record(template.Resources, 'Resources');
   return Object.entries(resources)
     .filter(([, value]) => record(value, 'resource').Type === 'Aliyun::Serverless::Service')
     .map(([serviceName, value]) => {
@@ -86,7 +97,7 @@ export function loadTemplate(): DeployedService[] {
           const events = record((fn as Doc).Events ?? {}, `${name}.Events`);
           return {
             name,
-            runtime: text(p.Runtime),
+            runtime: text(withDefault(p.Runtime, parameters)),
             handler: text(p.Handler),
             memoryMB: Number(p.MemorySize),
             timeoutSeconds: Number(p.Timeout),
