@@ -1,5 +1,6 @@
 // The contract of one audit run, shared by the CLI and functions/audit.
 import type { Finding, InventoryFilter, ProbeExecutor } from '../model';
+import type { EnvironmentAccessKey } from '../cloud';
 import type { NotifyOptions, NotifyReport } from '../notify/types';
 import type { Clock } from '../util/clock';
 
@@ -32,8 +33,8 @@ export interface AuditOptions {
   } | null;
   /** Epoch ms by which the run must have returned (the FC function's own deadline); null = no deadline. */
   deadlineAt: number | null;
-  /** Where credentials variables are read from (default process.env); the CLI passes its own. */
-  env?: NodeJS.ProcessEnv;
+  /** The access key the entry point read from ALIBABA_CLOUD_* (used when `credentials` is null). */
+  environmentCredentials?: EnvironmentAccessKey | null;
   clock?: Clock;
   /** Progress lines for long runs (stderr on a terminal, the log on FC). */
   onProgress?: (line: string) => void;

@@ -1,5 +1,8 @@
 // Every environment variable the product reads, in one catalogue: the deploy descriptors and
-// docs/configuration.md are checked against it by tests. Read variables only through `readEnv`.
+// docs/configuration.md are checked against it by tests. Read variables only through `readEnv` and the
+// decoders below, once per entry point (functions/*, the CLI), which hand typed settings to lib/.
+import { parseEndpointOverride } from '../util/endpoint';
+import { UserFacingError } from '../util/errors';
 
 export interface EnvVariable {
   description: string;
@@ -38,4 +41,35 @@ export function readEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): st
   if (value !== undefined && value.trim() !== '') return value.trim();
   const fallback: EnvVariable = ENV[name];
   return fallback.default;
+}
+
+/** A whole-number setting within [min, max] (the default counts); anything else is one line naming the variable. */
+export function readIntEnv(name: EnvName, env: NodeJS.ProcessEnv, min: number, max: number): number {
+  const raw = readEnv(name, env);
+  const value = Number(raw);
+  if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
+    throw new UserFacingError(`${name} must be a whole number from ${min} to ${max}, got '${raw ?? ''}'.`, 'CONFIG_INVALID');
+  }
+  return value;
+}
+
+/** An endpoint override, checked here so that a bad URL is reported with the variable that holds it. */
+export function readEndpointEnv(name: EndpointVariable, env: NodeJS.ProcessEnv): string | undefined {
+  const value = readEnv(name, env);
+  if (value !== undefined) parseEndpointOverride(value, name);
+  return value;
+}
+
+export type EndpointVariable = 'SLB_DOCTOR_SLB_ENDPOINT' | 'SLB_DOCTOR_ECS_ENDPOINT';
+
+/** The access key in ALIBABA_CLOUD_*: what lib/cloud uses when no explicit credentials are given (fields unset stay absent). */
+export function accessKeyFromEnv(env: NodeJS.ProcessEnv): { accessKeyId?: string; accessKeySecret?: string; securityToken?: string } {
+  const accessKeyId = readEnv('ALIBABA_CLOUD_ACCESS_KEY_ID', env);
+  const accessKeySecret = readEnv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', env);
+  const securityToken = readEnv('ALIBABA_CLOUD_SECURITY_TOKEN', env);
+  return {
+    ...(accessKeyId !== undefined ? { accessKeyId } : {}),
+    ...(accessKeySecret !== undefined ? { accessKeySecret } : {}),
+    ...(securityToken !== undefined ? { securityToken } : {}),
+  };
 }

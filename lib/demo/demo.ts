@@ -2,7 +2,7 @@
 // OSS, chat sinks, a fault zoo across two VPCs), fires the audit's timer through FC, lets the audit fan out to one
 // probe function per VPC, prints what the on-call people receive, then replays a CloudMonitor alarm.
 import { join } from 'node:path';
-import type { AuditInvocationResult } from '../config/audit-function';
+import type { AuditInvocationResult } from '../audit/invocation-result';
 import { EXIT, type CliIo } from '../cli/io';
 import { parseFlags, wantsHelp } from '../cli/args';
 import { clip, renderTable } from '../cli/table';

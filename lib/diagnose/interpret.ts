@@ -1,6 +1,7 @@
 // From data-plane evidence to one cause. Pure: the same evidence always gives the same verdict.
 import type { DataPlaneEvidence, FindingCode, HttpProbeRequest, LabelledProbe, ProbeJob, ProbeResult, VariantLabel } from '../model';
 import { answerLatencyMs, describeOutcome, describeProbe, formatDuration } from './describe';
+import type { EcsFactsGap } from './control-plane';
 import { GUIDE, requestStep, sourceStep } from './guide';
 import { recognizeService } from './services';
 
@@ -421,4 +422,58 @@ function deniedVerdict(
       ? `${uri} needs authentication: exempt the check path (nginx \`auth_basic off;\` in a location of its own, Apache \`Require all granted\` for it), or point HealthCheckURI at a public page.`
       : `Typical causes: a directory without an index file while listing is off (nginx and Apache then answer 403), files the web server's user cannot read (check the permissions along the path), or an authentication or access rule. Point HealthCheckURI at a small readable file that exists (e.g. /health.html), or fix the permissions or the rule.`;
   return verdict('STATUS_MISMATCH', `${everyone} The accepted codes are ${job.acceptedCodes.join(',')}.`, remedy, guideStep, withAgent ? [withAgent] : []);
+}
+
+/** The parts of a verdict that the lack of ECS facts changes. */
+export interface VerdictText {
+  code: FindingCode;
+  cause: string;
+  remedy: string;
+  guideStep: string;
+}
+
+/**
+ * A data-plane verdict told honestly when ECS facts are missing (`ecsFactsGap`). The control plane could then not rule
+ * out a stopped instance or a security-group drop, so:
+ * - "every check from the VPC passes, SLB says abnormal" is not claimed as SLB_SOURCE_BLOCKED (a security-group rule
+ *   may be what drops 100.64.0.0/10): it is UNDETERMINED, naming both places to look;
+ * - a refused, unreachable or silent port keeps its code (that is what the probes saw) and says that the instance
+ *   may be stopped, or a security-group rule may drop the check;
+ * - every other verdict stands: no ECS fact could change it.
+ */
+export function withoutEcsFacts<V extends VerdictText>(verdict: V, gap: EcsFactsGap | null): V {
+  if (gap === null) return verdict;
+  const unavailable = `ECS facts unavailable (${gap.reason})`;
+  switch (verdict.code) {
+    case 'SLB_SOURCE_BLOCKED':
+      return {
+        ...verdict,
+        code: 'UNDETERMINED',
+        cause: `${unavailable}: every check from inside the VPC passes while SLB reports abnormal, so SLB's source 100.64.0.0/10 is dropped, either by a security-group rule that could not be checked or on the host (iptables, security software, rp_filter).`,
+        remedy: `Look for a security-group rule that drops 100.64.0.0/10 on the check port (ECS console or DescribeSecurityGroupAttribute), and on the host for iptables or rp_filter drops; a run with ECS answering tells which. ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.securityGroup}`,
+      };
+    case 'PORT_CLOSED':
+    case 'UDP_PORT_UNREACHABLE':
+      if (!gap.instanceUnknown) return verdict;
+      return {
+        ...verdict,
+        cause: `${unavailable}: the instance may be stopped. ${verdict.cause}`,
+        remedy: `Check that the instance is running (ECS console); if it is: ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.instanceState}`,
+      };
+    case 'CONNECT_TIMEOUT':
+    case 'UDP_NO_REPLY':
+    case 'UNDETERMINED': {
+      const suspects = gap.instanceUnknown ? 'the instance may be stopped, or a security-group rule may drop the check' : 'a security-group rule may drop the check';
+      return {
+        ...verdict,
+        cause: `${unavailable}: ${suspects}. ${verdict.cause}`,
+        remedy: `Check ${gap.instanceUnknown ? "that the instance is running and that its security groups" : 'that the security groups'} let 100.64.0.0/10 reach the check port; then: ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.securityGroup}`,
+      };
+    }
+    default:
+      return verdict;
+  }
 }

@@ -3,7 +3,7 @@
 // evidence; a VPC with no probe function as NO_PROBER_FOR_VPC; a batch that cannot finish before the deadline is
 // not sent, and its jobs are left out so the run reports them as not covered.
 import { FcInvocationError, type FcClient } from '../cloud/fc';
-import { errorEvidence } from '../diagnose/evidence';
+import { errorEvidence } from '../probe/evidence';
 import type { DataPlaneEvidence, ProbeExecutor, ProbeJob } from '../model';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';

@@ -2,3 +2,4 @@ export * from './inventory';
 export * from './probe';
 export * from './evidence';
 export * from './finding';
+export * from './keys';

@@ -72,6 +72,8 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
   try {
     const cloud = await startSandboxCloud(scenario);
     stoppers.push(() => cloud.stop());
+    // From here on, the scenario as served: moved to free addresses when its own were taken.
+    const served = cloud.scenario;
     const sts = cloud.credentials.sts;
     const oss = await startOssEmulator({
       credentials: [sts, { accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
@@ -90,7 +92,7 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
       return { name: `sandbox-${kind}`, kind, url: sinks.urls[kind], ...(secret ? { secret } : {}) };
     });
     const probeFunctions: Record<string, string> = {};
-    for (const vpc of scenario.vpcs) probeFunctions[vpc.vpcId] = probeFunctionName(vpc.vpcId);
+    for (const vpc of served.vpcs) probeFunctions[vpc.vpcId] = probeFunctionName(vpc.vpcId);
 
     const shared = {
       SLB_DOCTOR_REGION: cloud.regionId,
@@ -126,7 +128,7 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
         env: { ...shared, SLB_DOCTOR_ALARM_TOKEN: alarmToken, SLB_DOCTOR_AUDIT_FUNCTION: 'audit' },
         httpTrigger: { authType: 'anonymous', methods: ['POST'] },
       },
-      ...scenario.vpcs.map(
+      ...served.vpcs.map(
         (vpc): EmulatedFunction => ({
           service: SERVICE_NAME,
           name: probeFunctionName(vpc.vpcId),

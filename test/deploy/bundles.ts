@@ -29,7 +29,7 @@ export function bundleSources(bundles: Bundles, fn: FunctionName): string[] {
 
 /**
  * Our variables (SLB_DOCTOR_*) a function's code reads: every quoted name in its bundled sources, except the
- * catalogue itself (which lists them all). Names are only ever passed to readEnv/intSetting as literals or via maps
+ * catalogue itself (which lists them all). Names are only ever passed to readEnv/readIntEnv/readEndpointEnv as literals or via maps
  * of literals, so a quoted name is a read.
  */
 export function variablesRead(bundles: Bundles, fn: FunctionName): Set<string> {

@@ -1,6 +1,7 @@
 // Causes and remedies an expert would sign: a failing site is not a rejected Host, 403 causes told apart, the source
 // allow-list in the web server, FLAPPING patterns, HTTP/2 and other services on an HTTP port, and a silent reset.
-import { COMMON_USER_AGENT, interpretEvidence } from '../../lib/diagnose';
+import { interpretEvidence } from '../../lib/diagnose';
+import { COMMON_USER_AGENT } from '../../lib/probe';
 import { recognizeService } from '../../lib/diagnose/services';
 import type { ProbeResult, VariantLabel } from '../../lib/model';
 import { backend, evidenceOf, httpCheck, httpReplay, jobOf, listener, result, status } from './fixtures';

@@ -79,7 +79,9 @@ export async function startBackends(scenario: Scenario): Promise<RunningBackends
   const context = new StartContext();
   const started = await Promise.allSettled(specs.map((spec) => startOne(spec, context)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
-  const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  const failures = started.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  // A real configuration error wins over a taken address: moving the scenario elsewhere would not fix it.
+  const failure = failures.find((result) => !isAddressInUse(result.reason)) ?? failures[0];
   if (failure) {
     await Promise.all(running.map((backend) => backend.stop()));
     throw failure.reason;
@@ -121,6 +123,11 @@ function endpointSpecs(endpoints: readonly ScenarioEndpoint[]): EndpointSpec[] {
     byAddress.set(address, { spec, fingerprint });
   }
   return [...byAddress.values()].map((entry) => entry.spec);
+}
+
+/** Whether a start failure only means that an endpoint's address is taken by someone else. */
+export function isAddressInUse(err: unknown): boolean {
+  return err instanceof BackendConfigError && err.addressInUse;
 }
 
 function isLoopbackIpv4(ip: string): boolean {

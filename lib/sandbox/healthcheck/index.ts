@@ -38,6 +38,8 @@ export interface HealthChecker {
   keys(): string[];
   /** Probe attempts actually sent so far (identical checks share attempts). */
   attemptsSent(): number;
+  /** The addresses the checks come from. */
+  readonly sourceIps: readonly string[];
 }
 
 interface Checked {
@@ -47,8 +49,13 @@ interface Checked {
   lastOk?: boolean;
 }
 
-export function startHealthChecker(scenario: Scenario): HealthChecker {
-  const sourceIps = scenario.healthChecker?.sourceIps ?? DEFAULT_SOURCE_IPS;
+export interface HealthCheckerOptions {
+  /** Source addresses when the scenario names none (a sandbox passes the slice it claimed); default 127.100.64.1–8. */
+  sourceIps?: readonly string[];
+}
+
+export function startHealthChecker(scenario: Scenario, options: HealthCheckerOptions = {}): HealthChecker {
+  const sourceIps = scenario.healthChecker?.sourceIps ?? options.sourceIps ?? DEFAULT_SOURCE_IPS;
   if (sourceIps.length === 0 || !sourceIps.every(isLoopbackIpv4)) {
     throw new HealthCheckConfigError(`healthChecker.sourceIps must be non-empty 127.x.y.z addresses, got ${JSON.stringify(sourceIps)}`);
   }
@@ -152,6 +159,7 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
     },
     keys: () => [...checked.keys(), ...notChecked.keys()],
     attemptsSent: () => runner.sent,
+    sourceIps,
   };
 }
 
