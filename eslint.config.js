@@ -23,7 +23,7 @@ module.exports = tseslint.config(
   },
   {
     // The CLI loads each command on demand, so that `slb-doctor probe` never loads the cloud SDKs or the sandbox.
-    files: ['lib/cli/main.ts'],
+    files: ['lib/cli/main.ts', 'lib/dev/main.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

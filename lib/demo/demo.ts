@@ -120,7 +120,7 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     step(`The scoped audit for ${target.loadBalancerId} (every listener) found ${scopedRun.findingCount} finding(s):`);
     io.stdout(`${summaryTable(scopedRun)}\n${notifyLine(scopedRun)}\n`);
 
-    step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: 'slb-doctor sandbox' prints the endpoints; 'slb-doctor audit --help'.`);
+    step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: 'npm run sandbox' prints the endpoints; 'node bin/slb-doctor.js audit --help'.`);
     return EXIT.ok;
   } finally {
     await stack.stop();
