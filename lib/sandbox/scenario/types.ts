@@ -128,8 +128,8 @@ export interface ScenarioListener {
   /**
    * Fields written into this listener's replies exactly as given, over the ones rendered from the typed settings:
    * the real API's own spellings ("HTTP 1.0", "tcp" as a TCP check's method, "HTTP") or fields the product does not
-   * know. `listener` goes into the listener entry, `healthCheck` into its health-check settings; null leaves a field
-   * out. SLB's own checker still uses the typed settings.
+   * know. `listener` goes into the listener entry, `healthCheck` into its health-check settings, `healthStatus` into
+   * its DescribeHealthStatus entries; null leaves a field out. SLB's own checker still uses the typed settings.
    */
   replyFields?: ScenarioReplyFields;
 }
@@ -139,6 +139,8 @@ export type ReplyFieldValue = string | number | boolean | null;
 export interface ScenarioReplyFields {
   listener?: Record<string, ReplyFieldValue>;
   healthCheck?: Record<string, ReplyFieldValue>;
+  /** Written into each of this listener's DescribeHealthStatus entries (over the checker's verdict, if named). */
+  healthStatus?: Record<string, ReplyFieldValue>;
 }
 
 export interface ScenarioLoadBalancer {

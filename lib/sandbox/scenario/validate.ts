@@ -627,7 +627,7 @@ function readListener(value: unknown, path: string, vServerGroupIds: Set<string>
 const MAX_REPLY_FIELDS = 32;
 
 function readReplyFields(value: unknown, path: string): ScenarioReplyFields {
-  const fields = objectAt(value, path, ['listener', 'healthCheck']);
+  const fields = objectAt(value, path, ['listener', 'healthCheck', 'healthStatus']);
   const readGroup = (group: unknown, groupPath: string): Record<string, ReplyFieldValue> => {
     const entries = Object.entries(objectAt(group, groupPath, Object.keys(group ?? {})));
     if (entries.length > MAX_REPLY_FIELDS) fail(groupPath, `must have at most ${MAX_REPLY_FIELDS} fields`);
@@ -644,6 +644,7 @@ function readReplyFields(value: unknown, path: string): ScenarioReplyFields {
   return {
     ...(fields.listener !== undefined && { listener: readGroup(fields.listener, at(path, 'listener')) }),
     ...(fields.healthCheck !== undefined && { healthCheck: readGroup(fields.healthCheck, at(path, 'healthCheck')) }),
+    ...(fields.healthStatus !== undefined && { healthStatus: readGroup(fields.healthStatus, at(path, 'healthStatus')) }),
   };
 }
 

@@ -149,7 +149,7 @@ const HTTPS_SETTINGS = (lb: ScenarioLoadBalancer) => ({
 });
 
 /** `rendered` with the scenario's raw reply fields written over it; a null leaves the field out. */
-function withReplyFields(rendered: Json, raw: Record<string, ReplyFieldValue> | undefined): Json {
+export function withReplyFields(rendered: Json, raw: Record<string, ReplyFieldValue> | undefined): Json {
   if (raw === undefined) return rendered;
   const merged: Json = { ...rendered };
   for (const [key, value] of Object.entries(raw)) {
