@@ -91,8 +91,8 @@ function flappingVerdict(job: ProbeJob, checks: ProbeResult[]): DataPlaneVerdict
       const codes = [...new Set(checks.filter((r) => r.outcome !== 'ok').map((r) => r.statusCode))].join('/');
       return {
         ...common,
-        cause: `${tally}; the others were refused with ${codes}, in bursts: a request rate limit (such as nginx limit_req, a WAF or an API gateway) refuses SLB's checks when they come too fast.`,
-        remedy: `Exempt SLB's health-check source 100.64.0.0/10 or the check path ${job.uri} from the rate limit (in nginx, a location for the check path without limit_req, or a geo/map that gives 100.64.0.0/10 an empty limit key), or raise the rate and burst above what SLB sends: several check nodes each check every HealthCheckInterval.`,
+        cause: `${tally}; the others were refused with ${codes}, in bursts: a request rate limit (such as nginx limit_req, a WAF or an API gateway) most likely refuses SLB's checks when they come too fast.`,
+        remedy: `Exempt SLB's health-check source 100.64.0.0/10 or the check path ${job.uri} from the rate limit (in nginx, a location for the check path without limit_req, or a geo/map that gives 100.64.0.0/10 an empty limit key), or raise the rate and burst above what SLB sends: several check nodes each check every HealthCheckInterval. The error log tells a limit ("limiting requests") from an application that sheds load with ${codes} when it is overloaded.`,
       };
     }
     case 'alternating':
