@@ -2,9 +2,9 @@
 // non-JSON string `{userId=1, instanceId=lb-x, port=80, vip=1.2.3.4}` or a JSON array of objects
 // (https://www.alibabacloud.com/help/en/cms/user-guide/use-the-alert-callback-feature-to-send-notifications-about-threshold-triggered-alerts).
 // Real bodies also carry regionId, regionName, lastTime, rawMetricName, transId, groupId, productGroupName and unit,
-// and their timestamp is in milliseconds. The current SLB metric table gives UnhealthyServerCount the instanceId
-// dimension only (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/support/slb-1): without a port the whole
-// load balancer is audited.
+// and their timestamp is in milliseconds. The CLB metric table gives UnhealthyServerCount the instanceId dimension
+// only (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/monitoring-and-alerting-metrics):
+// without a port the whole load balancer is audited.
 import type { ListenerProtocol } from '../model';
 
 export type AlertState = 'ALERT' | 'OK' | 'INSUFFICIENT_DATA';
