@@ -1,7 +1,7 @@
 // Reads an API reply at the boundary: every field is checked for its type once, here, and a reply that does not have
 // the documented shape becomes one MalformedReply error naming the action and the field path (never a crash later).
 import { CloudApiError, PRODUCT_NAME, malformedReply, type CloudProduct } from './errors';
-import { readSpelling, type Spelled } from './spelling';
+import { readSpelling, type LenientNumber, type Spelled } from './spelling';
 
 type JsonObject = Record<string, unknown>;
 
@@ -76,6 +76,15 @@ export class ReplyObject {
     const number = typeof value === 'string' ? Number(value) : value;
     if (typeof number === 'number' && Number.isFinite(number)) return number;
     return this.fail(key, `should be a number but is ${typeof value === 'string' ? JSON.stringify(value) : typeName(value)}`);
+  }
+
+  /** An optional number whose unreadable value ("5s") is kept raw instead of failing the item (it gets a default). */
+  optLenientNumber(key: string): LenientNumber | undefined {
+    const value = this.value[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    const number = typeof value === 'string' ? Number(value) : value;
+    if (typeof number === 'number' && Number.isFinite(number)) return number;
+    return { unknown: typeof value === 'string' ? value : JSON.stringify(value) };
   }
 
   number(key: string): number {

@@ -3,10 +3,10 @@
 // in slb.ts before anyone reads them. The SDK types every enum as a plain string: ours are `Spelled`, a known value or
 // the raw spelling of an unknown one, so that an unknown value costs a warning, never the load balancer.
 import type { DroppedItem } from './reply';
-import type { Spelled } from './spelling';
+import type { LenientNumber, Spelled } from './spelling';
 
 export type { DroppedItem } from './reply';
-export type { Spelled, UnknownSpelling } from './spelling';
+export type { LenientNumber, Spelled, UnknownSpelling } from './spelling';
 
 export type SlbListenerProtocol = 'http' | 'https' | 'tcp' | 'udp';
 export type SlbServerHealthStatus = 'normal' | 'abnormal' | 'unavailable';
@@ -102,26 +102,27 @@ export interface DescribeLoadBalancerAttributeResponse extends SlbLoadBalancerFi
 
 // ---- Health-check settings, as both the batched listener configs and the per-listener describes name them
 
+/** Numbers are `LenientNumber`: a value that is not a number is kept raw and gets the documented default. */
 export interface SlbHealthCheckConfig {
   HealthCheck?: Spelled<'on' | 'off'>;
   /** TCP listeners only: tcp | http. */
   HealthCheckType?: Spelled<'tcp' | 'http'>;
   HealthCheckDomain?: string;
   HealthCheckURI?: string;
-  HealthCheckConnectPort?: number;
+  HealthCheckConnectPort?: LenientNumber;
   /** Comma list of http_2xx | http_3xx | http_4xx | http_5xx. */
   HealthCheckHttpCode?: string;
   /** "tcp" in the TCP listener doc example reads as unset. */
   HealthCheckMethod?: Spelled<'head' | 'get'>;
   /** "HTTP 1.0" in the DescribeLoadBalancerListeners doc example; http1.0 in the parameter table. */
   HealthCheckHttpVersion?: Spelled<'http1.0' | 'http1.1'>;
-  HealthCheckInterval?: number;
+  HealthCheckInterval?: LenientNumber;
   /** HTTP/HTTPS listeners. */
-  HealthCheckTimeout?: number;
+  HealthCheckTimeout?: LenientNumber;
   /** TCP/UDP listeners. */
-  HealthCheckConnectTimeout?: number;
-  HealthyThreshold?: number;
-  UnhealthyThreshold?: number;
+  HealthCheckConnectTimeout?: LenientNumber;
+  HealthyThreshold?: LenientNumber;
+  UnhealthyThreshold?: LenientNumber;
   /** UDP listeners. */
   HealthCheckReq?: string;
   HealthCheckExp?: string;

@@ -33,3 +33,6 @@ export function isKnown<T extends string>(value: Spelled<T> | undefined): value 
 export function spellingOf(value: Spelled<string>): string {
   return typeof value === 'string' ? value : value.unknown;
 }
+
+/** A number field, or the raw text of one that is not a number (e.g. "5s"), kept for a warning. */
+export type LenientNumber = number | UnknownSpelling;

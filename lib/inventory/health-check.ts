@@ -1,7 +1,7 @@
 // A listener's health-check settings as SLB returns them → the check SLB actually runs, with the documented defaults
 // applied (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/health-check-overview). A value SLB
 // spelled in a way we do not know gets the documented default and a warning on the listener, never an error.
-import { isKnown, type SlbHealthCheckConfig, type Spelled } from '../cloud';
+import { isKnown, type LenientNumber, type SlbHealthCheckConfig, type Spelled } from '../cloud';
 import type { CheckType, HealthCheckSpec, HttpCodeClass, ListenerProtocol } from '../model';
 
 export const HEALTH_CHECK_DEFAULTS = {
@@ -25,6 +25,13 @@ function positive(value: number | undefined): number | undefined {
 /** Collects "X 'v' is unknown; probing with D" for each field SLB spelled in a way we do not know. */
 class SpellingNotes {
   readonly warnings: string[] = [];
+
+  /** The number, or undefined after noting that `field` is not a number and `fallback` is used. */
+  number(field: string, value: LenientNumber | undefined, fallback: string): number | undefined {
+    if (value === undefined || typeof value === 'number') return value;
+    this.warnings.push(`${field} '${value.unknown}' is not a number; ${fallback}`);
+    return undefined;
+  }
 
   /** The known value, or undefined after noting that `field`'s raw value is unknown and `fallback` is used. */
   known<T extends string>(field: string, value: Spelled<T> | undefined, fallback: string): T | undefined {
@@ -61,7 +68,7 @@ export function readHealthCheck(protocol: ListenerProtocol, config: SlbHealthChe
   const layer7 = protocol === 'http' || protocol === 'https';
   const udp = protocol === 'udp';
   const domain = config.HealthCheckDomain?.trim() ?? '';
-  const connectPort = config.HealthCheckConnectPort;
+  const connectPort = notes.number('HealthCheckConnectPort', config.HealthCheckConnectPort, "checking the backend's own port");
   const type = checkTypeOf(protocol, config, notes);
   // HTTP/HTTPS listeners send HEAD unless set to GET; an HTTP check on a TCP listener is a GET unless set otherwise.
   const defaultMethod = layer7 ? 'HEAD' : 'GET';
@@ -72,10 +79,15 @@ export function readHealthCheck(protocol: ListenerProtocol, config: SlbHealthChe
   const method = configuredMethod === undefined ? defaultMethod : configuredMethod === 'get' ? 'GET' : 'HEAD';
   const httpVersion = known('HealthCheckHttpVersion', config.HealthCheckHttpVersion, 'probing with HTTP/1.0') === 'http1.1' ? '1.1' : '1.0';
   const enabled = notes.known('HealthCheck', config.HealthCheck, 'treating the check as on') !== 'off';
-  const configuredTimeoutSeconds =
-    positive(layer7 ? (config.HealthCheckTimeout ?? config.HealthCheckConnectTimeout) : (config.HealthCheckConnectTimeout ?? config.HealthCheckTimeout)) ??
-    (udp ? HEALTH_CHECK_DEFAULTS.udpTimeoutSeconds : HEALTH_CHECK_DEFAULTS.timeoutSeconds);
-  const intervalSeconds = positive(config.HealthCheckInterval) ?? (udp ? HEALTH_CHECK_DEFAULTS.udpIntervalSeconds : HEALTH_CHECK_DEFAULTS.intervalSeconds);
+  const defaultTimeout = udp ? HEALTH_CHECK_DEFAULTS.udpTimeoutSeconds : HEALTH_CHECK_DEFAULTS.timeoutSeconds;
+  const defaultInterval = udp ? HEALTH_CHECK_DEFAULTS.udpIntervalSeconds : HEALTH_CHECK_DEFAULTS.intervalSeconds;
+  const timeout = notes.number('HealthCheckTimeout', config.HealthCheckTimeout, `waiting the default ${defaultTimeout} s`);
+  const connectTimeout = notes.number('HealthCheckConnectTimeout', config.HealthCheckConnectTimeout, `waiting the default ${defaultTimeout} s`);
+  const configuredTimeoutSeconds = positive(layer7 ? (timeout ?? connectTimeout) : (connectTimeout ?? timeout)) ?? defaultTimeout;
+  const intervalSeconds = positive(notes.number('HealthCheckInterval', config.HealthCheckInterval, `assuming the default ${defaultInterval} s`)) ?? defaultInterval;
+  const threshold = HEALTH_CHECK_DEFAULTS.threshold;
+  const healthyThreshold = positive(notes.number('HealthyThreshold', config.HealthyThreshold, `assuming the default ${threshold}`)) ?? threshold;
+  const unhealthyThreshold = positive(notes.number('UnhealthyThreshold', config.UnhealthyThreshold, `assuming the default ${threshold}`)) ?? threshold;
   const spec: HealthCheckSpec = {
     enabled,
     type,
@@ -90,8 +102,8 @@ export function readHealthCheck(protocol: ListenerProtocol, config: SlbHealthChe
     timeoutSeconds: Math.max(configuredTimeoutSeconds, intervalSeconds),
     configuredTimeoutSeconds,
     intervalSeconds,
-    healthyThreshold: positive(config.HealthyThreshold) ?? HEALTH_CHECK_DEFAULTS.threshold,
-    unhealthyThreshold: positive(config.UnhealthyThreshold) ?? HEALTH_CHECK_DEFAULTS.threshold,
+    healthyThreshold,
+    unhealthyThreshold,
     udpRequest: udp ? config.HealthCheckReq || null : null,
     udpExpect: udp ? config.HealthCheckExp || null : null,
   };

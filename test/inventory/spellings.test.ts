@@ -34,6 +34,12 @@ describe('readHealthCheck', () => {
     expect(tcp.warnings).toEqual(["HealthCheckType 'grpc' is unknown; probing with tcp"]);
   });
 
+  it('gives a number it cannot read ("5s") the documented default and a warning, instead of losing the listener', () => {
+    const { spec, warnings } = readHealthCheck('http', { HealthCheckTimeout: { unknown: '5s' }, HealthCheckInterval: 3, HealthyThreshold: { unknown: 'two' } });
+    expect(spec).toMatchObject({ configuredTimeoutSeconds: 5, intervalSeconds: 3, healthyThreshold: 3 });
+    expect(warnings).toEqual(["HealthCheckTimeout '5s' is not a number; waiting the default 5 s", "HealthyThreshold 'two' is not a number; assuming the default 3"]);
+  });
+
   it('does not warn about an HTTP version on a TCP check, where it is not used', () => {
     expect(readHealthCheck('tcp', { HealthCheckType: 'tcp', HealthCheckHttpVersion: { unknown: 'h2' } }).warnings).toEqual([]);
   });
@@ -65,7 +71,7 @@ function realSpellings(): FakeApi {
           Listeners: [
             { LoadBalancerId: 'lb-real', ListenerPort: 80, ListenerProtocol: 'HTTP', Status: 'Running', BackendServerPort: 8080, HTTPListenerConfig: { HealthCheck: 'On', HealthCheckHttpVersion: 'HTTP 1.0', HealthCheckMethod: 'GET', UnknownField: { nested: true } } },
             { LoadBalancerId: 'lb-real', ListenerPort: 81, ListenerProtocol: 'http', Status: 'paused', BackendServerPort: 8081, HTTPListenerConfig: { HealthCheckHttpVersion: 'h2' } },
-            { LoadBalancerId: 'lb-real', ListenerPort: 3306, ListenerProtocol: 'tcp', Status: 'running', BackendServerPort: 3306, TCPListenerConfig: { HealthCheckType: 'TCP', HealthCheckMethod: 'tcp' } },
+            { LoadBalancerId: 'lb-real', ListenerPort: 3306, ListenerProtocol: 'tcp', Status: 'running', BackendServerPort: 3306, TCPListenerConfig: { HealthCheckType: 'TCP', HealthCheckMethod: 'tcp', HealthCheckConnectTimeout: '2' } },
             { LoadBalancerId: 'lb-real', ListenerProtocol: 'tcp', Status: 'running', TCPListenerConfig: {} },
             { LoadBalancerId: 'lb-real', ListenerPort: 9000, ListenerProtocol: 'quic', Status: 'running', BackendServerPort: 9000 },
           ],
@@ -110,7 +116,7 @@ describe('collectInventory against real spellings', () => {
       "ServerHealthStatus 'initializing' of 127.0.0.11:8081 is unknown; examining the backend as not known healthy",
     ]);
 
-    expect(byPort.get(3306)).toMatchObject({ protocol: 'tcp', healthCheck: { type: 'tcp' } });
+    expect(byPort.get(3306)).toMatchObject({ protocol: 'tcp', healthCheck: { type: 'tcp', configuredTimeoutSeconds: 2 } });
     expect(byPort.get(3306)?.warnings).toBeUndefined();
 
     const quic = byPort.get(9000);
