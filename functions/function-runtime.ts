@@ -1,9 +1,11 @@
 // What every function shares: the parts of the FC 2.0 context it runs with, and its own deadline.
+import type { StaticCredentials } from '../lib/model';
+import { reserveMs } from '../lib/util/deadline';
 
 /** The parts of the FC 2.0 invocation context the functions need. */
 export interface FunctionRuntime {
   /** The service role's STS credentials; null when the service has no role. */
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string } | null;
+  credentials: StaticCredentials | null;
   region: string;
   accountId: string;
   serviceName: string;
@@ -19,6 +21,5 @@ export interface FunctionRuntime {
  */
 export function functionDeadline(startedAt: number, timeoutSeconds: number): number {
   const timeoutMs = timeoutSeconds * 1000;
-  const margin = Math.min(30_000, Math.max(2_000, timeoutMs / 10), timeoutMs / 2);
-  return startedAt + timeoutMs - margin;
+  return startedAt + timeoutMs - reserveMs(timeoutMs, 0.1);
 }

@@ -14,13 +14,14 @@ import type { DataPlaneEvidence, Finding, Inventory, ProbeJob } from '../model';
 import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
 import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
 import { systemClock, type Clock } from '../util/clock';
+import { reserveMs } from '../util/deadline';
 import { UserFacingError } from '../util/errors';
 import { computeCoverage, examinedScopeOf, type Coverage } from './coverage';
 import type { AuditOptions, AuditScope, AuditSummary } from './types';
 
 /** Time kept back from probing for diagnosis and notification when the run has a deadline. */
 export function notificationReserveMs(budgetMs: number): number {
-  return Math.min(30_000, Math.max(2_000, Math.floor(budgetMs * 0.25)));
+  return reserveMs(budgetMs, 0.25);
 }
 
 function countBy(findings: Finding[], key: (f: Finding) => string): Record<string, number> {

@@ -1,6 +1,6 @@
 // The contract of one audit run, shared by the CLI and functions/audit.
 import type { Finding, InventoryFilter, ProbeExecutor } from '../model';
-import type { EnvironmentAccessKey } from '../cloud';
+import type { EnvironmentAccessKey, StaticCredentials } from '../cloud';
 import type { NotifyOptions, NotifyReport } from '../notify/types';
 import type { Clock } from '../util/clock';
 
@@ -8,12 +8,6 @@ export interface AuditScope extends InventoryFilter {
   regionId: string;
   /** Also sweep healthy backends (TIMEOUT_RISK). */
   all?: boolean;
-}
-
-export interface StaticCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
 }
 
 export interface AuditOptions {

@@ -4,7 +4,7 @@
 // delivery lets it release this run's claims before the process leaves; a second one leaves at once.
 import { accessSync, constants as fsConstants, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { deliverAuditNotices, runAudit, type AuditRun } from '../audit/run';
+import { deliverAuditNotices, parseNotifyConfig, runAudit, type AuditRun } from '../audit/run';
 import type { AuditScope } from '../audit/types';
 import { createCloudClients, type EnvironmentAccessKey } from '../cloud';
 import { inProcessExecutor } from '../fanout/in-process';
@@ -13,7 +13,7 @@ import { UserFacingError, errorMessage } from '../util/errors';
 import { parseFlags, parsePositiveInt, wantsHelp } from './args';
 import { renderAuditJson, renderAuditMarkdown, renderAuditText } from './audit-report';
 import { EXIT, SIGNAL_EXIT, type CliIo, type InterruptSignal } from './io';
-import { auditExitCode, coverageProblems, deliveryOutcome, renderDelivery } from './outcome';
+import { auditExitCode, coverageProblems, deliveryOutcome, renderDelivery, type DeliveryOutcome } from './outcome';
 import { emptyScopeWarnings } from './scope';
 import { decodeCliEnv, parseFormat, type OutputFormat } from './settings';
 import { outputWidth } from './table';
@@ -31,6 +31,7 @@ report, and then (with targets configured) notifies.
   --tag KEY=VALUE        only load balancers with this tag (repeatable)
   --all                  also sweep healthy backends for TIMEOUT_RISK
   --format F             text (the default, in a terminal and in a pipe), json or markdown; also SLB_DOCTOR_FORMAT
+                         (with notifications, json prints a second document once delivery ends)
   --verbose              text: every listener's check and the full evidence of each finding
   --quiet                no progress on stderr (problems are still reported there)
   --output FILE          write the report to FILE instead of stdout
@@ -127,6 +128,42 @@ function render(format: OutputFormat, run: AuditRun, options: { width: number; v
   return renderAuditText(run.summary, run.inventory, options);
 }
 
+/** The report to --output (false when that failed: it then goes to stdout, rather than being lost) or to stdout. */
+function writeReport(text: string, outputFile: string | null, shownName: string | undefined, io: CliIo): boolean {
+  if (!outputFile) {
+    io.stdout(text);
+    return true;
+  }
+  try {
+    writeFileSync(outputFile, text);
+    return true;
+  } catch (err) {
+    io.stderr(`slb-doctor audit: cannot write --output ${shownName ?? outputFile}: ${errorMessage(err)}; the report follows on stdout\n`);
+    io.stdout(text);
+    return false;
+  }
+}
+
+/**
+ * The delivery, with SIGINT/SIGTERM wired to its AbortSignal for its duration: the first signal stops it (it releases
+ * this run's claims and reports), a second one leaves at once.
+ */
+async function deliverInterruptibly(run: AuditRun, io: CliIo, progress: (line: string) => void, onInterrupt: (signal: InterruptSignal) => void): Promise<DeliveryOutcome | null> {
+  const controller = new AbortController();
+  const stopListening = io.interrupts?.listen((signal) => {
+    if (controller.signal.aborted) io.interrupts?.exitNow(SIGNAL_EXIT[signal]);
+    onInterrupt(signal);
+    io.stderr(`notify: ${signal}: stopping the delivery and releasing this run's claims (again to leave at once)\n`);
+    controller.abort();
+  });
+  try {
+    const notifyReport = await deliverAuditNotices(run, { signal: controller.signal, onProgress: progress });
+    return notifyReport ? deliveryOutcome(notifyReport) : null;
+  } finally {
+    stopListening?.();
+  }
+}
+
 export async function runAuditCommand(argv: string[], io: CliIo): Promise<number> {
   if (wantsHelp(argv)) {
     io.stdout(AUDIT_HELP);
@@ -179,6 +216,9 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     if (showProgress) io.stderr(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
   };
 
+  const notify = targets ? { targetsJson: targets.json, targetsSource: targets.source, stateUrl, options: settings.notifyOptions } : null;
+  // Every configuration problem before the first call to the cloud.
+  parseNotifyConfig(notify);
   await checkRegion(regionId, endpoints.slb, settings.accessKey);
   const run = await runAudit({
     scope,
@@ -186,50 +226,27 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     environmentCredentials: settings.accessKey,
     endpoints: { ...(endpoints.slb ? { slb: endpoints.slb } : {}), ...(endpoints.ecs ? { ecs: endpoints.ecs } : {}), ...(endpoints.oss ? { oss: endpoints.oss } : {}) },
     executor: inProcessExecutor({ concurrency }),
-    notify: targets ? { targetsJson: targets.json, targetsSource: targets.source, stateUrl, options: settings.notifyOptions } : null,
+    notify,
     deadlineAt: null,
     onProgress: (line) => (line.startsWith('notify:') ? io.stderr(`${line}\n`) : progress(line)),
   });
 
   for (const warning of emptyScopeWarnings(scope, run.inventory)) io.stderr(`warning: ${warning}\n`);
   const report = render(format, run, { width, verbose: values.verbose ?? false });
-  let reportLost = false;
-  if (outputFile) {
-    try {
-      writeFileSync(outputFile, report);
-    } catch (err) {
-      // Written where it can still be read, rather than lost.
-      io.stderr(`slb-doctor audit: cannot write --output ${values.output}: ${errorMessage(err)}; the report follows on stdout\n`);
-      io.stdout(report);
-      reportLost = true;
-    }
-  } else io.stdout(report);
+  const written = writeReport(report, outputFile, values.output, io);
   const problems = coverageProblems(run.summary);
-  if (reportLost) problems.push(`the report was not written to ${values.output}`);
+  if (!written) problems.push(`the report was not written to ${values.output}`);
 
   let interrupted: InterruptSignal | null = null;
   if (run.delivery) {
-    const controller = new AbortController();
-    const stopListening = io.interrupts?.listen((signal) => {
-      if (interrupted) io.interrupts?.exitNow(SIGNAL_EXIT[signal]);
-      interrupted = signal;
-      io.stderr(`notify: ${signal}: stopping the delivery and releasing this run's claims (again to leave at once)\n`);
-      controller.abort();
-    });
-    let outcome;
-    try {
-      const notify = await deliverAuditNotices(run, { signal: controller.signal, onProgress: progress });
-      outcome = notify ? deliveryOutcome(notify) : null;
-    } finally {
-      stopListening?.();
-    }
+    const outcome = await deliverInterruptibly(run, io, progress, (signal) => (interrupted = signal));
     if (outcome) {
       if (!values.quiet) for (const target of outcome.report.targets) io.stderr(`notify: ${target.label}: ${target.status}${target.reason ? ` (${target.reason})` : ''}\n`);
       for (const warning of outcome.warnings) io.stderr(`warning: ${warning}\n`);
       problems.push(...outcome.problems);
-      // In a terminal stderr already showed it; elsewhere (a pipe, a file, JSON) the report carries it too.
+      // In a terminal stderr has just shown it; elsewhere (a pipe, a file, JSON) the report carries it too.
       const delivery = renderDelivery(outcome, format);
-      if (outputFile && !reportLost) writeFileSync(outputFile, `${report}${delivery}`);
+      if (outputFile && written) writeReport(`${report}${delivery}`, outputFile, values.output, io);
       else if (format !== 'text' || !io.isTty) io.stdout(delivery);
     }
   }

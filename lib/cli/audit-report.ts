@@ -2,7 +2,7 @@
 // compact by default (one line per finding, grouped by load balancer, fitted to the width, then each distinct remedy
 // once with its reproduce command); `verbose` adds every listener's check and the full evidence of each finding.
 import type { AuditSummary } from '../audit/types';
-import type { Finding, HealthCheckSpec, Inventory, Listener, LoadBalancer } from '../model';
+import { targetKey, type Finding, type HealthCheckSpec, type Inventory, type LoadBalancer } from '../model';
 import { fitTable, wrapCommand, wrapText } from './table';
 
 export interface TextReportOptions {
@@ -24,17 +24,13 @@ export function describeSpec(spec: HealthCheckSpec): string {
   return `${spec.method} ${spec.uri} HTTP/${spec.httpVersion}, Host ${host}, ${port}, codes ${spec.acceptedCodes.join(',')}; ${timing}`;
 }
 
-function findingKey(lbId: string, listener: Pick<Listener, 'protocol' | 'port'>, ip: string, port: number): string {
-  return `${lbId}/${listener.protocol}:${listener.port}/${ip}:${port}`;
-}
-
 function indexFindings(findings: Finding[]): { byBackend: Map<string, Finding[]>; other: Finding[] } {
   const byBackend = new Map<string, Finding[]>();
   const other: Finding[] = [];
   for (const finding of findings) {
     const { loadBalancerId, listener, backend } = finding.subject;
     if (listener && backend) {
-      const key = findingKey(loadBalancerId, listener, backend.ip, backend.port);
+      const key = targetKey({ loadBalancerId, listener, backend });
       byBackend.set(key, [...(byBackend.get(key) ?? []), finding]);
     } else other.push(finding);
   }
@@ -79,7 +75,7 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
       lines.push(...textFinding(finding, '    '));
     }
     for (const backend of listener.backends) {
-      const findings = byBackend.get(findingKey(lb.id, listener, backend.ip, backend.port)) ?? [];
+      const findings = byBackend.get(targetKey({ loadBalancerId: lb.id, listener, backend })) ?? [];
       if (backend.slbStatus === 'normal' && findings.length === 0) continue;
       lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatusReported ?? backend.slbStatus}`);
       for (const finding of findings) lines.push(...textFinding(finding, '      '));

@@ -1,10 +1,9 @@
 // Plain text for terminals: tables padded to their widest cell, a table fitted to a width by cutting one column, and
 // prose and shell commands wrapped to a width.
 
-export function clip(text: string, max: number): string {
-  if (max <= 0) return '';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+import { clip } from '../util/text';
+
+export { clip };
 
 export function renderTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
@@ -86,10 +85,12 @@ export function wrapCommand(command: string, width: number, first: string, hang:
   let start = 0;
   let prefix = first;
   while (prefix.length + command.length - start > width) {
-    // The last break that keeps `prefix + piece + " \"` within the width; else the first one after it.
+    // The last break that keeps `prefix + piece + " \"` within the width, before a pipe if one fits (the command
+    // then reads stage by stage); else the first break after the width.
     const limit = start + width - prefix.length - 2;
     const fitting = breaks.filter((b) => b > start && b <= limit);
-    const at = fitting.length > 0 ? fitting[fitting.length - 1] : breaks.find((b) => b > start);
+    const beforePipe = fitting.filter((b) => command[b + 1] === '|');
+    const at = beforePipe.at(-1) ?? fitting.at(-1) ?? breaks.find((b) => b > start);
     if (at === undefined) break;
     lines.push(`${prefix}${command.slice(start, at)} \\`);
     start = at + 1;

@@ -2,13 +2,10 @@
 // ALIBABA_CLOUD_* (lib/config/env.ts accessKeyFromEnv), then the @alicloud/credentials default chain (profiles, OIDC,
 // instance RAM role, credentials URI).
 import Credential, { Config as CredentialConfig, DefaultCredentialsProvider, type CredentialsProvider } from '@alicloud/credentials';
+import type { StaticCredentials } from '../model';
 import { UserFacingError, errorMessage } from '../util/errors';
 
-export interface StaticCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
+export type { StaticCredentials };
 
 export type CredentialSource = 'explicit' | 'environment' | 'default-chain';
 

@@ -1,7 +1,7 @@
 // SLB (CLB) API 2014-05-15: the requests we send and the reply fields we read, named exactly as the API names them
-// (SDK models: aliyun/alibabacloud-typescript-sdk slb-20140515/src/client.ts). Replies are checked against these shapes
-// in slb.ts before anyone reads them. The SDK types every enum as a plain string: ours are `Spelled`, a known value or
-// the raw spelling of an unknown one, so that an unknown value costs a warning, never the load balancer.
+// (SDK models: aliyun/alibabacloud-typescript-sdk slb-20140515/src/models/*.ts). Replies are checked against these
+// shapes in slb.ts before anyone reads them. The SDK types every enum as a plain string: ours are `Spelled`, a known
+// value or the raw spelling of an unknown one, so that an unknown value costs a warning, never the load balancer.
 import type { DroppedItem } from './reply';
 import type { LenientNumber, Spelled } from './spelling';
 

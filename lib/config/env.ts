@@ -3,6 +3,7 @@
 // decoders below, once per entry point (functions/*, the CLI), which hand typed settings to lib/.
 import { parseEndpointOverride } from '../util/endpoint';
 import { UserFacingError } from '../util/errors';
+import { isWholeNumberIn } from '../util/numbers';
 
 export interface EnvVariable {
   description: string;
@@ -48,7 +49,7 @@ export function readEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): st
 export function readIntEnv(name: EnvName, env: NodeJS.ProcessEnv, min: number, max: number): number {
   const raw = readEnv(name, env);
   const value = Number(raw);
-  if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
+  if (raw === undefined || !isWholeNumberIn(value, min, max)) {
     throw new UserFacingError(`${name} must be a whole number from ${min} to ${max}, got '${raw ?? ''}'.`, 'CONFIG_INVALID');
   }
   return value;

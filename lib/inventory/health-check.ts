@@ -1,6 +1,7 @@
 // A listener's health-check settings as SLB returns them → the check SLB actually runs, with the documented defaults
-// applied (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/health-check-overview). A value SLB
-// spelled in a way we do not know gets the documented default and a warning on the listener, never an error.
+// applied (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/health-check-overview/ and the
+// CreateLoadBalancer{HTTP,TCP,UDP}Listener parameter tables in GitHub AlibabaCloudDocs/slb). A value SLB spelled in a
+// way we do not know gets the documented default and a warning on the listener, never an error.
 import { isKnown, type LenientNumber, type SlbHealthCheckConfig, type Spelled } from '../cloud';
 import type { CheckType, HealthCheckSpec, HttpCodeClass, ListenerProtocol } from '../model';
 

@@ -3,3 +3,4 @@ export * from './probe';
 export * from './evidence';
 export * from './finding';
 export * from './keys';
+export * from './credentials';

@@ -1,32 +1,23 @@
 // One run's notifications as a pipeline of stages (lib/notify/stages): plan (fingerprints, the examined scope, noise
 // control) and claim in one conditional write; then per target render within the channel's limits, send with
-// retries inside the rate and time budgets, and settle that target's outcome at once. A dead target never holds up
-// the others, what it missed is sent with its next digest, and an interruption (the signal) stops sending, releases
-// the claims and returns what is known.
+// retries inside the rate and time budgets, and settle that target's outcome at once; then the report. A dead
+// target never holds up the others, what it missed is sent with its next digest, and an interruption (the signal)
+// stops sending, releases the claims and returns what is known.
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
-import { MultiBucket } from '../util/rate';
 import { DEFAULT_RETRY_POLICY } from '../util/retry';
-import { createNotifier, RATE_LIMITS } from './channels';
+import { createNotifier } from './channels';
 import { thisProcess } from './pending';
-import { claimTargets, renewClaims, type Claimed } from './stages/claim';
+import { claimTargets, renewClaims, startHeartbeat, type Claimed } from './stages/claim';
 import { planRun, planWithoutState, summariesOf, type Plan, type PlanInput } from './stages/plan';
-import { sendDigest, type Delivery } from './stages/send';
+import { reportOf } from './stages/report';
+import { RateBudgets, sendDigest, type Delivery } from './stages/send';
 import { settleTarget } from './stages/settle';
 import { memoryNotifyStateStore, type NotifyStateStore } from './state';
-import {
-  DEFAULT_NOTIFY_OPTIONS,
-  type HttpFetch,
-  type NotifyOptions,
-  type NotifyReport,
-  type NotifyRunInput,
-  type NotifyTarget,
-  type TargetReport,
-} from './types';
-
-const NO_EVENTS: TargetReport['events'] = { new: 0, changed: 0, repeat: 0, resolved: 0 };
+import { DEFAULT_NOTIFY_OPTIONS, type HttpFetch, type NotifyOptions, type NotifyReport, type NotifyRunInput, type NotifyTarget } from './types';
+import type { NotifyState } from './vocabulary';
 
 /** Serialises the run's own state writes (heartbeats and settlements) so none overtakes another. */
 function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
@@ -36,6 +27,32 @@ function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
     tail = next.catch(() => undefined);
     return next;
   };
+}
+
+interface Planned {
+  /** Where this run's outcomes are recorded: the configured store, or memory when it was unavailable. */
+  store: NotifyStateStore;
+  loaded: boolean;
+  plan: Plan;
+  claims: Record<string, Claimed>;
+  problems: string[];
+}
+
+/** Stages 1 and 2 in one conditional write; without a usable state, the dedup-off plan in memory. */
+async function planAndClaim(input: NotifyRunInput, planInput: PlanInput, claim: (state: NotifyState) => Record<string, Claimed>): Promise<Planned> {
+  try {
+    const { plan, claims } = await input.store.update((state) => ({ plan: planRun(state, planInput), claims: claim(state) }));
+    return { store: input.store, loaded: true, plan, claims, problems: [] };
+  } catch (err) {
+    const { location } = input.store;
+    const cause = errorMessage(err);
+    const problem = `state ${location} unavailable (${cause}): dedup is off; this run's open findings were sent as possible repeats, nothing was marked new or resolved, and nothing was remembered`;
+    input.logger?.warn(problem);
+    const store = memoryNotifyStateStore();
+    const reason = `state ${location} unavailable (${cause}), dedup off: this may repeat earlier notices`;
+    const { plan, claims } = await store.update((state) => ({ plan: planWithoutState(state, planInput, reason), claims: claim(state) }));
+    return { store, loaded: false, plan, claims, problems: [problem] };
+  }
 }
 
 export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
@@ -49,11 +66,6 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
   const retryBudgetMs = Math.max(0, Math.min(options.retry.maxTotalMs ?? Infinity, deadlineAt === null ? Infinity : deadlineAt - now));
   const leaseMs = 3 * options.claimHeartbeatMs;
   const owner = thisProcess();
-  const problems: string[] = [];
-  const warn = (message: string): void => {
-    problems.push(message);
-    input.logger?.warn(message);
-  };
 
   const planInput: PlanInput = {
     regionId: input.regionId,
@@ -65,122 +77,71 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
     targets: input.targets,
     options,
   };
-
-  // Plan and claim in one conditional write: what is queued for a target is claimed by exactly one run.
-  let store: NotifyStateStore = input.store;
-  let loaded = true;
-  let dedup: NotifyReport['dedup'] = 'on';
-  let planned: { plan: Plan; claims: Record<string, Claimed> };
-  const planAndClaim = (plan: (state: Parameters<typeof planRun>[0]) => Plan) => (state: Parameters<typeof planRun>[0]) => ({
-    plan: plan(state),
-    claims: claimTargets(state, input.targets, { runId, now, leaseMs, owner }),
-  });
-  try {
-    planned = await store.update(planAndClaim((state) => planRun(state, planInput)));
-  } catch (err) {
-    loaded = false;
-    dedup = 'off';
-    const cause = errorMessage(err);
-    warn(`state ${input.store.location} unavailable (${cause}): dedup is off; this run's open findings were sent as possible repeats, nothing was marked new or resolved, and nothing was remembered`);
-    store = memoryNotifyStateStore();
-    planned = await store.update(planAndClaim((state) => planWithoutState(state, planInput, `state ${input.store.location} unavailable (${cause}), dedup off: this may repeat earlier notices`)));
-  }
-  const { plan, claims } = planned;
+  const planned = await planAndClaim(input, planInput, (state) => claimTargets(state, input.targets, { runId, now, leaseMs, owner }));
+  const { store, claims } = planned;
+  const stateProblems = [...planned.problems];
+  let saved = planned.loaded;
 
   const write = writeQueue();
-  let saved = loaded;
-  const recordFailure = (what: string, err: unknown): void => {
-    saved = false;
-    warn(`could not record ${what} in ${store.location} (${errorMessage(err)}): the next run may send it again`);
-  };
-
+  const sending = new Set(input.targets.filter((t) => claims[t.key]?.digest).map((t) => t.key));
   // The heartbeat keeps this run's claims alive while it sends; a run that dies stops renewing them.
-  const claimedKeys = new Set(input.targets.filter((t) => claims[t.key]?.digest).map((t) => t.key));
-  const heartbeat =
-    claimedKeys.size > 0 && loaded
-      ? setInterval(() => {
-          void write(() => store.update((state) => renewClaims(state, claimedKeys, runId, clock.now(), leaseMs))).catch((err: unknown) => input.logger?.warn(`claim heartbeat on ${store.location} failed: ${errorMessage(err)}`));
-        }, options.claimHeartbeatMs)
-      : null;
-  heartbeat?.unref();
+  const stopHeartbeat = startHeartbeat({
+    keys: planned.loaded ? sending : new Set(),
+    intervalMs: options.claimHeartbeatMs,
+    renew: (keys) => write(() => store.update((state) => renewClaims(state, keys, runId, clock.now(), leaseMs))),
+    onError: (err) => input.logger?.warn(`claim heartbeat on ${store.location} failed: ${errorMessage(err)}`),
+  });
 
-  const budgets = new Map<string, MultiBucket>();
-  const budgetFor = (target: NotifyTarget): MultiBucket => {
-    // Two targets naming the same robot share its budget.
-    const key = `${target.kind}|${target.url}`;
-    let bucket = budgets.get(key);
-    if (!bucket) {
-      bucket = new MultiBucket(RATE_LIMITS[target.kind], clock);
-      budgets.set(key, bucket);
+  const budgets = new RateBudgets(clock);
+  const deliver = async (target: NotifyTarget): Promise<Delivery> => {
+    const claim = claims[target.key];
+    const digest = claim?.digest;
+    if (!digest) {
+      return claim?.heldBy
+        ? { status: 'pending', attempts: 0, bytes: null, reason: `another run (${claim.heldBy}) is delivering this target's digest`, outcome: null }
+        : { status: 'idle', attempts: 0, bytes: null, reason: null, outcome: null };
     }
-    return bucket;
+    const delivery: Delivery = signal?.aborted
+      ? { status: 'interrupted', attempts: 0, bytes: null, reason: 'the run was interrupted before this digest was sent; kept for the next run', outcome: null }
+      : await sendDigest(createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() }), digest, {
+          now,
+          clock,
+          bucket: budgets.of(target),
+          retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxTotalMs: retryBudgetMs },
+          deadlineAt,
+          signal,
+          logger: input.logger,
+        });
+    sending.delete(target.key);
+    // Settled at once: an accepted digest is on record before anything else can be lost.
+    try {
+      await write(() => store.update((state) => settleTarget(state, target.key, runId, digest, delivery.outcome)));
+    } catch (err) {
+      saved = false;
+      const what = delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`;
+      const problem = `could not record ${what} in ${store.location} (${errorMessage(err)}): the next run may send it again`;
+      stateProblems.push(problem);
+      input.logger?.warn(problem);
+    }
+    return delivery;
   };
 
   let deliveries: Delivery[];
   try {
-    deliveries = await mapLimit(input.targets, options.concurrency, async (target): Promise<Delivery> => {
-      const claim = claims[target.key];
-      const digest = claim?.digest;
-      if (!digest) {
-        return claim?.heldBy
-          ? { status: 'pending', attempts: 0, bytes: null, reason: `another run (${claim.heldBy}) is delivering this target's digest`, outcome: null }
-          : { status: 'idle', attempts: 0, bytes: null, reason: null, outcome: null };
-      }
-      const notifier = createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() });
-      const delivery = signal?.aborted
-        ? { status: 'interrupted' as const, attempts: 0, bytes: null, reason: 'the run was interrupted before this digest was sent; kept for the next run', outcome: null }
-        : await sendDigest(notifier, digest, {
-            now,
-            clock,
-            bucket: budgetFor(target),
-            retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxTotalMs: retryBudgetMs },
-            deadlineAt,
-            signal,
-            logger: input.logger,
-          });
-      claimedKeys.delete(target.key);
-      // Settled at once: an accepted digest is on record before anything else can be lost.
-      await write(() => store.update((state) => settleTarget(state, target.key, runId, digest, delivery.outcome))).catch((err: unknown) =>
-        recordFailure(delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`, err),
-      );
-      return delivery;
-    });
+    deliveries = await mapLimit(input.targets, options.concurrency, deliver);
   } finally {
-    if (heartbeat) clearInterval(heartbeat);
+    stopHeartbeat();
   }
 
-  const targets: TargetReport[] = input.targets.map((target, index) => {
-    const delivery = deliveries[index]!;
-    const claimed = claims[target.key]?.digest ?? null;
-    return {
-      label: target.label,
-      kind: target.kind,
-      status: delivery.status,
-      events: plan.events[target.key] ?? NO_EVENTS,
-      items: claimed?.items.length ?? 0,
-      attempts: delivery.attempts,
-      bytes: delivery.bytes,
-      reason: delivery.reason,
-      possibleRepeat: delivery.attempts > 0 && claimed?.possibleRepeat != null,
-    };
-  });
-  const undelivered = targets
-    .filter((t) => t.status === 'failed' || t.status === 'pending' || t.status === 'interrupted')
-    .map((t) => ({ label: t.label, kind: t.kind, status: t.status as 'failed' | 'pending' | 'interrupted', reason: t.reason ?? 'unknown reason' }));
-  for (const target of undelivered) problems.push(`notify: ${target.label} (${target.kind}) not delivered: ${target.reason}`);
-  const interrupted = signal?.aborted === true;
-  if (interrupted) problems.push('notify: interrupted; undelivered digests stay queued for the next run');
-
-  return {
+  return reportOf({
     runId,
     regionId: input.regionId,
-    counts: plan.counts,
-    targets,
-    complete: problems.length === 0,
-    interrupted,
-    dedup,
-    undelivered,
-    problems,
-    state: { location: input.store.location, loaded, saved, warnings: [...input.store.warnings], error: loaded && saved ? null : problems.filter((p) => p.includes(input.store.location)).join('; ') },
-  };
+    targets: input.targets,
+    plan: planned.plan,
+    claims,
+    deliveries,
+    interrupted: signal?.aborted === true,
+    stateProblems,
+    state: { location: input.store.location, loaded: planned.loaded, saved, warnings: [...input.store.warnings] },
+  });
 }

@@ -2,7 +2,7 @@
 // the API servers (SLB, ECS; FC, OSS and webhook sinks plug in as more SandboxServiceFactory entries).
 // `slb-doctor sandbox` runs it and prints ONE JSON line with everything a client needs.
 
-import { isAddressInUse, startBackends, type RunningBackends } from './backends';
+import { BackendConfigError, isAddressInUse, startBackends, type RunningBackends } from './backends';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
 import { claimSourceSlice } from './healthcheck/sources';
 import { createEcsProduct } from './ecs';
@@ -165,8 +165,8 @@ async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'
       const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
       return { backends, served, moves, relocation };
     } catch (err) {
-      if (!isAddressInUse(err) || !(err instanceof Error)) throw err;
-      firstConflict ??= err.message;
+      if (!isAddressInUse(err) || !(err instanceof BackendConfigError)) throw err;
+      firstConflict ??= err.taken ?? err.message;
       const cannotMove = onAddressInUse === 'fail' ? 'the sandbox was asked not to move it' : whyNotRelocatable(scenario);
       if (cannotMove !== null) throw new Error(`${err.message} (${cannotMove})`, { cause: err });
       if (attempt === MAX_RELOCATIONS) {

@@ -4,13 +4,10 @@ import OSS from 'ali-oss';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError, errorMessage } from '../util/errors';
+import type { StaticCredentials } from '../model';
 import type { Revisioned, StateCodec, StateLogger, StateStore } from './types';
 
-export interface OssCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
+export type OssCredentials = StaticCredentials;
 
 /** The two object operations the store needs; the ali-oss adapter below is the real one. */
 export interface OssObjectApi {

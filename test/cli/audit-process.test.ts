@@ -97,10 +97,25 @@ describe('the exit-code contract', () => {
     }
   });
 
+  test('2: an --output that cannot be written is refused before any work', async () => {
+    const listed = slbCalls('DescribeLoadBalancers');
+    const run = await audit([...ERRORS, '--output', '/proc/1/no-such-dir/report.txt']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^slb-doctor audit: cannot write --output \/proc\/1\/no-such-dir\/report\.txt: [^\n]*ENOENT[^\n]*\n$/);
+    expect(slbCalls('DescribeLoadBalancers')).toBe(listed);
+  });
+
   test('2: an unknown region is a usage error that lists the valid ones', async () => {
     const run = await audit(['--region', 'cn-beijing']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("slb-doctor audit: unknown region 'cn-beijing': SLB has cn-hangzhou. Pass one of them with --region or SLB_DOCTOR_REGION.\n");
+  });
+
+  test('3 wins over 1: a load balancer in scope that could not be examined makes the run incomplete', async () => {
+    const run = await audit([...ERRORS, '--lb', 'lb-sandbox-gone']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^Not covered \(1\): lb-sandbox-gone/m);
+    expect(run.stderr).toMatch(/^incomplete: lb-sandbox-gone not covered: inventory failed: [^\n]+\n$/);
   });
 
   test('3 wins over 1: the report is printed first, then a target that refuses makes the run incomplete', async () => {
@@ -117,6 +132,38 @@ describe('the exit-code contract', () => {
       expect(run.stderr).toMatch(/^incomplete: .*refusing/m);
     } finally {
       await refusing.stop();
+    }
+  });
+});
+
+describe('state problems are loud, on stderr and in every format', () => {
+  test.each(['text', 'json', 'markdown'])('a corrupt state file is moved aside with a warning (%s)', async (format) => {
+    const receiver = await startReceiver('accept');
+    try {
+      const state = tempFile(`corrupt-${format}.json`);
+      writeFileSync(state, '{"version": 1, "records": [tr');
+      const run = await audit([...ERRORS, '--format', format, '--state', `file:${state}`], { SLB_DOCTOR_NOTIFY_TARGETS: targetsJson({ name: 'oncall', url: receiver.url }) });
+      expect(run.stderr).toMatch(/^warning: [^\n]*corrupt[^\n]*\n/im);
+      const warning = /^warning: ([^\n]*)$/m.exec(run.stderr)?.[1] ?? 'no warning';
+      if (format === 'json') {
+        const delivery = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n{\n  "runId"'))) as { warnings: string[] };
+        expect(delivery.warnings).toContain(warning);
+      } else expect(run.stdout).toContain(`warning: ${warning}`);
+      expect(receiver.bodies).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test('a state that cannot be written makes the run incomplete (3), said on stderr and in the report', async () => {
+    const receiver = await startReceiver('accept');
+    try {
+      const run = await audit([...ERRORS, '--state', 'file:/proc/1/slb-doctor/state.json'], { SLB_DOCTOR_NOTIFY_TARGETS: targetsJson({ name: 'oncall', url: receiver.url }) });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/^incomplete: [^\n]*\/proc\/1\/slb-doctor/m);
+      expect(run.stdout).toMatch(/^ {2}incomplete: [^\n]*\/proc\/1\/slb-doctor/m);
+    } finally {
+      await receiver.stop();
     }
   });
 });

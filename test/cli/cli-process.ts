@@ -48,6 +48,8 @@ export interface CliResult {
 
 export interface RunningCli {
   child: ChildProcess;
+  /** What the process has written to stdout so far. */
+  stdoutSoFar(): string;
   /** Resolves once stderr has printed text matching `pattern` (rejects if the process ends first). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
   done: Promise<CliResult>;
@@ -79,6 +81,7 @@ export function startCli(command: string, args: readonly string[], env: NodeJS.P
   );
   return {
     child,
+    stdoutSoFar: () => stdout,
     done,
     waitForStderr: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((resolveWait, reject) => {

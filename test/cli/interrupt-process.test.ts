@@ -58,6 +58,8 @@ test.each([
   const state = `${signal}.json`;
   const running = startCli(cli.bin, ['audit', ...SCOPE], env(state), { cwd: dir });
   await receiver.received(1);
+  // Delivery has begun (the target holds its request): the whole report is already out.
+  expect(running.stdoutSoFar()).toMatch(/^Region cn-hangzhou: [^]*How to fix:[^]*\n$/);
   running.child.kill(signal);
   const interrupted = await running.done;
   expect(interrupted.code).toBe(code);

@@ -124,4 +124,35 @@ describe('an interrupted delivery', () => {
     const held = await notifyRun({ findings: [makeFinding({ code: 'SLOW_RESPONSE' })], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store: memoryNotifyStateStore(live), clock });
     expect(held.targets[0]).toMatchObject({ status: 'pending', reason: expect.stringContaining('another run (live-run)') });
   });
+
+  it('keeps its claim alive with a heartbeat while a send is slow, and gives it back when done', async () => {
+    const hang = await hangingServer();
+    const store = memoryNotifyStateStore();
+    try {
+      const targets = targetsWith(hang.url, null).filter((t) => t.label === 'hook');
+      const running = notifyRun({
+        findings: [makeFinding({ code: 'RESPONSE_TIMEOUT' })],
+        regionId: 'cn-hangzhou',
+        examined: wholeRegion(),
+        targets,
+        store,
+        options: { claimHeartbeatMs: 40, sendTimeoutMs: 600, retry: { maxAttempts: 1 } },
+      });
+      await hang.firstRequest;
+      const first = (await store.load()).pending.hook!.claim!;
+      expect(first).toMatchObject({ pid: process.pid, host: hostname() });
+      expect(first.until - Date.now()).toBeLessThanOrEqual(3 * 40);
+      let renewed = first.until;
+      for (let i = 0; i < 50 && renewed === first.until; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        renewed = (await store.load()).pending.hook?.claim?.until ?? renewed;
+      }
+      expect(renewed).toBeGreaterThan(first.until);
+      const report = await running;
+      expect(report.targets[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no reply within 600 ms/) });
+      expect((await store.load()).pending.hook).toMatchObject({ claim: null, attempts: 1 });
+    } finally {
+      await hang.stop();
+    }
+  });
 });

@@ -2,6 +2,7 @@
 // sandbox: a full audit, a run scoped to one listener (as `audit --lb lb-sandbox-web --listener 80/http` and every
 // CloudMonitor alarm run), and a full audit again, delivering to the sandbox's webhook sink each time.
 import { handleAlarmRequest } from '../../lib/alarm/handle';
+import { examinedScopeOf } from '../../lib/audit/coverage';
 import type { AuditRequest } from '../../lib/audit/request';
 import { deliverAuditNotices, runAudit } from '../../lib/audit/run';
 import type { AuditScope } from '../../lib/audit/types';
@@ -11,6 +12,7 @@ import { randomTestNet } from '../support/nets';
 import { relocatedDefaultScenario } from '../support/scenarios';
 import { startTestCloud, type TestCloud } from '../support/test-cloud';
 import { VirtualClock } from './clock';
+import { evidenceOf, httpReplay, inventoryOf, jobOf, listener, status } from '../diagnose/fixtures';
 import { makeFinding, wholeRegion } from './fixtures';
 
 const scoped = (overrides: Partial<ExaminedScope>): ExaminedScope => ({ ...wholeRegion(), wholeRegion: false, loadBalancerIds: ['lb-web1'], ...overrides });
@@ -42,6 +44,37 @@ describe('isInExaminedScope', () => {
     const risk = makeFinding({ code: 'TIMEOUT_RISK', severity: 'warning' });
     expect(isInExaminedScope(risk, scoped({ healthyBackendsProbed: false }))).toBe(false);
     expect(isInExaminedScope(risk, scoped({ healthyBackendsProbed: true }))).toBe(true);
+  });
+});
+
+describe('examinedScopeOf', () => {
+  const job = jobOf(listener());
+  const inventory = inventoryOf([listener()]);
+  const probed = [evidenceOf(job, status(httpReplay(job), 404, false))];
+
+  it('an unfiltered run that listed everything and probed every job covers the whole region', () => {
+    expect(examinedScopeOf({ inventory, jobs: [job], evidence: probed, filter: { all: true } })).toEqual({
+      regionId: 'cn-hangzhou',
+      loadBalancerIds: ['lb-1'],
+      uncovered: [],
+      wholeRegion: true,
+      listener: null,
+      healthyBackendsProbed: true,
+    });
+  });
+
+  it('a filter (--lb, --tag, --listener), a listing error or a deadline narrows it', () => {
+    expect(examinedScopeOf({ inventory, jobs: [job], evidence: probed, filter: { tags: { team: 'web' } } })).toMatchObject({ wholeRegion: false, healthyBackendsProbed: false });
+    expect(examinedScopeOf({ inventory, jobs: [job], evidence: probed, filter: { loadBalancerIds: ['lb-1'], listener: { port: 80, protocol: 'http' } } })).toMatchObject({
+      wholeRegion: false,
+      listener: { port: 80, protocol: 'http' },
+    });
+    const pageFailed = inventoryOf([listener()], { errors: [{ loadBalancerId: null, action: 'DescribeLoadBalancers', code: 'ServiceUnavailable', message: 'page 2' }] });
+    expect(examinedScopeOf({ inventory: pageFailed, jobs: [job], evidence: probed, filter: {} }).wholeRegion).toBe(false);
+    // The deadline left the job unprobed: the load balancer is in scope but uncovered, so nothing of it is concluded.
+    const late = examinedScopeOf({ inventory, jobs: [job], evidence: [], filter: {} });
+    expect(late).toMatchObject({ loadBalancerIds: [], uncovered: [{ loadBalancerId: 'lb-1', reason: expect.stringMatching(/deadline/) }] });
+    expect(isInExaminedScope(makeFinding({ loadBalancerId: 'lb-1' }), late)).toBe(false);
   });
 });
 

@@ -71,7 +71,7 @@ describe('a second sandbox with the same addresses', () => {
 
   it('moves to free addresses and says which and why', () => {
     const relocation = cloud.sandbox.relocation;
-    expect(relocation?.reason).toMatch(/127\.\d+\.0\.\d+:\d+.*in use/);
+    expect(relocation?.reason).toMatch(/^(tcp|udp) 127\.\d+\.0\.\d+:\d+ is in use$/);
     expect(relocation?.blocks).toHaveLength(1);
     const to = relocation?.blocks[0]?.to ?? '';
     expect(to).not.toBe(relocation?.blocks[0]?.from);

@@ -1,13 +1,15 @@
 // A second sandbox whose scenario addresses are taken moves the whole scenario to free loopback blocks, consistently;
 // each running sandbox sends SLB's checks from its own slice of 127.100.64.0/24.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBackends } from '../../lib/sandbox/backends';
 import { describeSandbox, runSandboxCommand, startSandboxCloud, type SandboxCloud } from '../../lib/sandbox/cloud';
 import { claimSourceSlice, CLAIM_PORT } from '../../lib/sandbox/healthcheck/sources';
 import { pickTargetBlocks, relocateText, scenarioBlocks, whyNotRelocatable } from '../../lib/sandbox/relocation';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
-import { escapeRegExp } from '../support/nets';
+import { escapeRegExp, listenOnFreeNet } from '../support/nets';
 import { oneVpcScenario, instance } from '../support/scenarios';
 import { waitForStatus } from '../support/wait';
 
@@ -85,7 +87,7 @@ describe('two sandboxes with one scenario', () => {
     expect(second.relocation).not.toBeNull();
     const line = JSON.parse(JSON.stringify(describeSandbox(second))) as { relocated?: { reason: string; blocks: Array<{ from: string; to: string }> } };
     expect(line.relocated).toEqual(second.relocation);
-    expect(line.relocated?.reason).toMatch(new RegExp(`cannot listen on tcp ${first.actual(NET).replaceAll('.', '\\.')}\\.1[12]:8080: the address is in use`));
+    expect(line.relocated?.reason).toMatch(new RegExp(`^tcp ${escapeRegExp(first.actual(NET))}\\.1[12]:8080 is in use$`));
     expect(second.actual(`${NET}.11:8080`)).not.toBe(first.actual(`${NET}.11:8080`));
     if (first.relocation === null) expect(first.actual(`${NET}.11`)).toBe(`${NET}.11`);
   });
@@ -120,7 +122,7 @@ describe('two sandboxes with one scenario', () => {
       const line = JSON.parse(out.join('')) as { relocated?: { blocks: Array<{ from: string; to: string }> } };
       const block = line.relocated?.blocks[0];
       expect(block?.from).toBe(`127.${NET.split('.')[1] ?? ''}.0.0/16`);
-      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: .*the address is in use.*; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: tcp [0-9.]+:8080 is in use; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -128,6 +130,34 @@ describe('two sandboxes with one scenario', () => {
 
   it('a sandbox asked not to move fails with the taken address named', async () => {
     await expect(startSandboxCloud(second.scenario, { onAddressInUse: 'fail' })).rejects.toThrow(/the address is in use.*\(the sandbox was asked not to move it\)$/);
+  });
+});
+
+describe('a refused endpoint whose address someone else serves', () => {
+  const squatter = net.createServer((socket) => socket.destroy());
+  let squatNet = '';
+  beforeAll(async () => {
+    squatNet = await listenOnFreeNet(squatter, 13, 8080);
+  });
+  afterAll(() => new Promise((resolve) => squatter.close(resolve)));
+
+  function refusedAt(netPrefix: string): Scenario {
+    return oneVpcScenario(netPrefix, {
+      instances: [instance('i-closed', `${netPrefix}.13`)],
+      endpoints: [{ ip: `${netPrefix}.13`, port: 8080, behaviour: 'refused' }],
+      loadBalancers: [{ LoadBalancerId: 'lb-closed', VpcId: 'vpc-test', BackendServers: [{ ServerId: 'i-closed', Weight: 100 }], Listeners: [{ ListenerPort: 80, ListenerProtocol: 'http', BackendServerPort: 8080 }] }],
+    });
+  }
+
+  it('is not served there (it would answer): the backends refuse to start, and a sandbox moves', async () => {
+    await expect(startBackends(refusedAt(squatNet))).rejects.toThrow(`endpoint ${squatNet}.13:8080 (refused): another process listens there, so it would not refuse connections`);
+    const cloud = await startSandboxCloud(refusedAt(squatNet));
+    try {
+      expect(cloud.relocation?.reason).toBe(`tcp ${squatNet}.13:8080 must refuse connections (behaviour refused), but another process listens there`);
+      expect(cloud.actual(`${squatNet}.13`)).not.toBe(`${squatNet}.13`);
+    } finally {
+      await cloud.stop();
+    }
   });
 });
 

@@ -31,3 +31,21 @@ export function renewClaims(state: NotifyState, targetKeys: Iterable<string>, ru
     if (pending) renewClaim(pending, runId, now, leaseMs);
   }
 }
+
+/**
+ * Renews this run's claims every `intervalMs` until stopped; `keys` shrinks as targets settle. Writes go through the
+ * run's write queue so a heartbeat never overtakes a settlement.
+ */
+export function startHeartbeat(options: {
+  keys: Set<string>;
+  intervalMs: number;
+  renew: (keys: ReadonlySet<string>) => Promise<void>;
+  onError: (err: unknown) => void;
+}): () => void {
+  if (options.keys.size === 0) return () => undefined;
+  const timer = setInterval(() => {
+    if (options.keys.size > 0) options.renew(options.keys).catch(options.onError);
+  }, options.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -3,11 +3,12 @@
 // interruption stops the waits and cuts the request off; the outcome says whether it may have arrived.
 import type { Clock } from '../../util/clock';
 import { errorMessage } from '../../util/errors';
-import type { MultiBucket } from '../../util/rate';
+import { MultiBucket } from '../../util/rate';
 import { withRetry, type RetryPolicy } from '../../util/retry';
 import { buildDigest } from '../digest/model';
 import type { SendOutcome } from '../pending';
-import type { Notifier, NotifyLogger, SendResult, TargetReport } from '../types';
+import { RATE_LIMITS } from '../channels';
+import type { Notifier, NotifyLogger, NotifyTarget, SendResult, TargetReport } from '../types';
 import type { PendingDigest } from '../vocabulary';
 
 type SendFailure = Extract<SendResult, { ok: false }>;
@@ -25,6 +26,22 @@ export interface Delivery {
   reason: string | null;
   /** What the state must record; null when the digest goes back untried (claim released, nothing may repeat). */
   outcome: SendOutcome | null;
+}
+
+/** Each webhook's rate budget for this run; two targets naming the same robot share one. */
+export class RateBudgets {
+  private readonly buckets = new Map<string, MultiBucket>();
+  constructor(private readonly clock: Clock) {}
+
+  of(target: NotifyTarget): MultiBucket {
+    const key = `${target.kind}|${target.url}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new MultiBucket(RATE_LIMITS[target.kind], this.clock);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
 }
 
 export interface SendContext {

@@ -1,4 +1,5 @@
 // The backend fault zoo: one real server per scenario endpoint, each on its own loopback address and port.
+import * as net from 'node:net';
 import type { BehaviourName, Scenario, ScenarioEndpoint } from '../scenario/types';
 import { BackendConfigError, StartContext, type Behaviour, type EndpointSpec, type RunningBackend } from './behaviour';
 import { blackhole } from './behaviours/blackhole';
@@ -82,9 +83,14 @@ export async function startBackends(scenario: Scenario): Promise<RunningBackends
   const failures = started.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
   // A real configuration error wins over a taken address: moving the scenario elsewhere would not fix it.
   const failure = failures.find((result) => !isAddressInUse(result.reason)) ?? failures[0];
-  if (failure) {
+  // "Nothing listens" is a fault only while it stays true: someone else's server on that address would answer for it.
+  const squatted = failure ? undefined : await firstListening(specs.filter((spec) => spec.behaviour === 'refused'));
+  if (failure || squatted) {
     await Promise.all(running.map((backend) => backend.stop()));
-    throw failure.reason;
+    if (failure) throw failure.reason;
+    const where = `${squatted?.ip ?? ''}:${String(squatted?.port ?? '')}`;
+    const taken = `tcp ${where} must refuse connections (behaviour refused), but another process listens there`;
+    throw new BackendConfigError(`endpoint ${where} (refused): another process listens there, so it would not refuse connections`, { taken });
   }
   let stopping: Promise<void> | undefined;
   return {
@@ -123,6 +129,29 @@ function endpointSpecs(endpoints: readonly ScenarioEndpoint[]): EndpointSpec[] {
     byAddress.set(address, { spec, fingerprint });
   }
   return [...byAddress.values()].map((entry) => entry.spec);
+}
+
+const REFUSED_CHECK_TIMEOUT_MS = 1_000;
+
+/** The first of these endpoints that accepts a TCP connection (one short connect each, all at once), if any. */
+async function firstListening(specs: readonly EndpointSpec[]): Promise<EndpointSpec | undefined> {
+  const accepted = await Promise.all(
+    specs.map(
+      (spec) =>
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect({ host: spec.ip, port: spec.port });
+          const done = (connected: boolean): void => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(connected);
+          };
+          const timer = setTimeout(() => done(false), REFUSED_CHECK_TIMEOUT_MS);
+          socket.once('connect', () => done(true));
+          socket.once('error', () => done(false));
+        }),
+    ),
+  );
+  return specs.find((_, index) => accepted[index]);
 }
 
 /** Whether a start failure only means that an endpoint's address is taken by someone else. */

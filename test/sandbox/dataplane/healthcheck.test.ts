@@ -214,9 +214,8 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
     }
     backends = await startBackends(scenario);
     checker = startHealthChecker(scenario);
-    for (let round = 0; round < 100 && (checker.detail(key(0))?.checks ?? 0) < 8; round += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Woken by the checker after each check of key(0), at most 10 s.
+    await checker.waitForChecks(key(0), 8, 10_000);
   });
 
   afterAll(async () => {
@@ -227,7 +226,8 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
   it('never reaches a threshold when results alternate, so the backend stays unavailable', async () => {
     expect(checker.detail(key(0))?.checks).toBeGreaterThanOrEqual(8);
     expect(checker.status(key(0))).toBe('unavailable');
-    expect(await checker.settled(10)).toBe(false);
+    expect(checker.unsettledKeys()).toContain(key(0));
+    expect(await checker.settled(0)).toBe(false);
   });
 
   it('goes normal on two successes in a row and never abnormal with single failures', () => {
@@ -243,10 +243,15 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
 
   it('stops: settled answers false, and no more checks run', async () => {
     const pending = checker.settled(60_000);
+    const waiting = checker.waitForStatus(key(0), 'normal', 60_000);
+    expect(checker.runningLoops()).toBeGreaterThan(0);
     await checker.stop();
     expect(await pending).toBe(false);
+    expect(await waiting).toBe(false);
+    // Every check loop has ended once stop() resolved: nothing is left that could run another check.
+    expect(checker.runningLoops()).toBe(0);
     const after = checker.detail(key(0))?.checks;
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(checker.detail(key(0))?.checks).toBe(after);
   });
 });
