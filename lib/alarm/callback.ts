@@ -6,6 +6,7 @@
 // only (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/monitoring-and-alerting-metrics):
 // without a port the whole load balancer is audited.
 import type { ListenerProtocol } from '../model';
+import { isJsonObject } from '../util/schema';
 
 export type AlertState = 'ALERT' | 'OK' | 'INSUFFICIENT_DATA';
 
@@ -53,10 +54,6 @@ const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 /** Below this a numeric timestamp is in seconds (older samples); real bodies use milliseconds. */
 const SECONDS_BELOW = 1e11;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function scalarText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -81,7 +78,7 @@ function parseJsonDimensions(value: unknown): Record<string, string> {
   const items = Array.isArray(value) ? value : [value];
   const dimensions: Record<string, string> = {};
   for (const item of items) {
-    if (!isRecord(item)) throw new AlarmRequestError(400, 'DIMENSIONS_INVALID', 'dimensions must be objects of key → value');
+    if (!isJsonObject(item)) throw new AlarmRequestError(400, 'DIMENSIONS_INVALID', 'dimensions must be objects of key → value');
     for (const [key, raw] of Object.entries(item)) {
       const text = scalarText(raw);
       if (text !== null) dimensions[key] = text;
@@ -124,7 +121,7 @@ function fieldsOf(body: Buffer, contentType: string | null): Record<string, unkn
     } catch {
       throw new AlarmRequestError(400, 'BODY_INVALID', 'body is declared JSON but does not parse');
     }
-    if (!isRecord(parsed)) throw new AlarmRequestError(400, 'BODY_INVALID', 'JSON body must be an object');
+    if (!isJsonObject(parsed)) throw new AlarmRequestError(400, 'BODY_INVALID', 'JSON body must be an object');
     return parsed;
   }
   if (type !== '' && type !== 'application/x-www-form-urlencoded') {

@@ -105,9 +105,10 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
   try {
     const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move');
     stoppers.push(() => backends.stop());
-    const sources = await claimSourceSlice();
-    stoppers.push(() => sources.release());
-    const checker = startHealthChecker(served, { sourceIps: sources.sourceIps });
+    // A scenario that names its checker's source addresses keeps them; otherwise this sandbox claims its own slice.
+    const sources = served.healthChecker?.sourceIps === undefined ? await claimSourceSlice() : null;
+    if (sources) stoppers.push(() => sources.release());
+    const checker = startHealthChecker(served, sources ? { sourceIps: sources.sourceIps } : {});
     stoppers.push(() => checker.stop());
     const context: SandboxContext = { scenario: served, credentials, keys, policy, checker };
     const services: SandboxService[] = [];

@@ -54,6 +54,8 @@ it('npm run demo works while it runs', async () => {
   const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (out += t), isTty: false, env: {} };
   const code = await runDemoCommand(['--functions', bundles.dir], io);
   expect(code).toBe(0);
+  // The running sandbox holds the default scenario's addresses, so the demo says it serves them elsewhere.
+  expect(out).toMatch(/The scenario's addresses are taken \((tcp|udp) 127\.\d+\.0\.\d+:\d+ is in use; another sandbox\?\): serving it at 127\.\d+\.0\.0\/16 instead/);
   expect(out).toMatch(/covered 3 load balancer\(s\), 0 not covered/);
   expect(out).toContain('notifications: sandbox-dingtalk sent, sandbox-slack sent');
   // The demo's callback carries instanceId only, as CloudMonitor's UnhealthyServerCount does: the whole LB is audited.
