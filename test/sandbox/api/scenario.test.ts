@@ -132,7 +132,7 @@ describe('loadScenario', () => {
     [
       'a reply field not named like an API field',
       (s) => (s.loadBalancers[0].Listeners[0].replyFields = { healthCheck: { 'health-check': 'x' } }),
-      'loadBalancers[0].Listeners[0].replyFields.healthCheck.health-check: must be named like an API field (PascalCase letters and digits)',
+      'loadBalancers[0].Listeners[0].replyFields.healthCheck["health-check"]: must be named like an API field (PascalCase letters and digits)',
     ],
     [
       'a reply field holding an object',
