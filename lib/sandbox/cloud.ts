@@ -4,7 +4,8 @@
 
 import { startBackends } from './backends';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
-import { createEcsProduct } from './ecs';
+import { createCloudAssistant, createEcsProduct } from './ecs';
+import { prepareHostTools } from './hosts/tools';
 import { AccessKeyRegistry, generateSandboxCredentials, type SandboxCredentials } from './openapi/credentials';
 import { createOpenApiPolicy, startOpenApiServer, type ApiStats, type OpenApiPolicy } from './openapi/server';
 import { loadScenario } from './scenario/load';
@@ -33,8 +34,29 @@ export type SandboxServiceFactory = (context: SandboxContext) => Promise<Sandbox
 /** The services every sandbox runs, in start order. Add new ones (FC, OSS, webhook sinks) here. */
 export const BUILT_IN_SERVICES: readonly SandboxServiceFactory[] = [
   (context) => startOpenApiServer(createSlbProduct(context.scenario, context.checker), context.policy),
-  (context) => startOpenApiServer(createEcsProduct(context.scenario), context.policy),
+  (context) => startEcsService(context),
 ];
+
+/** The ECS API with Cloud Assistant: scripts run on this machine with each sandbox host's firewall tools on PATH. */
+async function startEcsService(context: SandboxContext): Promise<SandboxService> {
+  const tools = prepareHostTools(context.scenario.instances);
+  const cloudAssistant = createCloudAssistant(context.scenario, { tools });
+  try {
+    const server = await startOpenApiServer(createEcsProduct(context.scenario, cloudAssistant), context.policy);
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        await cloudAssistant.stop();
+        tools.remove();
+      },
+    };
+  } catch (err) {
+    await cloudAssistant.stop();
+    tools.remove();
+    throw err;
+  }
+}
 
 export interface SandboxCloudOptions {
   /** Fixed credentials; default: freshly generated ones. */

@@ -56,6 +56,39 @@ export interface ScenarioInstance {
   vpcId: string;
   privateIp: string;
   securityGroupIds: string[];
+  /** The instance's operating system as Cloud Assistant sees it; absent: a Linux host with an online agent and no firewall. */
+  host?: ScenarioHost;
+}
+
+/**
+ * A sandbox host. Its firewall is declared once, as real rules; that declaration decides both what SLB's own checker
+ * experiences (its checks from 127.100.64.0/24 are really dropped, or refused) and what the firewall tools print to a
+ * script run through Cloud Assistant. Sockets, the local replay and the process list are the machine's real ones.
+ */
+export interface ScenarioHost {
+  /** Default 'Linux'. A Windows host cannot run RunShellScript. */
+  osType?: 'Linux' | 'Windows';
+  /** The Cloud Assistant agent: 'online' (default), 'absent' (not installed), 'needs-upgrade' (too old to run commands). */
+  cloudAssistant?: 'online' | 'absent' | 'needs-upgrade';
+  /** The agent is held this long before the script starts (a host too loaded to run anything); default 0. */
+  busySeconds?: number;
+  firewall?: ScenarioHostFirewall;
+  /**
+   * Where the host sends replies to 100.64.0.0/10, when not back out of the interface the check came in on (a VPN
+   * such as Tailscale's table 52, a second NIC): SLB's checks then get no answer, and `ip route get` says so.
+   */
+  replyRoute?: { device: string; table?: string; via?: string };
+}
+
+export interface ScenarioHostFirewall {
+  /**
+   * `iptables-save` text (iptables-legacy; `nft list ruleset` is then empty), written with the real range
+   * 100.64.0.0/10: SLB's checker source 127.100.64.K stands for 100.64.0.K. Only the filter table's INPUT path
+   * decides the data plane; every rule must be one the sandbox can evaluate (it says which one it cannot).
+   */
+  iptables?: string;
+  /** `ipset save` text for the sets the rules match with `-m set --match-set NAME src`. */
+  ipset?: string;
 }
 
 export interface ScenarioSecurityGroupRule {

@@ -24,6 +24,7 @@ import type {
   ScenarioEndpoint,
   ScenarioHealthCheck,
   ScenarioHealthCheckerSettings,
+  ScenarioHost,
   ScenarioInstance,
   ScenarioListener,
   ScenarioLoadBalancer,
@@ -31,6 +32,7 @@ import type {
   ScenarioSecurityGroupRule,
   ScenarioVpc,
 } from './types';
+import { FirewallRuleError, parseIpsetSave, parseIptablesSave } from '../hosts/iptables';
 
 export class ScenarioError extends Error {
   constructor(
@@ -313,12 +315,46 @@ function readSecurityGroupRule(value: unknown, path: string): ScenarioSecurityGr
   return { direction, policy, priority, ipProtocol, portRange, sourceCidrIp, ...(description !== undefined && { description }) };
 }
 
+/** A sandbox host: its OS, its Cloud Assistant agent, and its firewall as real rules the sandbox can evaluate. */
+function readHost(value: unknown, path: string): ScenarioHost {
+  const fields = objectAt(value, path, ['osType', 'cloudAssistant', 'busySeconds', 'firewall', 'replyRoute']);
+  const osType = optional(fields, 'osType', path, (v, p) => oneOf(v, p, ['Linux', 'Windows'] as const));
+  const cloudAssistant = optional(fields, 'cloudAssistant', path, (v, p) => oneOf(v, p, ['online', 'absent', 'needs-upgrade'] as const));
+  const busySeconds = optional(fields, 'busySeconds', path, (v, p) => integerAt(v, p, 0, 600));
+  const firewall = optional(fields, 'firewall', path, (v, p) => {
+    const rules = objectAt(v, p, ['iptables', 'ipset']);
+    const iptables = optional(rules, 'iptables', p, (text, textPath) => textAt(text, textPath, 200_000));
+    const ipset = optional(rules, 'ipset', p, (text, textPath) => textAt(text, textPath, 200_000));
+    try {
+      parseIptablesSave(iptables ?? '', parseIpsetSave(ipset ?? ''));
+    } catch (err) {
+      if (err instanceof FirewallRuleError) fail(at(p, err.message.startsWith('ipset') ? 'ipset' : 'iptables'), err.message);
+      throw err;
+    }
+    return { ...(iptables !== undefined && { iptables }), ...(ipset !== undefined && { ipset }) };
+  });
+  const replyRoute = optional(fields, 'replyRoute', path, (v, p) => {
+    const route = objectAt(v, p, ['device', 'table', 'via']);
+    const device = stringAt(required(route, 'device', p), at(p, 'device'), { pattern: /^[A-Za-z0-9_.:-]{1,15}$/, rule: 'an interface name such as tailscale0' });
+    const table = optional(route, 'table', p, (t, tp) => stringAt(t, tp, { pattern: /^[A-Za-z0-9_-]{1,32}$/, rule: 'a routing table name or number' }));
+    const via = optional(route, 'via', p, (t, tp) => stringAt(t, tp, { pattern: /^[0-9.]{7,15}$/, rule: 'an IPv4 gateway address' }));
+    return { device, ...(table !== undefined && { table }), ...(via !== undefined && { via }) };
+  });
+  return {
+    ...(osType !== undefined && { osType }),
+    ...(cloudAssistant !== undefined && { cloudAssistant }),
+    ...(busySeconds !== undefined && { busySeconds }),
+    ...(firewall !== undefined && { firewall }),
+    ...(replyRoute !== undefined && { replyRoute }),
+  };
+}
+
 function readInstances(value: unknown, context: Context): ScenarioInstance[] {
   const ids = new IdRegistry('instanceId');
   const addresses = new IdRegistry('privateIp');
   return arrayAt(value, 'instances').map((item, index) => {
     const path = `instances[${index}]`;
-    const fields = objectAt(item, path, ['instanceId', 'instanceName', 'status', 'vpcId', 'privateIp', 'securityGroupIds']);
+    const fields = objectAt(item, path, ['instanceId', 'instanceName', 'status', 'vpcId', 'privateIp', 'securityGroupIds', 'host']);
     const instanceId = stringAt(required(fields, 'instanceId', path), at(path, 'instanceId'), { pattern: ID_PATTERN, rule: ID_RULE });
     ids.add(instanceId, at(path, 'instanceId'));
     const instanceName = optional(fields, 'instanceName', path, (text, textPath) => textAt(text, textPath, 128));
@@ -337,6 +373,7 @@ function readInstances(value: unknown, context: Context): ScenarioInstance[] {
       if (group.vpcId !== vpc.vpc.vpcId) fail(groupPath, `security group '${id}' belongs to ${group.vpcId}, not to the instance's VPC ${vpc.vpc.vpcId}`);
       return id;
     });
+    const host = optional(fields, 'host', path, readHost);
     const instance: ScenarioInstance = {
       instanceId,
       ...(instanceName !== undefined && { instanceName }),
@@ -344,6 +381,7 @@ function readInstances(value: unknown, context: Context): ScenarioInstance[] {
       vpcId: vpc.vpc.vpcId,
       privateIp: ip.text,
       securityGroupIds,
+      ...(host !== undefined && { host }),
     };
     context.instances.set(instanceId, instance);
     return instance;
