@@ -1,5 +1,7 @@
 // The backend fault zoo: one real server per scenario endpoint, each on its own loopback address and port.
 import type { BehaviourName, Scenario, ScenarioEndpoint } from '../scenario/types';
+import { DEFAULT_SOURCE_IPS } from '../healthcheck/plan';
+import { applySourceVerdicts, hostSourceVerdicts } from '../hosts/dataplane';
 import { BackendConfigError, StartContext, type Behaviour, type EndpointSpec, type RunningBackend } from './behaviour';
 import { blackhole } from './behaviours/blackhole';
 import { closeSilently } from './behaviours/close-silently';
@@ -65,6 +67,12 @@ export async function startBackends(scenario: Scenario): Promise<RunningBackends
   const specs = endpointSpecs(scenario.endpoints);
   // All at once, so that python3 work is coalesced into one helper per script (binds are cheap: ~0.1 ms each).
   const context = new StartContext();
+  // Each host's declared firewall decides what SLB's checker sources get from that host's TCP endpoints.
+  const firewalled = hostSourceVerdicts(scenario, scenario.healthChecker?.sourceIps ?? DEFAULT_SOURCE_IPS);
+  for (const spec of specs) {
+    const verdicts = firewalled.get(`${spec.ip}:${spec.port}`);
+    if (verdicts) spec.hostFirewall = (server) => applySourceVerdicts(spec, server, verdicts, context);
+  }
   const started = await Promise.allSettled(specs.map((spec) => startOne(spec, context)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
   const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');

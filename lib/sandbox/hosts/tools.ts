@@ -107,7 +107,7 @@ function writeExecutable(dir: string, name: string, body: string): void {
   chmodSync(file, 0o755);
 }
 
-function writeHostTools(dir: string, host: ScenarioHost, at: Date): void {
+function writeHostTools(dir: string, host: ScenarioHost, privateIp: string, at: Date): void {
   mkdirSync(dir, { recursive: true });
   const data = join(dir, '.data');
   mkdirSync(data);
@@ -148,14 +148,18 @@ ${declared.trim() ? `echo "# Warning: iptables-legacy tables present, use iptabl
     `case "$1" in -V|--version) echo "iptables ${IPTABLES_VERSION} (legacy)"; exit 0 ;; esac
 echo "iptables ${IPTABLES_VERSION} (legacy): the sandbox host answers only -V; read the rules with iptables-save" >&2; exit 2`,
   );
+  // The host's rules live in iptables-legacy: nf_tables holds no table at all.
   writeExecutable(
     dir,
     'nft',
-    `args="$*"
-case "$args" in
-  -v|--version) echo "${NFT_VERSION}" ;;
-  "list ruleset"|"-a list ruleset"|"--handle list ruleset"|"-n list ruleset"|"-nn list ruleset"|"-j list ruleset") [ "$1" = "-j" ] && echo '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}' ;;
-  *) echo "Error: the sandbox host's nft answers 'list ruleset' only" >&2; exit 1 ;;
+    `json=0; words=()
+for arg in "$@"; do case "$arg" in -j|--json) json=1 ;; -a|--handle|-n|-nn|-s|--stateless) ;; *) words+=("$arg") ;; esac; done
+case "\${words[*]}" in
+  -v|--version|-V) echo "${NFT_VERSION}" ;;
+  "list tables") ;;
+  "list ruleset") [ "$json" = 1 ] && echo '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}' ;;
+  "list table "*) echo "Error: No such file or directory; did you mean table ‘filter’ in family ip?" >&2; echo "\${words[*]}" | sed 's/^/           /' >&2; exit 1 ;;
+  *) echo "Error: the sandbox host's nft answers list tables, list table and list ruleset only" >&2; exit 1 ;;
 esac`,
   );
   const ipset = host.firewall?.ipset ?? '';
@@ -171,39 +175,51 @@ esac`,
   *) echo "ipset: the sandbox host answers list, save and version only" >&2; exit 1 ;;
 esac`,
   );
-  writeExecutable(dir, 'ip', ipWrapper(host));
+  writeExecutable(dir, 'ip', ipWrapper(host, privateIp));
 }
 
-/** `ip` that maps 100.64.0.K ↔ 127.100.64.K for `route get`, and answers with the declared reply route if there is one. */
-function ipWrapper(host: ScenarioHost): string {
+/**
+ * `ip` that maps 100.64.0.K ↔ 127.100.64.K for `route get` (answering with the declared reply route, if any, for
+ * routes to 100.64.0.0/10), and lists the host's own backend address on lo in `addr` (a sandbox host's address is one
+ * of 127.0.0.0/8, which the kernel holds on lo without listing it).
+ */
+function ipWrapper(host: ScenarioHost, privateIp: string): string {
   const route = host.replyRoute;
   const declared = route
-    ? `echo "$dst\${from:+ from $from}${route.via ? ` via ${route.via}` : ''} dev ${route.device}${route.table ? ` table ${route.table}` : ''} uid 0"; echo "    cache"; exit 0`
-    : '';
+    ? `echo "$dst\${from:+ from $from}${route.via ? ` via ${route.via}` : ''} dev ${route.device}${route.table ? ` table ${route.table}` : ''} uid 0 \\    cache "; exit 0`
+    : ':';
   return `real_ip=""
 for candidate in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do [ -x "$candidate" ] && real_ip="$candidate" && break; done
-is_route_get=0
-for arg in "$@"; do case "$arg" in get) is_route_get=1 ;; esac; done
-if [ "$is_route_get" = 1 ] && { [ "$1" = route ] || [ "$1" = r ] || [ "$1" = ro ]; }; then
-  dst=""; from=""; prev=""; args=()
-  for arg in "$@"; do
-    mapped="$arg"
-    if [[ "$arg" =~ ^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.[0-9]+\\.([0-9]+)$ ]]; then
-      [ -z "$dst" ] && dst="$arg"
-      mapped="127.100.64.\${BASH_REMATCH[2]}"
-    fi
-    [ "$prev" = from ] && from="$arg"
-    prev="$arg"
-    args+=("$mapped")
-  done
-  if [ -n "$dst" ]; then
-    ${declared || ':'}
-    [ -n "$real_ip" ] || { echo "ip: not found" >&2; exit 127; }
+[ -n "$real_ip" ] || { echo "ip: command not found" >&2; exit 127; }
+object=""; verb=""; oneline=0
+for arg in "$@"; do
+  case "$arg" in
+    -o|-oneline|--oneline) oneline=1 ;;
+    -*) ;;
+    *) if [ -z "$object" ]; then object="$arg"; elif [ -z "$verb" ]; then verb="$arg"; fi ;;
+  esac
+done
+slb_range='^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.[0-9]+\.([0-9]+)$'
+case "$object:$verb" in
+  r:get|ro:get|rou:get|route:get)
+    dst=""; from=""; prev=""; args=()
+    for arg in "$@"; do
+      mapped="$arg"
+      [[ "$arg" =~ $slb_range ]] && mapped="127.100.64.\${BASH_REMATCH[2]}"
+      [ "$prev" = get ] && dst="$arg"
+      [ "$prev" = from ] && from="$arg"
+      prev="$arg"
+      args+=("$mapped")
+    done
+    if [[ "$dst" =~ $slb_range ]]; then ${declared}; fi
     "$real_ip" "\${args[@]}" | sed -E "s/127\\.100\\.64\\.([0-9]+)/100.64.0.\\1/g"
-    exit "\${PIPESTATUS[0]}"
-  fi
-fi
-[ -n "$real_ip" ] || { echo "ip: not found" >&2; exit 127; }
+    exit "\${PIPESTATUS[0]}" ;;
+  a:show|addr:show|address:show|a:|addr:|address:|a:list|addr:list|address:list)
+    "$real_ip" "$@"; rc=$?
+    if [ "$oneline" = 1 ]; then echo "1: lo    inet ${privateIp}/32 scope host lo\\       valid_lft forever preferred_lft forever"
+    else printf '    inet %s/32 scope host lo\n       valid_lft forever preferred_lft forever\n' ${shellQuote(privateIp)}; fi
+    exit $rc ;;
+esac
 exec "$real_ip" "$@"`;
 }
 
@@ -214,7 +230,7 @@ export function prepareHostTools(instances: readonly ScenarioInstance[], at: Dat
   try {
     instances.forEach((instance, index) => {
       const dir = join(root, `host-${index}`);
-      writeHostTools(dir, instance.host ?? {}, at);
+      writeHostTools(dir, instance.host ?? {}, instance.privateIp, at);
       dirs.set(instance.instanceId, dir);
     });
   } catch (err) {
