@@ -320,7 +320,7 @@ replay() { # TARGET
   if [ "$PROTO" = http ] && have curl; then
     out=$(bound "$RTO" curl -sS -o /dev/null -D - -m "$RTO" "\${CURLOPT[@]}" "http://$1:$B_PORT$URI" 2>&1); rc=$?
     echo "replay target=$1 tool=curl rc=$rc ms=$(( $(now_ms) - t0 ))"
-    printf '%s\\n' "$out" | head -n 1 | tr -d '\\r' | cut -c1-200 | sed 's/^/line /'
+    printf '%s\\n' "$out" | grep -v '^curl:' | head -n 1 | tr -d '\\r' | cut -c1-200 | sed -n 's/^./line &/p'
     printf '%s\\n' "$out" | grep '^curl:' | head -n 1 | sed 's/^/err /'
     return
   fi

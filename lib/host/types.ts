@@ -57,6 +57,8 @@ export interface HostVerdict {
   missing: string[];
   /** Rules the evaluator did not understand, with their possible effect on the verdict. */
   notUnderstood: string[];
+  /** Disagreements between host facts and SLB's verdict, and other context (security software seen). */
+  notes: string[];
 }
 
 export interface HostFacts {
