@@ -8,6 +8,7 @@ import { inProcessExecutor } from '../fanout/in-process';
 import { collectInventory, readHealthStatus } from '../inventory';
 import type { Finding, Inventory } from '../model';
 import { notifyRun, parseTargets, type NotifyReport } from '../notify';
+import { ON_HOST_DEFAULT_BUDGET_MS, confirmOnHosts, type OnHostReport } from '../onhost';
 import { openStateStore } from '../state';
 import { systemClock } from '../util/clock';
 import { UserFacingError } from '../util/errors';
@@ -76,7 +77,16 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 
-  const findings = await diagnose({ inventory, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+  let findings = await diagnose({ inventory, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+
+  let onHost: OnHostReport | null = null;
+  if (options.onHost) {
+    // The host phase ends where probing had to end: the notification reserve stays untouched.
+    const hostDeadline = probeDeadline ?? clock.now() + ON_HOST_DEFAULT_BUDGET_MS;
+    const confirmed = await confirmOnHosts({ clients, inventory, findings, deadlineAt: hostDeadline, clock, onProgress: progress });
+    findings = confirmed.findings;
+    onHost = confirmed.report;
+  }
 
   let notify: NotifyReport | null = null;
   if (options.notify && parsedTargets && parsedTargets.targets.length > 0) {
@@ -113,6 +123,7 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
     apiCalls: inventory.apiCalls,
     probesSent: evidence.reduce((n, e) => n + (e.error ? 0 : 1 + e.variants.length), 0),
     notify,
+    ...(onHost ? { onHost } : {}),
   };
   return { summary, inventory };
 }

@@ -24,6 +24,9 @@ Lists every listener with its health-check spec, probes the backends SLB marks u
   --notify-config FILE   JSON list of notification targets (see docs/notifications.md)
   --state URL            where notification state lives: file:PATH (default file:.slb-doctor/state.json) or oss://bucket/key
   --probe-concurrency N  probes in flight at once (default 64)
+  --on-host              also run the read-only host script through Cloud Assistant on the ECS backends whose
+                         findings host facts can confirm (needs ecs:RunCommand, ecs:DescribeInvocationResults,
+                         ecs:DescribeCloudAssistantStatus; see docs/deploy.md)
   --slb-endpoint URL     override the SLB endpoint (e.g. the sandbox's); also SLB_DOCTOR_SLB_ENDPOINT
   --ecs-endpoint URL     override the ECS endpoint; also SLB_DOCTOR_ECS_ENDPOINT
   --oss-endpoint URL     override the OSS endpoint; also SLB_DOCTOR_OSS_ENDPOINT
@@ -77,6 +80,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     'notify-config': { type: 'string' },
     state: { type: 'string' },
     'probe-concurrency': { type: 'string' },
+    'on-host': { type: 'boolean' },
     'slb-endpoint': { type: 'string' },
     'ecs-endpoint': { type: 'string' },
     'oss-endpoint': { type: 'string' },
@@ -112,6 +116,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
       ? { targetsJson: readNotifyConfig(notifyConfig), targetsSource: notifyConfig, stateUrl: values.state ?? 'file:.slb-doctor/state.json', options: notifyEnv.options }
       : null,
     deadlineAt: null,
+    onHost: values['on-host'] ?? false,
     onProgress: (line) => {
       if (showProgress || line.startsWith('notify:')) io.stderr(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
     },

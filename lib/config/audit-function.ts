@@ -8,6 +8,7 @@ import type { ProbeExecutor } from '../model';
 import { notifyOptionsFromEnv } from '../notify/options';
 import { readTargetsDocument } from '../notify/targets';
 import type { AuditRequest } from './audit-request';
+import { UserFacingError } from '../util/errors';
 import { readEnv } from './env';
 import { fcClientFor } from './fc-client';
 import { functionDeadline, intSetting, type FunctionRuntime } from './function-runtime';
@@ -40,6 +41,10 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
   const slb = readEnv('SLB_DOCTOR_SLB_ENDPOINT', env);
   const ecs = readEnv('SLB_DOCTOR_ECS_ENDPOINT', env);
   const oss = readEnv('SLB_DOCTOR_OSS_ENDPOINT', env);
+  const onHost = readEnv('SLB_DOCTOR_ON_HOST', env);
+  if (onHost !== 'true' && onHost !== 'false') {
+    throw new UserFacingError(`SLB_DOCTOR_ON_HOST must be true or false, got '${onHost ?? ''}'.`, 'CONFIG_INVALID');
+  }
   const options: AuditOptions = {
     scope: {
       regionId,
@@ -56,6 +61,7 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
       : null,
     deadlineAt: functionDeadline(runtime.startedAt, runtime.timeoutSeconds),
     ...(onProgress ? { onProgress } : {}),
+    onHost: onHost === 'true',
   };
   return { options, fanout };
 }
