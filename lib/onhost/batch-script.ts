@@ -57,7 +57,7 @@ function plainBatch(members: readonly BatchMember[], render: (check: HostCheckSp
     const selector =
       varying.size === 0
         ? ''
-        : `case "$SLB_DOCTOR_INSTANCE" in\n${cases.join('\n')}\n  *) echo ${shellQuote(`#${HOST_SCRIPT_VERSION}`)}; echo "@meta error=instance $SLB_DOCTOR_INSTANCE is not in this batch"; exit 0 ;;\nesac\n`;
+        : `case "$HOSTCHECK_INSTANCE" in\n${cases.join('\n')}\n  *) echo ${shellQuote(`#${HOST_SCRIPT_VERSION}`)}; echo "@meta error=instance $HOSTCHECK_INSTANCE is not in this batch"; exit 0 ;;\nesac\n`;
     const body = lines.filter((_line, lineIndex) => !varying.has(lineIndex)).join('\n');
     parts.push(`(\n${selector}${body}\n)`);
   });
@@ -65,7 +65,7 @@ function plainBatch(members: readonly BatchMember[], render: (check: HostCheckSp
     '#!/bin/bash',
     `# SLB Health Doctor: the read-only host script for ${members.length} instance(s), ${first.checks.length} check(s) each,`,
     '# as `slb-doctor host-script` prints it; each instance picks its own values by its instance id.',
-    `SLB_DOCTOR_INSTANCE=${INSTANCE_PARAMETER}`,
+    `HOSTCHECK_INSTANCE=${INSTANCE_PARAMETER}`,
     ...parts,
     '',
   ].join('\n');
@@ -73,16 +73,16 @@ function plainBatch(members: readonly BatchMember[], render: (check: HostCheckSp
 
 /** The same script, gzip+Base64, unpacked and run by bash on the host (needs base64 and gzip there). */
 function packedBatch(plain: string): string {
-  const payload = gzipSync(Buffer.from(plain.replace(`SLB_DOCTOR_INSTANCE=${INSTANCE_PARAMETER}\n`, ''), 'utf8'), { level: 9 }).toString('base64').replace(/(.{76})/g, '$1\n');
+  const payload = gzipSync(Buffer.from(plain.replace(`HOSTCHECK_INSTANCE=${INSTANCE_PARAMETER}\n`, ''), 'utf8'), { level: 9 }).toString('base64').replace(/(.{76})/g, '$1\n');
   return [
     '#!/bin/bash',
     '# SLB Health Doctor: the read-only host script (gzip+Base64 to fit Cloud Assistant; `base64 -d | gunzip` shows it).',
-    `export SLB_DOCTOR_INSTANCE=${INSTANCE_PARAMETER}`,
-    "SLB_DOCTOR_SCRIPT=$(base64 -d <<'SLB_DOCTOR_PAYLOAD' | gunzip",
+    `export HOSTCHECK_INSTANCE=${INSTANCE_PARAMETER}`,
+    "HOSTCHECK_SCRIPT=$(base64 -d <<'HOSTCHECK_PAYLOAD' | gunzip",
     payload.trimEnd(),
-    'SLB_DOCTOR_PAYLOAD',
+    'HOSTCHECK_PAYLOAD',
     ') || { echo "slb-doctor: cannot unpack the host script (base64 and gzip are needed)"; exit 3; }',
-    'exec bash -c "$SLB_DOCTOR_SCRIPT"',
+    'exec bash -c "$HOSTCHECK_SCRIPT"',
     '',
   ].join('\n');
 }
