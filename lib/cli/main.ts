@@ -8,6 +8,8 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   audit: { summary: 'audit a region: list listeners, probe unhealthy backends, diagnose, notify', load: () => (require('./audit-command') as typeof import('./audit-command')).runAuditCommand },
   probe: { summary: 'diagnose one backend with no cloud at all', load: () => (require('./probe-command') as typeof import('./probe-command')).runProbeCommand },
+  'host-script': { summary: 'print the read-only script that examines one backend host (firewall, routes, listeners)', load: () => (require('./host-command') as typeof import('./host-command')).runHostScriptCommand },
+  'host-verdict': { summary: 'read the host script\'s output on stdin and name what blocks SLB\'s checks', load: () => (require('./host-command') as typeof import('./host-command')).runHostVerdictCommand },
   sandbox: { summary: 'start the local sandbox cloud and print its endpoints as one JSON line', load: () => (require('../sandbox/stack') as typeof import('../sandbox/stack')).runFullSandboxCommand },
   demo: { summary: 'run the whole product end to end against the sandbox', load: () => (require('../demo/demo') as typeof import('../demo/demo')).runDemoCommand },
   bench: { summary: 'benchmark a fleet audit in the sandbox', load: () => (require('../../bench/fleet') as typeof import('../../bench/fleet')).runBenchCommand },

@@ -12,8 +12,11 @@ export interface PacketContext {
   transport: 'tcp' | 'udp';
   /** The interface holding the backend IP; null when the host did not say (interface matches are then unknown). */
   inInterface: string | null;
-  /** True once some rule may have set a packet or connection mark (mark matches are then unknown). */
-  markMayBeSet: boolean;
+  /**
+   * The marks the packet may carry when a rule looks at it: 0, plus what reachable MARK rules can make of it.
+   * null when a rule sets marks in a way not followed here (mark matches are then not decided).
+   */
+  possibleMarks: number[] | null;
   /** True once a raw-table rule may untrack connections (conntrack state matches are then unknown). */
   untrackMayHappen: boolean;
 }
@@ -39,8 +42,6 @@ export interface Rule {
   position: number;
   /** The rule exactly as the tool printed it. */
   text: string;
-  /** Parts of the rule not understood (matches or targets), for the report; empty when fully understood. */
-  notUnderstood: string[];
   /**
    * The sources it applies to and what it does; several outcomes for verdict maps keyed on the source.
    * `undecided` is told each match this packet leaves open (e.g. `-i` when the interface is not known).
@@ -105,7 +106,6 @@ function walkChain(table: Table, chain: Chain, sources: Ranges, packet: PacketCo
   for (const rule of chain.rules) {
     if (isEmpty(remaining)) break;
     const label = `${table.source} ${table.name} ${chain.name} #${rule.position}: ${rule.text}`;
-    if (rule.notUnderstood.length > 0) reached.add(`${label} (not understood: ${rule.notUnderstood.join(', ')})`);
     const outcomes = rule.evaluate(remaining, packet, world, (what) => reached.add(`${label} (not decided: ${what})`));
     for (const outcome of outcomes) {
       const part = intersect(remaining, outcome.sources);
@@ -123,6 +123,7 @@ function walkChain(table: Table, chain: Chain, sources: Ranges, packet: PacketCo
           result.decided.push({ sources: part, verdict: 'reject', decider: { ...decider, rejectWith: action.with } });
           break;
         case 'unknown':
+          reached.add(`${label} (not understood: ${action.name})`);
           if (world === 'does-not-match') continue;
           result.decided.push({ sources: part, verdict: 'drop', decider });
           break;
@@ -182,7 +183,8 @@ function blocksIn(chains: BaseChain[], packet: PacketContext, world: World, reac
     const stopped: { sources: Ranges; decider: Decider }[] = [];
     for (const decision of result.decided) if (decision.verdict !== 'accept') stopped.push({ sources: decision.sources, decider: { ...decision.decider, verdict: decision.verdict } });
     if (chain.base.policy === 'drop' && !isEmpty(result.returned)) {
-      stopped.push({ sources: result.returned, decider: { source: table.source, table: table.name, chain: chain.name, position: null, text: `policy drop`, verdict: 'drop' } });
+      const text = table.source === 'nftables' ? `chain ${chain.name} { policy drop; }` : `-P ${chain.name} DROP`;
+      stopped.push({ sources: result.returned, decider: { source: table.source, table: table.name, chain: chain.name, position: null, text, verdict: 'drop' } });
     }
     for (const stop of stopped) {
       const part = intersect(open, stop.sources);

@@ -83,6 +83,8 @@ export function setMatchSources(sets: Map<string, IpSet>, name: string, flags: s
   const set = sets.get(name);
   if (!set || depth > 8) return 'unknown';
   if (set.family === 'inet6') return EMPTY;
+  // Members left out by the script are only ever address members that cannot match; others make the set unknown.
+  if (set.skipped > 0 && set.dimensions[0] !== 'ip' && set.dimensions[0] !== 'net') return 'unknown';
   if (set.dimensions[0] === 'set') {
     let sources: Ranges = EMPTY;
     for (const member of set.members) {

@@ -118,6 +118,9 @@ function conditionMatch(c: Condition, packet: PacketContext, sets: Map<string, I
     case '--ctstate':
       if (packet.untrackMayHappen) return 'unknown';
       return bool(arg.split(',').includes('NEW'));
+    case '--ctstatus':
+      if (packet.untrackMayHappen) return 'unknown';
+      return bool(arg.split(',').includes('NONE'));
     case '--match-set': {
       const sources = setMatchSources(sets, arg, (c.args[1] ?? 'src').split(','), packet);
       return sources === 'unknown' ? 'unknown' : addresses(sources);
@@ -143,9 +146,8 @@ function conditionMatch(c: Condition, packet: PacketContext, sets: Map<string, I
     case '--limit-iface-in':
       return all;
     case '--mark': {
-      if (packet.markMayBeSet) return 'unknown';
-      const [value = '0'] = arg.split('/');
-      return bool(Number(value) === 0);
+      const [value = '0', mask = '0xffffffff'] = arg.split('/');
+      return markMatch(packet, Number(value), Number(mask), c.negated);
     }
     case '--pkt-type':
       return bool(arg === 'unicast' || arg === 'host');
@@ -156,19 +158,49 @@ function conditionMatch(c: Condition, packet: PacketContext, sets: Map<string, I
   }
 }
 
+/** A mark match, decided when every mark the packet may carry gives the same answer. */
+export function markMatch(packet: PacketContext, value: number, mask: number, negated: boolean): Evaluation | 'unknown' {
+  if (packet.possibleMarks === null || Number.isNaN(value) || Number.isNaN(mask)) return 'unknown';
+  const answers = new Set(packet.possibleMarks.map((m) => ((m & mask) >>> 0) === value >>> 0));
+  if (answers.size !== 1) return 'unknown';
+  return { sources: SLB_RANGE, other: [...answers][0] !== negated };
+}
+
+/**
+ * The marks a packet can carry, starting from 0, after any of the MARK rules in the dumps (a closure over the
+ * operations; CONNMARK restores and unparsed forms give null). Rules that only clear bits keep it at 0.
+ */
+export function possibleMarks(dumps: string[]): number[] | null {
+  const operations: ((m: number) => number)[] = [];
+  for (const dump of dumps) {
+    for (const m of dump.matchAll(/-j MARK (--set-xmark|--set-mark|--or-mark|--and-mark|--xor-mark) (0x[0-9a-fA-F]+|\d+)(?:\/(0x[0-9a-fA-F]+|\d+))?/g)) {
+      const value = Number(m[2]);
+      const mask = m[3] === undefined ? 0xffffffff : Number(m[3]);
+      if (m[1] === '--set-xmark') operations.push((x) => ((x & ~mask) ^ value) >>> 0);
+      else if (m[1] === '--set-mark') operations.push((x) => ((x & ~mask) | value) >>> 0);
+      else if (m[1] === '--or-mark') operations.push((x) => (x | value) >>> 0);
+      else if (m[1] === '--and-mark') operations.push((x) => (x & value) >>> 0);
+      else operations.push((x) => (x ^ value) >>> 0);
+    }
+    if (/-j CONNMARK\b/.test(dump) || /-j MARK (?!--set-xmark|--set-mark|--or-mark|--and-mark|--xor-mark)/.test(dump)) return null;
+  }
+  const marks = new Set([0]);
+  for (let round = 0; round < 4; round++) for (const mark of [...marks]) for (const op of operations) marks.add(op(mark));
+  return marks.size > 64 ? null : [...marks];
+}
+
 interface ParsedRule {
   chain: string;
   conditions: Condition[];
   target: string | null;
   targetArgs: string[];
   goto: boolean;
-  notUnderstood: string[];
 }
 
 export function parseRuleLine(line: string): ParsedRule | null {
   const tokens = tokenize(line);
   if (tokens[0] !== '-A' || !tokens[1]) return null;
-  const rule: ParsedRule = { chain: tokens[1], conditions: [], target: null, targetArgs: [], goto: false, notUnderstood: [] };
+  const rule: ParsedRule = { chain: tokens[1], conditions: [], target: null, targetArgs: [], goto: false };
   let module: string | null = null;
   let negated = false;
   for (let i = 2; i < tokens.length; i++) {
@@ -179,7 +211,8 @@ export function parseRuleLine(line: string): ParsedRule | null {
     }
     if (token === '-m' || token === '--match') {
       module = tokens[++i] ?? null;
-      if (module !== null && !KNOWN_MATCHES.has(module)) rule.notUnderstood.push(`-m ${module}`);
+      // A match module not modelled here is itself a condition that is not decided.
+      if (module !== null && !KNOWN_MATCHES.has(module)) rule.conditions.push({ option: '-m', args: [module], negated: false, module });
       continue;
     }
     if (token === '-j' || token === '--jump' || token === '-g' || token === '--goto') {
@@ -214,12 +247,9 @@ function targetAction(rule: ParsedRule, chains: Set<string>): Action {
 
 function buildRule(parsed: ParsedRule, position: number, text: string, chains: Set<string>, sets: Map<string, IpSet>): Rule {
   const action = targetAction(parsed, chains);
-  const notUnderstood = [...parsed.notUnderstood];
-  if (action.kind === 'unknown') notUnderstood.push(action.name);
   return {
     position,
     text,
-    notUnderstood,
     evaluate(sources: Ranges, packet: PacketContext, world: World, undecided: (what: string) => void) {
       let matched = sources;
       let protocol: string | null = null;
@@ -297,11 +327,8 @@ function buildTable(name: string, lines: string[], source: Table['source'], sets
   return { source, name, chains };
 }
 
-/** True when some rule may set a mark or untrack connections: later matches on them are then not decided. */
-export function iptablesSideEffects(text: string): { marks: boolean; untracks: boolean } {
-  return {
-    marks: /-j (MARK|CONNMARK)\b/.test(text),
-    untracks: /-j (NOTRACK|CT --notrack)\b/.test(text),
-  };
+/** True when some rule may untrack connections: conntrack state matches are then not decided. */
+export function iptablesUntracks(text: string): boolean {
+  return /-j (NOTRACK|CT --notrack)\b/.test(text);
 }
 

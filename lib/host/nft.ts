@@ -202,14 +202,16 @@ function fieldOf(left: Json | undefined, packet: PacketContext): FieldValue {
     if (key === 'nfproto') return { kind: 'scalar', value: 'ipv4' };
     if (key === 'protocol') return { kind: 'scalar', value: 'ip' };
     if (key === 'pkttype') return { kind: 'scalar', value: 'host' };
-    if (key === 'mark') return packet.markMayBeSet ? { kind: 'unknown', name: 'meta mark' } : { kind: 'scalar', value: 0 };
+    if (key === 'mark') return packet.possibleMarks?.length === 1 ? { kind: 'scalar', value: packet.possibleMarks[0] as number } : { kind: 'unknown', name: 'meta mark' };
     return { kind: 'unknown', name: `meta ${describeValue(key)}` };
   }
   if (isObject(left.ct)) {
     const key = left.ct.key;
     if (key === 'state') return packet.untrackMayHappen ? { kind: 'unknown', name: 'ct state' } : { kind: 'scalar', value: 'new' };
-    if (key === 'mark') return packet.markMayBeSet ? { kind: 'unknown', name: 'ct mark' } : { kind: 'scalar', value: 0 };
+    if (key === 'mark') return packet.possibleMarks?.length === 1 ? { kind: 'scalar', value: packet.possibleMarks[0] as number } : { kind: 'unknown', name: 'ct mark' };
     if (key === 'direction') return { kind: 'scalar', value: 'original' };
+    // A new connection to the host itself carries no status bit (not DNATed, not seen replying, not assured).
+    if (key === 'status') return packet.untrackMayHappen ? { kind: 'unknown', name: 'ct status' } : { kind: 'scalar', value: 'none' };
     return { kind: 'unknown', name: `ct ${describeValue(key)}` };
   }
   return { kind: 'unknown', name: describeValue(left) };
@@ -328,20 +330,9 @@ function verdictOf(kind: string, body: Json | undefined): Action | null {
 const PASSIVE = new Set(['counter', 'log', 'comment', 'nftrace', 'notrack', 'mangle', 'set', 'dup', 'fwd', 'synproxy', 'tproxy', 'masquerade', 'snat', 'dnat', 'redirect']);
 
 function buildRule(expressions: Json[], position: number, text: string, data: NftTableData, chains: Map<string, Chain>): Rule {
-  const notUnderstood: string[] = [];
-  for (const e of expressions) {
-    if (!isObject(e)) continue;
-    const [kind, body] = Object.entries(e)[0] ?? ['', null];
-    if (kind === 'match' && isObject(body)) {
-      const probe: PacketContext = { destination: 0, destinationPort: 0, transport: 'tcp', inInterface: 'probe', markMayBeSet: false, untrackMayHappen: false };
-      if (matchExpression(body, probe, data) === 'unknown') notUnderstood.push(describeExpression(e));
-    } else if (kind === 'vmap' || PASSIVE.has(kind) || verdictOf(kind, body) !== null) continue;
-    else notUnderstood.push(describeExpression(e));
-  }
   return {
     position,
     text,
-    notUnderstood,
     evaluate(sources: Ranges, packet: PacketContext, world: World, undecided: (what: string) => void): RuleOutcome[] {
       let matched = sources;
       for (const e of expressions) {

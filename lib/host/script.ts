@@ -79,7 +79,7 @@ export function renderHostScript(check: HostCheckSpec): string {
   return `${header.join('\n')}\n${SCRIPT_BODY}`;
 }
 
-const SCRIPT_BODY = `export LC_ALL=C PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+const SCRIPT_BODY = `export LC_ALL=C PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 umask 077
 # The output must fit Cloud Assistant's 24 KB (24576 bytes) output limit; keep a margin for the framing lines.
 LIMIT=23500
@@ -224,6 +224,7 @@ prune_ipt() {
         gsub(/ -m comment --comment ("[^"]*"|[^ ]+)/, "", line)
         if (skip && c != sc) { print "#skip " sc " " skip; skip = 0 }
         if (!(c in R) || cannot(line)) { sc = c; skip++; continue }
+        if (skip) { print "#skip " sc " " skip; skip = 0 }
         print line
       }
       if (skip) print "#skip " sc " " skip
@@ -280,7 +281,7 @@ if have ipset; then
     # Only members that can match 100.64.0.0/10 or the backend IP are kept; the others are counted per set.
     S=$(printf '%s\\n' "$S" | awk -v ip="$B_IP" '
       function n(s,  a) { split(s, a, "."); return ((a[1] * 256 + a[2]) * 256 + a[3]) * 256 + a[4] }
-      function relevant(e,  a, l, sz, lo) { sub(/,.*/, "", e); if (e !~ /^[0-9.\\/-]+$/) return 0; sub(/-.*/, "", e); split(e, a, "/"); l = (a[2] == "") ? 32 : a[2]; sz = 2 ^ (32 - l); lo = int(n(a[1]) / sz) * sz
+      function relevant(e,  a, l, sz, lo) { sub(/,.*/, "", e); if (e ~ /:/) return 0; if (e !~ /^[0-9.\\/-]+$/) return 1; sub(/-.*/, "", e); split(e, a, "/"); l = (a[2] == "") ? 32 : a[2]; sz = 2 ^ (32 - l); lo = int(n(a[1]) / sz) * sz
         return (lo < SLB + 4194304 && SLB < lo + sz) || (lo <= IP && IP < lo + sz) }
       BEGIN { IP = n(ip); SLB = n("100.64.0.0") }
       $1 == "add" { if (relevant($3)) print; else drop[$2]++; next }
@@ -297,7 +298,7 @@ if have ip6tables-legacy-save; then ipt_collect ipt6-legacy ip6tables-legacy-sav
 # --- security software that manages firewalls or drops connections ---
 RESERVE=1500
 SW=""
-for c in /proc/[0-9]*/comm; do read -r x < "$c" 2>/dev/null && SW="$SW
+for c in /proc/[0-9]*/comm; do { read -r x < "$c"; } 2>/dev/null && SW="$SW
 $x"; done
 SW=$(printf '%s\\n' "$SW" | sort -u | grep -E -i -x 'firewalld|fail2ban-server|tailscaled|AliYunDun|AliYunDunUpdate|AliYunDunMonitor|aegis_[a-z_]*|aliyun-service|crowdsec.*|sshguard|denyhosts|csf|lfd|ossec-[a-z]*|wazuh-[a-z]*|falcon-sensor|YDService|YDLive|hostguard|safedog[a-z]*|AliSecGuard|BT-Panel|kube-proxy|calico-node|cilium-agent|wg-quick|openvpn|zerotier-one' | sed 's/^/process /')
 for f in /etc/ufw/ufw.conf; do [ -r "$f" ] && SW="$SW

@@ -4,10 +4,10 @@
 import { evaluateFirewall, type Block, type PacketContext, type Table } from './firewall';
 import { interfaceHolding, isLoopback, listenerCovers, parseListeners, parseLoad, parseReplays, parseRoutes, parseSoftware, rpFilter, sysctlValues, type Listener } from './facts';
 import { parseIpsetSave, type IpSet } from './ipset';
-import { iptablesSideEffects, parseIptablesSave } from './iptables';
+import { iptablesUntracks, parseIptablesSave, possibleMarks } from './iptables';
 import { parseNftJson } from './nft';
 import { parseHostOutput, type ParsedOutput, type Section } from './output';
-import { SLB_CIDR, SLB_RANGE, describeShare, formatShare, parseIpv4, size } from './ranges';
+import { EMPTY, SLB_CIDR, SLB_RANGE, describeShare, formatShare, parseIpv4, size, toCidrs, union, type Ranges } from './ranges';
 import { HOST_SCRIPT_VERSION } from './script';
 import type { HostCheckSpec, HostFacts, HostFinding, HostFindingCode, HostReplay, HostVerdict } from './types';
 
@@ -58,6 +58,7 @@ function emptyFacts(parsed: ParsedOutput | null): HostFacts {
     load: { loadavg1: null, cpus: null, listenOverflows: null, listenDrops: null },
     securitySoftware: [],
     blockedShare: null,
+    blockedRanges: [],
   };
 }
 
@@ -154,7 +155,9 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
   const tables: Table[] = [];
   let complete = true;
   let anyRead = false;
-  const sideEffects = { marks: false, untracks: false };
+  const dumps: string[] = [];
+  let untracks = false;
+  let nftSetsMarks = false;
 
   const nftTables = usable('ipt4-nft');
   const iptNftNames = new Set<string>();
@@ -164,9 +167,8 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
       tables.push(t);
       iptNftNames.add(`ip ${t.name}`);
     }
-    const fx = iptablesSideEffects(nftTables.body);
-    sideEffects.marks ||= fx.marks;
-    sideEffects.untracks ||= fx.untracks;
+    dumps.push(nftTables.body);
+    untracks ||= iptablesUntracks(nftTables.body);
   } else if (section('ipt4-nft')?.status !== 'missing') {
     complete = false;
     verdict.missing.push(whyUnreadable(section('ipt4-nft'), 'ipt4-nft'));
@@ -178,9 +180,8 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
   if (legacy) {
     anyRead = true;
     tables.push(...parseIptablesSave(legacy.body, 'iptables-legacy', sets));
-    const fx = iptablesSideEffects(legacy.body);
-    sideEffects.marks ||= fx.marks;
-    sideEffects.untracks ||= fx.untracks;
+    dumps.push(legacy.body);
+    untracks ||= iptablesUntracks(legacy.body);
   } else if (legacyExists !== false) {
     // Without the tool, legacy tables are known to exist only from /proc/net/ip_tables_names.
     if (section('ipt4-legacy')?.status !== 'missing' || legacyExists === true) {
@@ -198,8 +199,8 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
       complete = false;
       verdict.missing.push(`nftables ruleset: ${parsedNft.garbled} table listing(s) garbled or failed`);
     }
-    sideEffects.marks ||= /"mangle":\s*\{"key":\s*\{"(meta|ct)":\s*\{"key":\s*"mark"/.test(nft.body);
-    sideEffects.untracks ||= /"notrack"/.test(nft.body);
+    nftSetsMarks = /"mangle":\s*\{"key":\s*\{"(meta|ct)":\s*\{"key":\s*"mark"/.test(nft.body);
+    untracks ||= /"notrack"/.test(nft.body);
   } else if (section('nft')?.status !== 'missing') {
     complete = false;
     verdict.missing.push(whyUnreadable(section('nft'), 'nft'));
@@ -212,25 +213,30 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
     destinationPort: check.port,
     transport: check.protocol === 'udp' ? 'udp' : 'tcp',
     inInterface: verdict.facts.interfaceName,
-    markMayBeSet: sideEffects.marks,
-    untrackMayHappen: sideEffects.untracks,
+    possibleMarks: nftSetsMarks ? null : possibleMarks(dumps),
+    untrackMayHappen: untracks,
   };
   const result = evaluateFirewall(tables, packet);
   const blockedTotal = result.blocks.reduce((sum, b) => sum + size(b.sources), 0);
   verdict.facts.blockedShare = complete || blockedTotal > 0 ? blockedTotal / size(SLB_RANGE) : null;
+  verdict.facts.blockedRanges = toCidrs(result.blocks.reduce<Ranges>((acc, b) => union(acc, b.sources), EMPTY));
   for (const uncertain of result.uncertain) {
     verdict.notUnderstood.push(`${describeShare(uncertain.sources)} may be dropped or let through depending on rules not understood: ${uncertain.rules.slice(0, 5).join('; ')}${uncertain.rules.length > 5 ? ` (and ${uncertain.rules.length - 5} more)` : ''}`);
   }
-  for (const block of result.blocks.sort((a, b) => size(b.sources) - size(a.sources))) findings.add(blockFinding(block, check, result.walked, verdict), `block ${block.decider.source} ${block.decider.table} ${block.decider.chain} ${block.decider.position}`);
+  const chainNames = new Set(tables.flatMap((t) => [...t.chains.keys()]));
+  for (const block of result.blocks.sort((a, b) => size(b.sources) - size(a.sources))) findings.add(blockFinding(block, check, result.walked, verdict, chainNames), `block ${block.decider.source} ${block.decider.table} ${block.decider.chain} ${block.decider.position}`);
   return complete && result.uncertain.length === 0;
 }
 
-/** Which manager wrote a rule, from its chain and table names (they all use distinctive names). */
-function managerOf(block: Block, software: string[]): string | null {
+/**
+ * Which manager wrote a rule, from its chain and table names (they all use distinctive names); a policy drop is
+ * attributed to the manager whose chains the table holds (ufw sets INPUT's policy to DROP).
+ */
+function managerOf(block: Block, software: string[], chainNames: Set<string>): string | null {
   const { chain, table } = block.decider;
   if (/^f2b-/.test(chain)) return 'fail2ban';
   if (/^ts-/.test(chain)) return 'tailscale';
-  if (/^ufw6?-/.test(chain)) return 'ufw';
+  if (/^ufw6?-/.test(chain) || (block.decider.position === null && [...chainNames].some((c) => c.startsWith('ufw-')))) return 'ufw';
   if (/firewalld/.test(table) || /^(filter_|IN_|INPUT_ZONES)/.test(chain)) return 'firewalld';
   if (/^(KUBE-|cali-|CILIUM_)/.test(chain)) return 'kubernetes';
   if (software.some((s) => /AliYunDun|aegis/i.test(s))) return 'aegis';
@@ -257,13 +263,13 @@ function remedyFor(block: Block, check: HostVerdictInput, manager: string | null
   return manager ? (byManager[manager] ?? base) : base;
 }
 
-function blockFinding(block: Block, check: HostVerdictInput, walked: string[], verdict: HostVerdict): HostFinding {
+function blockFinding(block: Block, check: HostVerdictInput, walked: string[], verdict: HostVerdict, chainNames: Set<string>): HostFinding {
   const d = block.decider;
   const proto = check.protocol === 'udp' ? 'udp' : 'tcp';
   const share = size(block.sources) / size(SLB_RANGE);
   const how = d.verdict === 'reject' ? `rejects${d.rejectWith ? ` (${d.rejectWith})` : ''}` : 'drops';
   const where = d.position === null ? `the ${d.chain} policy (drop) of ${d.source} table ${d.table}` : `rule ${d.position} of ${d.source} table ${d.table}, chain ${d.chain}`;
-  const manager = managerOf(block, verdict.facts.securitySoftware);
+  const manager = managerOf(block, verdict.facts.securitySoftware, chainNames);
   return {
     code: 'HOST_FIREWALL_BLOCKS_SLB',
     cause: `The host firewall ${how} ${share >= 1 ? `all of ${SLB_CIDR}` : `${formatShare(share)} of ${SLB_CIDR}`} on ${proto}/${check.port}: ${where}${d.position === null ? ' (an allow-list that does not let SLB in)' : ''}.`,
