@@ -79,7 +79,7 @@ export function renderHostScript(check: HostCheckSpec): string {
   return `${header.join('\n')}\n${SCRIPT_BODY}`;
 }
 
-const SCRIPT_BODY = `export LC_ALL=C PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const SCRIPT_BODY = `export LC_ALL=C PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 umask 077
 # The output must fit Cloud Assistant's 24 KB (24576 bytes) output limit; keep a margin for the framing lines.
 LIMIT=23500
@@ -87,7 +87,8 @@ USED=0
 CUT=""
 now_ms() { local n; n=$(date +%s%N 2>/dev/null); case "$n" in ''|*N*) echo $((SECONDS * 1000)) ;; *) echo $((n / 1000000)) ;; esac; }
 T0=$(now_ms)
-have() { command -v "$1" >/dev/null 2>&1; }
+# A name found but not executable (a broken install) counts as missing.
+have() { local p; p=$(command -v "$1" 2>/dev/null) && [ -x "$p" ]; }
 # Every command is bounded; the whole script stays within 10 s (DEADLINE_MS) however the host behaves.
 DEADLINE_MS=8500
 left_s() { local l=$(( (DEADLINE_MS - ($(now_ms) - T0)) / 1000 )); [ "$l" -gt "$1" ] && l=$1; echo "$l"; }
@@ -331,7 +332,7 @@ replay() { # TARGET
     printf "%s" "$4" >&3
     IFS= read -r -t "$5" line <&3; rc=$?
     [ -n "$line" ] && printf "line %s\\n" "$line"
-    exit $rc' "$1" "$B_PORT" "$([ "$PROTO" = udp ] && echo udp || echo tcp)" "$REQ" "$RTO" 2>&1); rc=$?
+    exit $rc' replay "$1" "$B_PORT" "$([ "$PROTO" = udp ] && echo udp || echo tcp)" "$REQ" "$RTO" 2>&1); rc=$?
   echo "replay target=$1 tool=bash rc=$rc ms=$(( $(now_ms) - t0 ))"
   printf '%s\\n' "$out" | tr -d '\\r' | cut -c1-200 | awk '/^line / { print; next } { print "err " $0 }' | head -n 2
 }

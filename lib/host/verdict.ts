@@ -207,7 +207,10 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
   }
   if (!ipsetSection && section('ipset')?.status !== 'missing') verdict.missing.push(whyUnreadable(section('ipset'), 'ipset'));
 
-  if (!anyRead) return false;
+  if (!anyRead) {
+    verdict.missing.unshift(`firewall: none of iptables-nft-save, iptables-legacy-save and nft could be read (${['ipt4-nft', 'ipt4-legacy', 'nft'].map((n) => `${n} ${section(n)?.status ?? 'absent'}`).join(', ')}): whether 100.64.0.0/10 is blocked is not known`);
+    return false;
+  }
   const packet: PacketContext = {
     destination,
     destinationPort: check.port,
