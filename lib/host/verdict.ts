@@ -124,7 +124,11 @@ export function hostVerdict(output: string, check: HostVerdictInput): HostVerdic
   const software = usable('software');
   if (software) facts.securitySoftware = parseSoftware(software.body);
 
-  for (const finding of findings.all()) verdict.findings.push(finding);
+  for (const finding of findings.all()) {
+    // A drop read in a whole section is final whatever else was lost; the finding says the output was cut.
+    if (!parsed.complete) finding.evidence.push('read from the complete sections of a truncated output');
+    verdict.findings.push(finding);
+  }
   addOverloadEvidence(verdict);
   stateDisagreement(verdict, check, firewallComplete);
 
