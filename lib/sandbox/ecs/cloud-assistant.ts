@@ -3,7 +3,8 @@
 // (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand and its siblings).
 // RunCommand really runs the script with bash on this machine, with the sandbox host's fake firewall tools first on
 // PATH, bounded by the request's Timeout, and keeps at most 24 KB of output (the rest is counted in Dropped).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import type { HostTools } from '../hosts/tools';
@@ -70,6 +71,20 @@ function randomId(prefix: string): string {
   return `${prefix}-hz01${randomBytes(7).toString('hex').slice(0, 13)}`;
 }
 
+/**
+ * Scripts look for tools in the system directories first (they set their own PATH), so the host's fake tools must be
+ * there: each script runs in a private mount namespace where the host's tool directory is bind-mounted over
+ * /usr/local/sbin, the first system directory (`unshare -m`, root only). Without that, the tools go first on the
+ * agent's PATH, which a script that puts the system directories first does not see.
+ */
+const TOOL_MOUNT_POINT = '/usr/local/sbin';
+
+export function canMountHostTools(): boolean {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0 || !existsSync(TOOL_MOUNT_POINT)) return false;
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'true'], { stdio: 'ignore', timeout: 5_000 });
+  return probe.status === 0;
+}
+
 export interface CloudAssistantOptions {
   tools: HostTools;
   maxConcurrentRuns?: number;
@@ -85,6 +100,7 @@ export interface CloudAssistant {
 export function createCloudAssistant(scenario: Scenario, options: CloudAssistantOptions): CloudAssistant {
   const now = options.now ?? Date.now;
   const maxConcurrent = options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
+  const mountTools = canMountHostTools();
   const instances = new Map(scenario.instances.map((instance) => [instance.instanceId, instance]));
   const invocations = new Map<string, Invocation>();
   const queue: (() => void)[] = [];
@@ -125,11 +141,15 @@ export function createCloudAssistant(scenario: Scenario, options: CloudAssistant
       const busySeconds = instance.host?.busySeconds ?? 0;
       // A busy host holds the script back; the agent's timeout covers the wait, as it covers the whole run.
       const command = busySeconds > 0 ? `sleep ${busySeconds}\n${script}` : script;
-      const child = spawn('bash', ['-c', command], {
+      const toolDir = options.tools.pathFor(instance.instanceId);
+      const [file, args] = mountTools
+        ? ['unshare', ['--mount', '--propagation', 'private', '--', 'bash', '-c', `mount --bind "$0" ${TOOL_MOUNT_POINT} && exec bash -c "$1"`, toolDir, command]]
+        : ['bash', ['-c', command]];
+      const child = spawn(file, args, {
         cwd: tmpdir(),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: `${options.tools.pathFor(instance.instanceId)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: tmpdir(), LANG: 'C' },
+        env: { PATH: `${toolDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: tmpdir(), LANG: 'C' },
       });
       children.add(child);
       const chunks: Buffer[] = [];

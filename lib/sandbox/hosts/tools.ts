@@ -1,6 +1,6 @@
-// What the firewall tools print on a sandbox host: fake `iptables-save`, `nft`, `ipset` (and their variants) put first
-// on the PATH of every script Cloud Assistant runs there, printing the host's declared rules in the real tools' own
-// output formats, and an `ip` wrapper whose `route get` answers for 100.64.0.0/10 as the host's declared reply route
+// What the firewall tools print on a sandbox host: fake `iptables-save`, `nft`, `ipset` (and their variants) that the
+// Cloud Assistant emulator mounts over /usr/local/sbin for every script it runs there (and puts first on its PATH),
+// printing the host's declared rules in the real tools' own output formats, and an `ip` wrapper whose `route get` answers for 100.64.0.0/10 as the host's declared reply route
 // says. Everything else a script reads (sockets, processes, the local replay) is the machine's own.
 //
 // The stand-in: SLB's checker really sends from 127.100.64.K; the declarations and what the tools print use the real
