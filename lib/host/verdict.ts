@@ -382,6 +382,15 @@ function readReplays(verdict: HostVerdict, check: HostVerdictInput, usable: Usab
   const by = process ? ` (${process} listens on the port)` : '';
   const replaySeconds = Math.min(check.timeoutSeconds, 3);
   if (own.outcome === 'refused') {
+    const listening = listeners?.find((l) => listenerCovers(l.address, check.backendIp));
+    if (listening) {
+      // Something listens, yet the host's own connection is refused: a firewall rule rejects it on lo as well.
+      const line = `the host's own check to ${check.backendIp}:${check.port} is refused although ${listening.process ?? 'a socket'} listens on ${listening.address}:${listening.port}: a firewall rule rejects it on the host too`;
+      const block = findings.all().find((f) => f.code === 'HOST_FIREWALL_BLOCKS_SLB');
+      if (block) block.evidence.push(...evidence, line);
+      else verdict.notes.push(line);
+      return;
+    }
     if (local && local.outcome !== 'refused' && local.outcome !== 'error') findings.add({ code: 'SERVICE_BOUND_TO_LOOPBACK', cause: `The check port answers on 127.0.0.1 but refuses connections to the backend IP ${check.backendIp}.`, evidence, remedy: `Bind the service to 0.0.0.0:${check.port} or ${check.backendIp}:${check.port}.` });
     else if (!findings.has('SERVICE_BOUND_TO_LOOPBACK')) findings.add({ code: 'PORT_CLOSED', cause: `The host itself is refused on ${check.backendIp}:${check.port}: nothing accepts connections there (confirmed on the host).`, evidence, remedy: `Start the service on port ${check.port}, listening on 0.0.0.0 or ${check.backendIp}.` });
     return;
