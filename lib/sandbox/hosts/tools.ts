@@ -202,17 +202,24 @@ done
 slb_range='^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.[0-9]+\.([0-9]+)$'
 case "$object:$verb" in
   r:get|ro:get|rou:get|route:get)
-    dst=""; from=""; prev=""; args=()
+    dst=""; from=""; iif=""; prev=""; args=(); back=()
     for arg in "$@"; do
       mapped="$arg"
-      [[ "$arg" =~ $slb_range ]] && mapped="127.100.64.\${BASH_REMATCH[2]}"
+      if [[ "$arg" =~ $slb_range ]]; then
+        mapped="127.100.64.\${BASH_REMATCH[2]}"
+        back+=(-e "s/(^|[^0-9.])\${mapped//./\\.}([^0-9]|$)/\\1$arg\\2/g")
+      fi
       [ "$prev" = get ] && dst="$arg"
       [ "$prev" = from ] && from="$arg"
+      [ "$prev" = iif ] && iif="$arg"
       prev="$arg"
       args+=("$mapped")
     done
     if [[ "$dst" =~ $slb_range ]]; then ${declared}; fi
-    "$real_ip" "\${args[@]}" | sed -E "s/127\\.100\\.64\\.([0-9]+)/100.64.0.\\1/g"
+    # A check from the stand-in arrives on lo, and is delivered locally (the kernel refuses to simulate iif lo itself).
+    if [ "$iif" = lo ] && [[ "$from" =~ $slb_range ]]; then echo "local $dst from $from dev lo table local \\    cache <local> iif lo"; exit 0; fi
+    if [ \${#back[@]} -eq 0 ]; then exec "$real_ip" "$@"; fi
+    "$real_ip" "\${args[@]}" | sed -E "\${back[@]}"
     exit "\${PIPESTATUS[0]}" ;;
   a:show|addr:show|address:show|a:|addr:|address:|a:list|addr:list|address:list)
     "$real_ip" "$@"; rc=$?

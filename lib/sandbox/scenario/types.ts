@@ -229,4 +229,9 @@ export interface Scenario {
    * the product should report. The sandbox itself never reads it (status always comes from its own checker).
    */
   expectedFindings?: Record<string, string>;
+  /**
+   * What `audit --on-host` reports instead, for the keys whose findings the host script changes: key → the codes,
+   * sorted and comma-separated (e.g. "CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE"). Keys not listed keep expectedFindings.
+   */
+  expectedOnHostFindings?: Record<string, string>;
 }

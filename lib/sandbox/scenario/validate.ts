@@ -206,7 +206,7 @@ interface Context {
 export function validateScenario(input: unknown): Scenario {
   const root = objectAt(input, '', [
     'description', 'regionId', 'accountId', 'vpcs', 'instances', 'securityGroups', 'endpoints', 'loadBalancers', 'api',
-    'healthChecker', 'expectedFindings',
+    'healthChecker', 'expectedFindings', 'expectedOnHostFindings',
   ]);
   const description = optional(root, 'description', '', (value, path) => textAt(value, path));
   const regionId = stringAt(required(root, 'regionId', ''), 'regionId', {
@@ -224,6 +224,7 @@ export function validateScenario(input: unknown): Scenario {
   const api = optional(root, 'api', '', (value, path) => readApi(value, path, loadBalancers));
   const healthChecker = optional(root, 'healthChecker', '', readHealthCheckerSettings);
   const expectedFindings = optional(root, 'expectedFindings', '', (value, path) => readExpectedFindings(value, path, loadBalancers, context));
+  const expectedOnHostFindings = optional(root, 'expectedOnHostFindings', '', (value, path) => readExpectedFindings(value, path, loadBalancers, context, true));
 
   return {
     ...(description !== undefined && { description }),
@@ -237,6 +238,7 @@ export function validateScenario(input: unknown): Scenario {
     ...(api !== undefined && { api }),
     ...(healthChecker !== undefined && { healthChecker }),
     ...(expectedFindings !== undefined && { expectedFindings }),
+    ...(expectedOnHostFindings !== undefined && { expectedOnHostFindings }),
   };
 }
 
@@ -847,7 +849,7 @@ function readHealthCheckerSettings(value: unknown, path: string): ScenarioHealth
 
 const FINDING_KEY = /^([^/]+)\/(http|https|tcp|udp):([0-9]{1,5})\/([0-9.]+):([0-9]{1,5})$/;
 
-function readExpectedFindings(value: unknown, path: string, loadBalancers: ScenarioLoadBalancer[], context: Context): Record<string, string> {
+function readExpectedFindings(value: unknown, path: string, loadBalancers: ScenarioLoadBalancer[], context: Context, codeList = false): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'must be an object of "lbId/protocol:port/ip:port" → finding code');
   const findings: Record<string, string> = {};
   for (const [key, code] of Object.entries(value as Fields)) {
@@ -862,7 +864,9 @@ function readExpectedFindings(value: unknown, path: string, loadBalancers: Scena
     if (!backends.includes(`${match[4]}:${match[5]}`)) {
       fail(keyPath, `${match[4]}:${match[5]} is not a backend of that listener (its backends: ${backends.join(', ') || 'none'})`);
     }
-    findings[key] = stringAt(code, keyPath, { pattern: /^[A-Z][A-Z0-9_]*$/, rule: 'a finding code such as PATH_NOT_FOUND' });
+    findings[key] = codeList
+      ? stringAt(code, keyPath, { pattern: /^[A-Z][A-Z0-9_]*(,[A-Z][A-Z0-9_]*)*$/, rule: 'finding codes, sorted and comma-separated, such as CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE' })
+      : stringAt(code, keyPath, { pattern: /^[A-Z][A-Z0-9_]*$/, rule: 'a finding code such as PATH_NOT_FOUND' });
   }
   return findings;
 }
