@@ -235,7 +235,7 @@ prune_ipt() {
 ipt_collect() {
   SEC_NAME=$1; SEC_OUT=""
   if ! have "$2"; then SEC_ST=missing; SEC_RC=127; return; fi
-  SEC_OUT=$(bound 3 "$2" 2>&1); SEC_RC=$?
+  SEC_OUT=$(bound 5 "$2" 2>&1); SEC_RC=$?
   SEC_ST=$(status_of $SEC_RC "$SEC_OUT")
   [ $SEC_RC -eq 0 ] || return
   SEC_OUT=$(printf '%s\\n' "$SEC_OUT" | prune_ipt "$3")
