@@ -5,6 +5,7 @@ import { fcFanoutExecutor, type FanoutStats, type FcFanoutExecutor } from '../fa
 import { inProcessExecutor } from '../fanout/in-process';
 import { parseVpcProbeMap } from '../fanout/vpc-map';
 import type { ProbeExecutor } from '../model';
+import type { OnHostReport } from '../onhost';
 import { notifyOptionsFromEnv } from '../notify/options';
 import { readTargetsDocument } from '../notify/targets';
 import type { AuditRequest } from './audit-request';
@@ -93,6 +94,8 @@ export interface AuditInvocationResult {
   probesSent: number;
   fanout: FanoutStats | null;
   notify: unknown;
+  /** The on-host phase's figures (SLB_DOCTOR_ON_HOST=true): instances, Cloud Assistant calls, time. */
+  onHost?: OnHostReport;
 }
 
 export const MAX_FINDINGS_LISTED = 100;
@@ -121,5 +124,6 @@ export function invocationResult(summary: AuditSummary, request: AuditRequest, f
     probesSent: summary.probesSent,
     fanout: fanout ? { ...fanout.stats } : null,
     notify: summary.notify,
+    ...(summary.onHost ? { onHost: summary.onHost } : {}),
   };
 }
