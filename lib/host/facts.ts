@@ -38,10 +38,12 @@ export interface RouteFacts {
   /** The kernel's reverse-path answer for a check arriving on the interface: null when not asked. */
   reversePath: { ok: boolean; raw: string } | null;
   rules: string[];
+  /** Routes inside 100.64.0.0/10 in any table (`ip -4 route show table all`), e.g. Tailscale's peers in table 52. */
+  slbRoutes: { prefix: string; type: string; device: string | null; table: string; raw: string }[];
 }
 
 export function parseRoutes(body: string): RouteFacts {
-  const facts: RouteFacts = { routes: [], reversePath: null, rules: [] };
+  const facts: RouteFacts = { routes: [], reversePath: null, rules: [], slbRoutes: [] };
   for (const line of body.split('\n')) {
     const get = /^get (\S+) (.*)$/.exec(line);
     if (get) {
@@ -62,6 +64,11 @@ export function parseRoutes(body: string): RouteFacts {
       continue;
     }
     if (line.startsWith('rule ')) facts.rules.push(line.slice(5).trim());
+    const route = /^route4 (?:(unicast|throw|blackhole|unreachable|prohibit) )?(\S+)(.*)$/.exec(line);
+    if (route) {
+      const rest = route[3] as string;
+      facts.slbRoutes.push({ prefix: route[2] as string, type: route[1] ?? 'unicast', device: /\bdev (\S+)/.exec(rest)?.[1] ?? null, table: /\btable (\S+)/.exec(rest)?.[1] ?? 'main', raw: line.slice(7) });
+    }
   }
   return facts;
 }

@@ -160,7 +160,8 @@ get $dst $(bound 2 ip -o route get "$dst" from "$B_IP" 2>&1 | head -n 2 | tr '\\
 rpf 100.64.0.5 $(bound 2 ip -o route get "$B_IP" from 100.64.0.5 iif "$IFACE" 2>&1 | head -n 2 | tr '\\n' ' ')"
   fi
   R="$R
-$(bound 2 ip rule show 2>&1 | sed 's/^/rule /')"
+$(bound 2 ip rule show 2>&1 | sed 's/^/rule /')
+$(bound 2 ip -4 route show table all 2>/dev/null | grep -E '^((unicast|throw|blackhole|unreachable|prohibit) )?100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.' | head -n 200 | sed 's/^/route4 /')"
   put route ok 0 "$R"
 else
   put route missing 127 ""

@@ -77,6 +77,8 @@ export interface HostFacts {
   securitySoftware: string[];
   /** The share of 100.64.0.0/10 (0..1) the firewall drops or rejects for a new check connection, when evaluated. */
   blockedShare: number | null;
+  /** The part of 100.64.0.0/10 whose replies would not go back through the interface (routes, rp_filter), as CIDR blocks. */
+  unroutedRanges: string[];
   /** The blocked part of 100.64.0.0/10 as CIDR blocks (empty when nothing is blocked or the firewall was not read). */
   blockedRanges: string[];
 }

@@ -7,7 +7,7 @@ import { parseIpsetSave, type IpSet } from './ipset';
 import { iptablesUntracks, parseIptablesSave, possibleMarks } from './iptables';
 import { parseNftJson } from './nft';
 import { parseHostOutput, type ParsedOutput, type Section } from './output';
-import { EMPTY, SLB_CIDR, SLB_RANGE, describeShare, formatShare, parseIpv4, size, toCidrs, union, type Ranges } from './ranges';
+import { EMPTY, SLB_CIDR, SLB_RANGE, describeShare, formatShare, intersect, parseCidr, parseIpv4, rangesOf, size, toCidrs, union, type Ranges } from './ranges';
 import { HOST_SCRIPT_VERSION } from './script';
 import type { HostCheckSpec, HostFacts, HostFinding, HostFindingCode, HostReplay, HostVerdict } from './types';
 
@@ -59,6 +59,7 @@ function emptyFacts(parsed: ParsedOutput | null): HostFacts {
     securitySoftware: [],
     blockedShare: null,
     blockedRanges: [],
+    unroutedRanges: [],
   };
 }
 
@@ -333,18 +334,40 @@ function readRoutes(verdict: HostVerdict, check: HostVerdictInput, usable: Usabl
   const rpText = `rp_filter all=${rp.all ?? '?'} default=${rp.default ?? '?'} ${iface ?? 'interface'}=${rp.interface ?? '?'} (effective ${rp.effective ?? '?'})`;
   const evidence: string[] = [];
   const causes: string[] = [];
+  let unrouted: Ranges = EMPTY;
   if (iface !== null) {
     const away = routes.routes.filter((r) => r.device !== iface);
     for (const r of away) evidence.push(`ip route get ${r.destination} from ${check.backendIp}: ${r.raw}`);
     if (away.length > 0) {
+      // The samples span the /10 (its first, middle and last /16s): a route that takes them takes all of it.
+      unrouted = SLB_RANGE;
       const devices = [...new Set(away.map((r) => r.device ?? 'no route'))];
       causes.push(`replies to ${away.map((r) => r.destination).join(', ')} leave through ${devices.join(', ')}${away.some((r) => r.table && r.table !== 'main') ? ` (policy routing: table ${[...new Set(away.map((r) => r.table).filter(Boolean))].join(', ')})` : ''}, not ${iface}`);
+    }
+  }
+  // Routes more specific than the samples: part of the /10 (a Tailscale peer, a VPN route) goes elsewhere, in a table
+  // the rules consult (main, or one named by `ip rule` before it). `throw` sends the lookup on, so it diverts nothing.
+  if (iface !== null) {
+    const consulted = new Set(['main', ...routes.rules.map((r) => /lookup (\S+)/.exec(r)?.[1]).filter((t): t is string => t !== undefined && t !== 'local' && t !== 'default')]);
+    const diverted = routes.slbRoutes.filter((r) => consulted.has(r.table) && r.type !== 'throw' && (r.device !== iface || r.type !== 'unicast'));
+    const sampled = new Set(routes.routes.filter((r) => r.device !== iface).map((r) => r.table ?? 'main'));
+    const unsampled = diverted.filter((r) => !sampled.has(r.table));
+    if (unsampled.length > 0) {
+      const part = unsampled.reduce<Ranges>((acc, r) => {
+        const interval = parseCidr(r.prefix);
+        return interval ? union(acc, rangesOf(interval)) : acc;
+      }, EMPTY);
+      unrouted = union(unrouted, intersect(part, SLB_RANGE));
+      for (const r of unsampled.slice(0, 5)) evidence.push(`route (table ${r.table}): ${r.raw}`);
+      causes.push(`replies to ${describeShare(intersect(part, SLB_RANGE))} follow routes that leave through ${[...new Set(unsampled.map((r) => r.device ?? r.type))].join(', ')}, not ${iface}`);
     }
   }
   if (routes.reversePath && !routes.reversePath.ok) {
     evidence.push(`ip route get ${check.backendIp} from 100.64.0.5 iif ${iface}: ${routes.reversePath.raw}`);
     causes.push(`the kernel's reverse-path check refuses checks arriving on ${iface} (${rpText})`);
+    unrouted = SLB_RANGE;
   }
+  verdict.facts.unroutedRanges = toCidrs(unrouted);
   if (causes.length === 0) return;
   evidence.push(rpText);
   const policy = routes.rules.filter((r) => !/lookup (local|main|default)\s*$/.test(r));

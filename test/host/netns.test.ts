@@ -18,8 +18,8 @@ function check(port: number): HostCheckSpec {
 /** The sources the verdict says SLB's checks fail from: blocked by the firewall, or every source when the host cannot answer any. */
 function failingPerVerdict(verdict: HostVerdict): Ranges | 'all' {
   const codes = verdict.findings.map((f) => f.code);
-  if (codes.some((c) => c === 'ROUTE_TO_SLB_ASYMMETRIC' || c === 'SERVICE_BOUND_TO_LOOPBACK' || c === 'PORT_CLOSED')) return 'all';
-  return verdict.facts.blockedRanges.reduce<Ranges>((acc, cidr) => union(acc, rangesOf(parseCidr(cidr) as [number, number])), []);
+  if (codes.some((c) => c === 'SERVICE_BOUND_TO_LOOPBACK' || c === 'PORT_CLOSED')) return 'all';
+  return [...verdict.facts.blockedRanges, ...verdict.facts.unroutedRanges].reduce<Ranges>((acc, cidr) => union(acc, rangesOf(parseCidr(cidr) as [number, number])), []);
 }
 
 const CASES: [scenario: string, sources: string[], expectedCodes: string[]][] = [
@@ -32,6 +32,7 @@ const CASES: [scenario: string, sources: string[], expectedCodes: string[]][] = 
   ['mixed', ['100.64.0.5'], ['HOST_FIREWALL_BLOCKS_SLB']],
   ['tailscale', ['100.64.0.5', '100.115.92.5'], ['HOST_FIREWALL_BLOCKS_SLB', 'ROUTE_TO_SLB_ASYMMETRIC']],
   ['tailscale-route', ['100.64.0.5'], ['ROUTE_TO_SLB_ASYMMETRIC']],
+  ['tailscale-peer', ['100.64.0.5', '100.100.7.7'], ['ROUTE_TO_SLB_ASYMMETRIC']],
   ['kubernetes', ['100.64.0.5', '100.100.3.3'], []],
   ['loopback', ['100.64.0.5'], ['SERVICE_BOUND_TO_LOOPBACK']],
   ['clean', ['100.64.0.5', '100.127.255.1'], []],

@@ -56,6 +56,13 @@ describe('host-verdict on real script output', () => {
     expect(codes(verdictOf('tailscale'))).toEqual(['HOST_FIREWALL_BLOCKS_SLB', 'PORT_CLOSED', 'ROUTE_TO_SLB_ASYMMETRIC']);
   });
 
+  it('tailscale peer: one /32 of the /10 in table 52 is found in the route dump, not by the samples', () => {
+    const verdict = verdictOf('tailscale-peer');
+    expect(verdict.findings.find((f) => f.code === 'ROUTE_TO_SLB_ASYMMETRIC')?.cause).toMatch(/replies to 100\.100\.7\.7\/32 \(0\.000024 % of 100\.64\.0\.0\/10\) follow routes that leave through tailscale0, not eth0/);
+    expect(verdict.facts.unroutedRanges).toEqual(['100.100.7.7/32']);
+    expect(verdictOf('tailscale-route').facts.unroutedRanges).toEqual(['100.64.0.0/10']);
+  });
+
   it('a service bound to loopback: the listener and the replay to both addresses', () => {
     const verdict = verdictOf('loopback');
     expect(codes(verdict)).toEqual(['SERVICE_BOUND_TO_LOOPBACK']);
