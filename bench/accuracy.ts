@@ -1,5 +1,22 @@
 // Diagnosis accuracy: the findings the audit delivered (read back from the generic-webhook digests) against the
 // faults the scenario planted.
+import { targetKey, type BackendTarget, type ListenerProtocol } from '../lib/model';
+
+const PLANTED_KEY = /^([^/]+)\/(http|https|tcp|udp):(\d+)\/([\d.]+):(\d+)$/;
+
+/**
+ * The backend a scenario's expectedFindings key names. The scenario file keys its planted faults by `targetKey`
+ * strings (the sandbox cannot share the product's types), so the benchmark reads each key back here, once.
+ */
+export function plantedTarget(key: string): BackendTarget | null {
+  const match = PLANTED_KEY.exec(key);
+  if (!match) return null;
+  return {
+    loadBalancerId: match[1] as string,
+    listener: { protocol: match[2] as ListenerProtocol, port: Number(match[3]) },
+    backend: { ip: match[4] as string, port: Number(match[5]) },
+  };
+}
 
 /** One delivered finding, keyed like the scenario's expectedFindings (`lbId/protocol:port/ip:port`). */
 export interface DeliveredFinding {
@@ -29,7 +46,7 @@ function findingOf(notice: unknown): DeliveredFinding | null {
   const backend = record(subject.backend);
   const key =
     listener && backend && typeof listener.protocol === 'string' && typeof listener.port === 'number' && typeof backend.ip === 'string' && typeof backend.port === 'number'
-      ? `${subject.loadBalancerId}/${listener.protocol}:${listener.port}/${backend.ip}:${backend.port}`
+      ? targetKey({ loadBalancerId: subject.loadBalancerId, listener: { protocol: listener.protocol as ListenerProtocol, port: listener.port }, backend: { ip: backend.ip, port: backend.port } })
       : null;
   return { key, loadBalancerId: subject.loadBalancerId, code: finding.code, cause: typeof finding.cause === 'string' ? finding.cause : '' };
 }
@@ -83,7 +100,7 @@ export function scoreAccuracy(expected: Readonly<Record<string, string>>, delive
     const got = byKey.get(key);
     if (got === code) correct++;
     else if (got !== undefined) wrongCode[`${code} → ${got}`] = (wrongCode[`${code} → ${got}`] ?? 0) + 1;
-    else if (uncoveredLoadBalancers.has(key.slice(0, key.indexOf('/')))) notCovered++;
+    else if (uncoveredLoadBalancers.has(plantedTarget(key)?.loadBalancerId ?? '')) notCovered++;
     else missing++;
   }
   const planted = Object.keys(expected).length;

@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, type CliIo } from '../lib/cli/io';
 import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
-import type { AuditInvocationResult } from '../lib/config/audit-function';
+import type { AuditInvocationResult } from '../lib/audit/invocation-result';
 import { readEnv } from '../lib/config/env';
 import { DEFAULT_INVENTORY_CONCURRENCY } from '../lib/inventory/collect';
 import { FINDING_CODES } from '../lib/model';
@@ -17,11 +17,11 @@ import type { Scenario } from '../lib/sandbox/scenario/types';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../lib/sandbox/stack';
 import { startWebhookSinks, type WebhookSinks } from '../lib/sandbox/webhooks';
 import { UserFacingError, errorMessage } from '../lib/util/errors';
-import { findingsFromDigests, scoreAccuracy, type Accuracy } from './accuracy';
-import { lowerBound, type LowerBound } from './lower-bound';
-import { formatReport } from './report';
+import { findingsFromDigests, scoreAccuracy } from './accuracy';
+import { lowerBound } from './lower-bound';
+import { formatReport, type ActionFigures, type BenchReport, type FleetRow } from './report';
 import { functionPeakRssBytes } from './rss';
-import { DEFAULT_SEED, MAX_FLEET_LOAD_BALANCERS, generateFleetScenario, type FleetShape } from './scenario';
+import { DEFAULT_SEED, MAX_FLEET_LOAD_BALANCERS, generateFleetScenario } from './scenario';
 
 export const DEFAULT_FLEET_SIZES: readonly number[] = [100, 1000, 3000];
 /** FC 2.0's longest function timeout: the benchmark measures the whole audit, so it must not be cut short. */
@@ -48,54 +48,6 @@ against the minimum, throttled replies, probes, the auditor's peak RSS and the d
   --on-host         also run the host script through Cloud Assistant (SLB_DOCTOR_ON_HOST=true) and report its extra
                     API calls and time; default fleet ${DEFAULT_ON_HOST_FLEET_SIZES.join(', ')} LBs (the sandbox runs every script with bash here)
 `;
-
-export interface ActionFigures {
-  calls: number;
-  minimum: number;
-  throttled: number;
-}
-
-export interface FleetRow {
-  shape: FleetShape;
-  /** Timer fired → the audit function returned (cold start included). */
-  wallMs: number;
-  /** From the audit's progress lines; null when they could not be read. */
-  phases: { inventoryMs: number; probingMs: number; diagnoseAndNotifyMs: number } | null;
-  lowerBound: Omit<LowerBound, 'probe'> & { probe: Omit<LowerBound['probe'], 'costs'> };
-  ratio: number;
-  apiCalls: Record<string, ActionFigures>;
-  apiCallsTotal: number;
-  apiMinimumTotal: number;
-  throttled: number;
-  /** Uncovered load balancers and findings whose reason is throttling: must be 0. */
-  throttlingInResult: number;
-  probesSent: number;
-  /** Probes the diagnosis needs by the fault model (the lower bound's). */
-  probesModelled: number;
-  peakRssBytes: { audit: number | null; probe: number | null };
-  accuracy: Accuracy;
-  /** Planted faults whose modelled evidence the product interprets as another code. */
-  modelMismatches: Record<string, number>;
-  covered: number;
-  uncovered: number;
-  /** Backend entries where SLB's checker disagreed with the plan when the audit started (0 expected). */
-  checkerDisagreements: number;
-  settleMs: number;
-  /** The machine's 1-minute load average when the audit finished (other work on the 2 cores skews the figures). */
-  loadAverage: number;
-  notices: { digests: number; omitted: number; delivered: number };
-  fanout: AuditInvocationResult['fanout'];
-  /** The on-host phase (--on-host): instances, Cloud Assistant calls per action, its time; null when off. */
-  onHost: NonNullable<AuditInvocationResult['onHost']> | null;
-}
-
-export interface BenchReport {
-  command: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string };
-  seed: number;
-  settings: { apiConcurrency: number; jobConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; auditorMemoryMB: number };
-  rows: FleetRow[];
-}
 
 type Progress = (line: string) => void;
 
@@ -233,7 +185,8 @@ export async function runFleetRow(
     const apiCalls = apiFigures(stack.cloud.apiStats(), bound.minimumCalls);
     const delivered = findingsFromDigests(sinks.received('webhook').map((message) => message.body));
     const uncovered = new Set(result.uncovered.map((u) => u.loadBalancerId));
-    const accuracy = scoreAccuracy(scenario.expectedFindings ?? {}, delivered.findings, uncovered);
+    // The planted faults where the sandbox serves them (moved when another sandbox holds the scenario's addresses).
+    const accuracy = scoreAccuracy(stack.cloud.scenario.expectedFindings ?? {}, delivered.findings, uncovered);
     const modelMismatches: Record<string, number> = {};
     for (const cost of bound.probe.costs) {
       if (cost.predictedCode === cost.plantedCode) continue;

@@ -5,7 +5,8 @@
 //   probe — per unhealthy backend, the sequence of probes the diagnosis makes for its fault (the product's own
 //           collectEvidence run against a model of the fault with a virtual clock: a hang costs the replay's timeout,
 //           the GET variant's and the extended wait), spread over the configured job concurrency.
-import { collectEvidence } from '../lib/diagnose/evidence';
+import { collectEvidence } from '../lib/probe/evidence';
+import { plantedTarget } from './accuracy';
 import { interpretEvidence } from '../lib/diagnose/interpret';
 import { jobFor } from '../lib/diagnose/jobs';
 import { checkHostFor, normalizeHealthCheck } from '../lib/inventory/health-check';
@@ -244,7 +245,6 @@ export interface PlannedJob {
   plantedCode: string;
 }
 
-const FINDING_KEY = /^([^/]+)\/(http|https|tcp|udp):(\d+)\/([\d.]+):(\d+)$/;
 
 /** The probe jobs for the scenario's planted data-plane faults, built by the product's own jobFor. */
 export function plannedJobs(scenario: Scenario): PlannedJob[] {
@@ -254,11 +254,11 @@ export function plannedJobs(scenario: Scenario): PlannedJob[] {
   const jobs: PlannedJob[] = [];
   for (const [key, code] of Object.entries(scenario.expectedFindings ?? {})) {
     if (CONTROL_PLANE_CODES.has(code)) continue;
-    const match = FINDING_KEY.exec(key);
-    const lb = match ? lbs.get(match[1] as string) : undefined;
-    const scenarioListener = lb?.Listeners.find((l) => l.ListenerProtocol === match?.[2] && l.ListenerPort === Number(match?.[3]));
-    if (!match || !lb || !scenarioListener) throw new RangeError(`expectedFindings key '${key}' names no listener of the scenario`);
-    const [ip, port] = [match[4] as string, Number(match[5])];
+    const planted = plantedTarget(key);
+    const lb = planted ? lbs.get(planted.loadBalancerId) : undefined;
+    const scenarioListener = lb?.Listeners.find((l) => l.ListenerProtocol === planted?.listener.protocol && l.ListenerPort === planted.listener.port);
+    if (!planted || !lb || !scenarioListener) throw new RangeError(`expectedFindings key '${key}' names no listener of the scenario`);
+    const { ip, port } = planted.backend;
     const healthCheck = normalizeHealthCheck(scenarioListener.ListenerProtocol, scenarioListener.healthCheck ?? {});
     const checkPort = healthCheck.connectPort ?? port;
     const backend: Backend = {

@@ -1,5 +1,56 @@
 // The benchmark's text report: one table row per fleet size, then what each row is made of, then the growth.
-import type { BenchReport, FleetRow } from './fleet';
+import type { AuditInvocationResult } from '../lib/audit/invocation-result';
+import type { Accuracy } from './accuracy';
+import type { LowerBound } from './lower-bound';
+import type { FleetShape } from './scenario';
+
+export interface ActionFigures {
+  calls: number;
+  minimum: number;
+  throttled: number;
+}
+
+export interface FleetRow {
+  shape: FleetShape;
+  /** Timer fired → the audit function returned (cold start included). */
+  wallMs: number;
+  /** From the audit's progress lines; null when they could not be read. */
+  phases: { inventoryMs: number; probingMs: number; diagnoseAndNotifyMs: number } | null;
+  lowerBound: Omit<LowerBound, 'probe'> & { probe: Omit<LowerBound['probe'], 'costs'> };
+  ratio: number;
+  apiCalls: Record<string, ActionFigures>;
+  apiCallsTotal: number;
+  apiMinimumTotal: number;
+  throttled: number;
+  /** Uncovered load balancers and findings whose reason is throttling: must be 0. */
+  throttlingInResult: number;
+  probesSent: number;
+  /** Probes the diagnosis needs by the fault model (the lower bound's). */
+  probesModelled: number;
+  peakRssBytes: { audit: number | null; probe: number | null };
+  accuracy: Accuracy;
+  /** Planted faults whose modelled evidence the product interprets as another code. */
+  modelMismatches: Record<string, number>;
+  covered: number;
+  uncovered: number;
+  /** Backend entries where SLB's checker disagreed with the plan when the audit started (0 expected). */
+  checkerDisagreements: number;
+  settleMs: number;
+  /** The machine's 1-minute load average when the audit finished (other work on the 2 cores skews the figures). */
+  loadAverage: number;
+  notices: { digests: number; omitted: number; delivered: number };
+  fanout: AuditInvocationResult['fanout'];
+  /** The on-host phase (--on-host): instances, Cloud Assistant calls per action, its time; null when off. */
+  onHost: NonNullable<AuditInvocationResult['onHost']> | null;
+}
+
+export interface BenchReport {
+  command: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  seed: number;
+  settings: { apiConcurrency: number; jobConcurrency: number; batchSize: number; fanoutConcurrency: number; probeConcurrency: number; auditorMemoryMB: number };
+  rows: FleetRow[];
+}
 
 const MB = 1024 * 1024;
 /** The targets, reported next to the figures (never asserted). */

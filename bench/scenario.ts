@@ -7,6 +7,7 @@
 // hundred sockets. A fault is never shared: in a VServer group it gets a port of its own on a pool instance; in the
 // default group (whose port is the listener's) it gets a dedicated "fault host" (127.v.1.1+) that serves the fault on
 // that listener's port and healthy services on the LB's other default-group ports.
+import { targetKey } from '../lib/model';
 import type {
   BehaviourName,
   BehaviourOptions,
@@ -343,7 +344,7 @@ export function generateFleetScenario(options: FleetOptions): FleetScenario {
     const fault = pick(faultsOf(entry.profile), random);
     const timeoutMs = effectiveTimeoutMs(entry.profile.healthCheck);
     addEndpoint(endpointFor(ip, port, entry.profile.protocol, fault.behaviour, fault.options?.(timeoutMs, ip), `planted ${fault.code}`));
-    expectedFindings[`${entry.lb.LoadBalancerId}/${entry.profile.protocol}:${entry.profile.listenerPort}/${ip}:${port}`] = fault.code;
+    expectedFindings[targetKey({ loadBalancerId: entry.lb.LoadBalancerId, listener: { protocol: entry.profile.protocol, port: entry.profile.listenerPort }, backend: { ip, port } })] = fault.code;
     faultsByBehaviour[fault.behaviour] = (faultsByBehaviour[fault.behaviour] ?? 0) + 1;
   };
   for (const entry of faulty) {

@@ -1,7 +1,7 @@
-// The FC 2.0 Node.js runtime's objects as our handlers receive them (research: alibaba-platform.md §2), narrowed at
+// The FC 2.0 Node.js runtime's objects as our handlers receive them (https://alibabacloud.com/help/en/functioncompute/node-js), narrowed at
 // this boundary so that lib/ only ever sees plain, checked values.
 import type { BodySource } from '../lib/alarm/body';
-import type { FunctionRuntime } from '../lib/config/function-runtime';
+import type { FunctionRuntime } from './function-runtime';
 import { UserFacingError } from '../lib/util/errors';
 
 export interface FcContext {

@@ -2,7 +2,7 @@
 // Answers at once with JSON; a function that is not configured answers 500 and says nothing more to the caller.
 import { readBoundedBody } from '../../lib/alarm/body';
 import { handleAlarmRequest, MAX_ALARM_BODY_BYTES, type AlarmHttpResponse } from '../../lib/alarm/handle';
-import { alarmDeps } from '../../lib/config/alarm-function';
+import { alarmDeps } from './settings';
 import { UserFacingError, errorMessage } from '../../lib/util/errors';
 import { logger, runtimeOf, type FcContext, type FcHttpRequest, type FcHttpResponse } from '../runtime';
 

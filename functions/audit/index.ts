@@ -1,9 +1,10 @@
 // FC 2.0 audit function: a timer event or an async invocation (from the alarm function) → one audit run.
-import { runAudit } from '../../lib/audit/run';
-import { planAuditRun, invocationResult, type AuditInvocationResult } from '../../lib/config/audit-function';
-import { parseAuditEvent } from '../../lib/config/audit-request';
+import { deliverAuditNotices, runAudit } from '../../lib/audit/run';
+import { invocationResult, type AuditInvocationResult } from '../../lib/audit/invocation-result';
+import { parseAuditEvent } from '../../lib/audit/request';
 import { errorMessage } from '../../lib/util/errors';
 import { logger, runtimeOf, type FcContext } from '../runtime';
+import { planAuditRun } from './plan';
 
 export async function handler(event: Buffer, context: FcContext): Promise<AuditInvocationResult> {
   const startedAt = Date.now();
@@ -12,7 +13,9 @@ export async function handler(event: Buffer, context: FcContext): Promise<AuditI
     const request = parseAuditEvent(event);
     const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
     log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
-    const result = invocationResult(await runAudit(plan.options), request, plan.fanout);
+    const run = await runAudit(plan.options);
+    const notify = await deliverAuditNotices(run, { onProgress: log });
+    const result = invocationResult({ ...run.summary, notify }, request, plan.fanout);
     log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);
     return result;
   } catch (err) {

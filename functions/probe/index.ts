@@ -1,9 +1,9 @@
 // FC 2.0 probe function, attached to one VPC: probes a batch of backends from inside it, refusing any target outside
 // SLB_DOCTOR_PROBE_ALLOWED_CIDRS, and answers {evidence}.
-import { readProbeSettings } from '../../lib/config/probe-function';
-import { collectEvidence } from '../../lib/diagnose/evidence';
+import { readProbeSettings } from './settings';
 import { runProbeBatch } from '../../lib/fanout/probe-batch';
 import type { ProbeBatchResponse } from '../../lib/fanout/protocol';
+import { collectEvidence } from '../../lib/probe/evidence';
 import { ProbeScheduler } from '../../lib/probe/scheduler';
 import { systemClock } from '../../lib/util/clock';
 import { jsonEvent, logger, runtimeOf, type FcContext } from '../runtime';

@@ -1,7 +1,7 @@
 // The alarm function's logic: authenticate, bound, parse, then queue one audit scoped to the alarming load balancer
 // and port, and answer at once (CloudMonitor waits 5 s and retries 3 times). Every rejection is a 4xx with a JSON
 // body saying why, and queues nothing.
-import type { AuditRequest } from '../config/audit-request';
+import type { AuditRequest } from '../audit/request';
 import { errorMessage } from '../util/errors';
 import { tokenMatches } from './auth';
 import { AlarmRequestError, parseAlarmCallback, scopeOfAlarm } from './callback';

@@ -1,13 +1,15 @@
 // Which load balancers a run examined completely, and why the others were not: the run result must say exactly.
-import type { DataPlaneEvidence, Inventory, ProbeJob } from '../model';
+// The examined scope is what the delivery may draw conclusions from: a finding outside it is neither resolved,
+// re-sent nor forgotten, because this run never looked there.
+import type { DataPlaneEvidence, Inventory, InventoryFilter, ProbeJob } from '../model';
+import type { ExaminedScope } from '../notify/scope';
+
+// The delivery's input type: defined by lib/notify, which decides what a scope lets it conclude.
+export type { ExaminedScope };
 
 export interface Coverage {
   covered: string[];
   uncovered: { loadBalancerId: string; reason: string }[];
-}
-
-export function loadBalancerOfJob(job: ProbeJob): string {
-  return job.id.slice(0, job.id.indexOf('/'));
 }
 
 export function computeCoverage(inventory: Inventory, jobs: ProbeJob[], evidence: DataPlaneEvidence[]): Coverage {
@@ -15,7 +17,7 @@ export function computeCoverage(inventory: Inventory, jobs: ProbeJob[], evidence
   const pending = new Map<string, number>();
   for (const job of jobs) {
     if (!examined.has(job.id)) {
-      const lb = loadBalancerOfJob(job);
+      const lb = job.target.loadBalancerId;
       pending.set(lb, (pending.get(lb) ?? 0) + 1);
     }
   }
@@ -34,4 +36,28 @@ export function computeCoverage(inventory: Inventory, jobs: ProbeJob[], evidence
     else covered.push(lb.id);
   }
   return { covered, uncovered };
+}
+
+export interface ExaminedScopeInput {
+  inventory: Inventory;
+  jobs: ProbeJob[];
+  evidence: DataPlaneEvidence[];
+  /** The run's filter: the CLI's --lb/--listener/--tag, or an alarm's load balancer and port; `all` is --all. */
+  filter: InventoryFilter & { all?: boolean };
+}
+
+export function examinedScopeOf(input: ExaminedScopeInput): ExaminedScope {
+  const { inventory, filter } = input;
+  const coverage = computeCoverage(inventory, input.jobs, input.evidence);
+  const unfiltered = !filter.loadBalancerIds?.length && Object.keys(filter.tags ?? {}).length === 0;
+  // A listing error without a load balancer (a failed page, the ECS facts) means the run may not have seen them all.
+  const listedAll = inventory.errors.every((error) => error.loadBalancerId !== null);
+  return {
+    regionId: inventory.regionId,
+    loadBalancerIds: coverage.covered,
+    uncovered: coverage.uncovered,
+    wholeRegion: unfiltered && listedAll,
+    listener: filter.listener ? { ...filter.listener } : null,
+    healthyBackendsProbed: filter.all === true,
+  };
 }

@@ -1,23 +1,28 @@
-// One audit run: inventory → probe jobs → executor (in-process or VPC fan-out) → diagnosis → notification.
-// Deadline-aware: probing stops early enough that the notification always finishes, and the summary says exactly
-// which load balancers were covered.
+// One audit run in two steps, so that the caller can show the report before anything is sent:
+//   runAudit: inventory → probe jobs → executor (in-process or VPC fan-out) → diagnosis, returning the findings and
+//             what the delivery needs (the parsed targets, the opened state store, the coverage);
+//   deliverAuditNotices: the notification of that run (lib/notify), interruptible through an AbortSignal.
+// Deadline-aware: probing stops early enough that the delivery always finishes, and the summary says exactly which
+// load balancers were covered. Configuration problems (malformed targets, a bad state URL, missing credentials) are
+// thrown before any cloud call, so that a bad config never costs an audit.
 import { randomUUID } from 'node:crypto';
-import { createCloudClients } from '../cloud';
+import { createCloudClients, type CloudClients } from '../cloud';
 import { diagnose, jobsFromInventory } from '../diagnose';
 import { inProcessExecutor } from '../fanout/in-process';
 import { collectInventory, readHealthStatus } from '../inventory';
-import type { Finding, Inventory } from '../model';
-import { notifyRun, parseTargets, type NotifyReport } from '../notify';
+import type { DataPlaneEvidence, Finding, Inventory, ProbeJob } from '../model';
+import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
+import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
+import { systemClock, type Clock } from '../util/clock';
+import { reserveMs } from '../util/deadline';
 import { ON_HOST_DEFAULT_BUDGET_MS, confirmOnHosts, type OnHostReport } from '../onhost';
-import { openStateStore } from '../state';
-import { systemClock } from '../util/clock';
 import { UserFacingError } from '../util/errors';
-import { computeCoverage } from './coverage';
-import type { AuditOptions, AuditSummary } from './types';
+import { computeCoverage, examinedScopeOf, type Coverage } from './coverage';
+import type { AuditOptions, AuditScope, AuditSummary } from './types';
 
 /** Time kept back from probing for diagnosis and notification when the run has a deadline. */
 export function notificationReserveMs(budgetMs: number): number {
-  return Math.min(30_000, Math.max(2_000, Math.floor(budgetMs * 0.25)));
+  return reserveMs(budgetMs, 0.25);
 }
 
 function countBy(findings: Finding[], key: (f: Finding) => string): Record<string, number> {
@@ -34,34 +39,68 @@ function backendsPerListener(inventory: Inventory): Record<string, number> {
   return counts;
 }
 
+/** What deliverAuditNotices needs, prepared (and validated) by runAudit before any work. */
+export interface PreparedDelivery {
+  targets: NotifyTarget[];
+  store: NotifyStateStore;
+  options: Partial<NotifyOptions>;
+  deadlineAt: number | null;
+  clock: Clock;
+}
+
 export interface AuditRun {
+  /** `notify` is null here: the delivery is a separate step (deliverAuditNotices). */
   summary: AuditSummary;
+  /** What was asked for (region, filter, --all): with the coverage, it bounds what the delivery may conclude. */
+  scope: AuditScope;
   inventory: Inventory;
+  jobs: ProbeJob[];
+  evidence: DataPlaneEvidence[];
+  coverage: Coverage;
+  /** Null when notifications are off (no targets configured). */
+  delivery: PreparedDelivery | null;
 }
 
-export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
-  return (await runAuditDetailed(options)).summary;
+/**
+ * The targets of a notify config, and warnings about usable ones; any malformed entry is a configuration error,
+ * thrown with every problem listed (the caller exits before any work).
+ */
+export function parseNotifyConfig(notify: AuditOptions['notify']): { targets: NotifyTarget[]; warnings: string[] } {
+  if (!notify?.targetsJson) return { targets: [], warnings: [] };
+  const parsed = parseTargets(notify.targetsJson, notify.targetsSource);
+  if (parsed.errors.length > 0) throw new UserFacingError(`invalid notification config: ${parsed.errors.join('; ')}`, 'CONFIG_INVALID');
+  return { targets: parsed.targets, warnings: parsed.warnings };
 }
 
-/** Like runAudit, and also hands back the inventory (the CLI prints listeners and their checks from it). */
-export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun> {
+async function prepareDelivery(options: AuditOptions, targets: NotifyTarget[], clients: CloudClients, clock: Clock): Promise<PreparedDelivery | null> {
+  if (!options.notify || targets.length === 0) return null;
+  const stateUrl = options.notify.stateUrl ?? 'memory:';
+  // OSS state needs the keys now; other stores never ask, so the default credentials chain is not consulted for them.
+  const credentials = stateUrl.trim().startsWith('oss://') ? await clients.credentials.current() : null;
+  const store = openNotifyStateStore(stateUrl, { credentials, ossEndpoint: options.endpoints.oss ?? null, ossRegion: clients.regionId, clock });
+  return { targets, store, options: options.notify.options ?? {}, deadlineAt: options.deadlineAt, clock };
+}
+
+/** Inventory → probe → diagnose. Notifies nobody: pass the result to deliverAuditNotices for that. */
+export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   const clock = options.clock ?? systemClock;
   const progress = options.onProgress ?? (() => undefined);
   const runId = randomUUID();
   const startedAt = clock.now();
   const { regionId, all, ...filter } = options.scope;
 
-  // Parse notification config first: a malformed target list must be reported before any work is done.
-  const parsedTargets = options.notify?.targetsJson ? parseTargets(options.notify.targetsJson, options.notify.targetsSource) : null;
-  for (const problem of parsedTargets?.errors ?? []) progress(`notify: ${problem}`);
-
+  // A malformed target list must be refused before any work is done.
+  const { targets, warnings } = parseNotifyConfig(options.notify);
+  for (const warning of warnings) progress(`notify: ${warning}`);
   const clients = createCloudClients({
     regionId,
     credentials: options.credentials,
     endpoints: options.endpoints,
-    ...(options.env ? { env: options.env } : {}),
+    ...(options.environmentCredentials ? { environmentCredentials: options.environmentCredentials } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const delivery = await prepareDelivery(options, targets, clients, clock);
+
   progress(`inventory of ${regionId}…`);
   const inventory = await collectInventory(clients, { regionId, filter });
   if (filter.loadBalancerIds?.length && inventory.loadBalancers.length === 0) {
@@ -77,7 +116,7 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 
-  let findings = await diagnose({ inventory, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+  let findings = await diagnose({ inventory, jobs, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
 
   let onHost: OnHostReport | null = null;
   if (options.onHost) {
@@ -86,28 +125,6 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
     const confirmed = await confirmOnHosts({ clients, inventory, findings, deadlineAt: hostDeadline, clock, onProgress: progress });
     findings = confirmed.findings;
     onHost = confirmed.report;
-  }
-
-  let notify: NotifyReport | null = null;
-  if (options.notify && parsedTargets && parsedTargets.targets.length > 0) {
-    const store = openStateStore(options.notify.stateUrl ?? 'memory:', {
-      credentials: await clients.credentials.current(),
-      ossEndpoint: options.endpoints.oss ?? null,
-      ossRegion: regionId,
-    });
-    progress(`notifying ${parsedTargets.targets.length} target(s)`);
-    notify = await notifyRun({
-      findings,
-      regionId,
-      runId,
-      covered: { loadBalancerIds: coverage.covered, uncovered: coverage.uncovered },
-      backendsPerListener: backendsPerListener(inventory),
-      targets: parsedTargets.targets,
-      store,
-      clock,
-      options: options.notify.options ?? {},
-      deadlineAt: options.deadlineAt,
-    });
   }
 
   const summary: AuditSummary = {
@@ -122,8 +139,34 @@ export async function runAuditDetailed(options: AuditOptions): Promise<AuditRun>
     countsBySeverity: countBy(findings, (f) => f.severity),
     apiCalls: inventory.apiCalls,
     probesSent: evidence.reduce((n, e) => n + (e.error ? 0 : 1 + e.variants.length), 0),
-    notify,
+    notify: null,
     ...(onHost ? { onHost } : {}),
   };
-  return { summary, inventory };
+  return { summary, scope: options.scope, inventory, jobs, evidence, coverage, delivery };
+}
+
+export interface DeliveryControl {
+  /** Aborted on SIGINT/SIGTERM (the CLI): the delivery stops sending, releases its claims and reports promptly. */
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+/** The run's notices to its targets; null when notifications are off. */
+export async function deliverAuditNotices(run: AuditRun, control: DeliveryControl = {}): Promise<NotifyReport | null> {
+  const { delivery, summary } = run;
+  if (!delivery) return null;
+  control.onProgress?.(`notifying ${delivery.targets.length} target(s)`);
+  return notifyRun({
+    findings: summary.findings,
+    regionId: summary.regionId,
+    runId: summary.runId,
+    examined: examinedScopeOf({ inventory: run.inventory, jobs: run.jobs, evidence: run.evidence, filter: run.scope }),
+    backendsPerListener: backendsPerListener(run.inventory),
+    targets: delivery.targets,
+    store: delivery.store,
+    clock: delivery.clock,
+    options: delivery.options,
+    deadlineAt: delivery.deadlineAt,
+    ...(control.signal ? { signal: control.signal } : {}),
+  });
 }

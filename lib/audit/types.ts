@@ -1,5 +1,6 @@
 // The contract of one audit run, shared by the CLI and functions/audit.
 import type { Finding, InventoryFilter, ProbeExecutor } from '../model';
+import type { EnvironmentAccessKey, StaticCredentials } from '../cloud';
 import type { OnHostReport } from '../onhost';
 import type { NotifyOptions, NotifyReport } from '../notify/types';
 import type { Clock } from '../util/clock';
@@ -8,12 +9,6 @@ export interface AuditScope extends InventoryFilter {
   regionId: string;
   /** Also sweep healthy backends (TIMEOUT_RISK). */
   all?: boolean;
-}
-
-export interface StaticCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
 }
 
 export interface AuditOptions {
@@ -33,8 +28,8 @@ export interface AuditOptions {
   } | null;
   /** Epoch ms by which the run must have returned (the FC function's own deadline); null = no deadline. */
   deadlineAt: number | null;
-  /** Where credentials variables are read from (default process.env); the CLI passes its own. */
-  env?: NodeJS.ProcessEnv;
+  /** The access key the entry point read from ALIBABA_CLOUD_* (used when `credentials` is null). */
+  environmentCredentials?: EnvironmentAccessKey | null;
   clock?: Clock;
   /** Progress lines for long runs (stderr on a terminal, the log on FC). */
   onProgress?: (line: string) => void;

@@ -1,6 +1,7 @@
 // Flag parsing for every command: node:util parseArgs, with its errors turned into one line that names the flag.
 import { parseArgs } from 'node:util';
 import { UserFacingError } from '../util/errors';
+import { isWholeNumberIn } from '../util/numbers';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 type Values<S extends FlagSpec> = {
@@ -24,6 +25,6 @@ export function wantsHelp(argv: string[]): boolean {
 export function parsePositiveInt(flag: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserFacingError(`--${flag} must be a whole number from 1 to ${max}, got '${value}'.`, 'USAGE');
+  if (!isWholeNumberIn(n, 1, max)) throw new UserFacingError(`--${flag} must be a whole number from 1 to ${max}, got '${value}'.`, 'USAGE');
   return n;
 }

@@ -1,7 +1,15 @@
-// The audit's three faces: a readable terminal report, JSON for machines, and Markdown for tickets.
+// The audit's three faces: a readable terminal report, JSON for machines, and Markdown for tickets. The text report is
+// compact by default (one line per finding, grouped by load balancer, fitted to the width, then each distinct remedy
+// once with its reproduce command); `verbose` adds every listener's check and the full evidence of each finding.
 import type { AuditSummary } from '../audit/types';
-import type { Finding, HealthCheckSpec, Inventory, Listener, LoadBalancer } from '../model';
-import { clip, renderTable } from './table';
+import { targetKey, type Finding, type HealthCheckSpec, type Inventory, type LoadBalancer } from '../model';
+import { fitTable, wrapCommand, wrapText } from './table';
+
+export interface TextReportOptions {
+  /** Characters per line (COLUMNS, the terminal, or 100). */
+  width: number;
+  verbose: boolean;
+}
 
 export function describeSpec(spec: HealthCheckSpec): string {
   if (!spec.enabled) return 'health check off';
@@ -16,17 +24,13 @@ export function describeSpec(spec: HealthCheckSpec): string {
   return `${spec.method} ${spec.uri} HTTP/${spec.httpVersion}, Host ${host}, ${port}, codes ${spec.acceptedCodes.join(',')}; ${timing}`;
 }
 
-function findingKey(lbId: string, listener: Pick<Listener, 'protocol' | 'port'>, ip: string, port: number): string {
-  return `${lbId}/${listener.protocol}:${listener.port}/${ip}:${port}`;
-}
-
 function indexFindings(findings: Finding[]): { byBackend: Map<string, Finding[]>; other: Finding[] } {
   const byBackend = new Map<string, Finding[]>();
   const other: Finding[] = [];
   for (const finding of findings) {
     const { loadBalancerId, listener, backend } = finding.subject;
     if (listener && backend) {
-      const key = findingKey(loadBalancerId, listener, backend.ip, backend.port);
+      const key = targetKey({ loadBalancerId, listener, backend });
       byBackend.set(key, [...(byBackend.get(key) ?? []), finding]);
     } else other.push(finding);
   }
@@ -76,7 +80,7 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
       lines.push(...textFinding(finding, '    '));
     }
     for (const backend of listener.backends) {
-      const findings = byBackend.get(findingKey(lb.id, listener, backend.ip, backend.port)) ?? [];
+      const findings = byBackend.get(targetKey({ loadBalancerId: lb.id, listener, backend })) ?? [];
       if (backend.slbStatus === 'normal' && findings.length === 0) continue;
       lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatus}`);
       for (const finding of findings) lines.push(...textFinding(finding, '      '));
@@ -85,30 +89,89 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
   return lines;
 }
 
-function findingsTable(findings: Finding[]): string {
-  const rows = findings.map((f) => [
-    f.subject.loadBalancerId,
-    f.subject.listener ? `${f.subject.listener.protocol}:${f.subject.listener.port}` : '-',
-    f.subject.backend ? `${f.subject.backend.ip}:${f.subject.backend.port}` : '-',
-    f.slbStatus ?? '-',
-    f.code,
-    clip(f.evidenceLine || f.cause, 100),
-  ]);
-  return renderTable(['LOAD BALANCER', 'LISTENER', 'BACKEND', 'SLB', 'CODE', 'EVIDENCE'], rows);
+function listenerOf(finding: Finding): string {
+  const { listener } = finding.subject;
+  return listener ? `${listener.protocol}:${listener.port}` : '-';
 }
 
-export function renderAuditText(summary: AuditSummary, inventory: Inventory): string {
-  const { byBackend, other } = indexFindings(summary.findings);
-  const lines = headline(summary, inventory);
-  if (summary.findings.length > 0) lines.push('', findingsTable(summary.findings), '', 'Details:');
-  for (const lb of inventory.loadBalancers) {
-    lines.push('', ...textLoadBalancer(lb, byBackend, other.filter((f) => f.subject.loadBalancerId === lb.id)));
+function backendOf(finding: Finding): string {
+  const { backend } = finding.subject;
+  return backend ? `${backend.ip}:${backend.port}` : '-';
+}
+
+/** Findings by load balancer, in the inventory's order (then any the inventory could not list), listener, backend. */
+function groupByLoadBalancer(findings: Finding[], inventory: Inventory): { loadBalancerId: string; title: string; findings: Finding[] }[] {
+  const order = inventory.loadBalancers.map((lb) => lb.id);
+  for (const finding of findings) if (!order.includes(finding.subject.loadBalancerId)) order.push(finding.subject.loadBalancerId);
+  return order
+    .map((id) => {
+      const lb = inventory.loadBalancers.find((l) => l.id === id);
+      const title = lb ? `${lb.id}${lb.name ? ` (${lb.name})` : ''}, ${lb.vpcId ?? 'classic network'}` : `${id} (not inventoried)`;
+      const own = findings.filter((f) => f.subject.loadBalancerId === id);
+      own.sort((a, b) => (a.subject.listener?.port ?? 0) - (b.subject.listener?.port ?? 0) || backendOf(a).localeCompare(backendOf(b), 'en', { numeric: true }));
+      return { loadBalancerId: id, title, findings: own };
+    })
+    .filter((group) => group.findings.length > 0);
+}
+
+interface Remedy {
+  remedy: string;
+  findings: Finding[];
+}
+
+/** Each distinct remedy once, numbered in the order the table first meets it. */
+function distinctRemedies(ordered: Finding[]): Remedy[] {
+  const byText = new Map<string, Remedy>();
+  for (const finding of ordered) {
+    const entry = byText.get(finding.remedy) ?? { remedy: finding.remedy, findings: [] };
+    entry.findings.push(finding);
+    byText.set(finding.remedy, entry);
   }
-  const orphan = other.filter((f) => !inventory.loadBalancers.some((lb) => lb.id === f.subject.loadBalancerId));
-  if (orphan.length > 0) lines.push('', 'Not inventoried:', ...orphan.flatMap((f) => textFinding(f, '  ')));
-  if (summary.notify) {
-    lines.push('', 'Notifications:');
-    for (const target of summary.notify.targets) lines.push(`  ${target.label}: ${target.status}${target.reason ? ` (${target.reason})` : ''}`);
+  return [...byText.values()];
+}
+
+function compactFindings(summary: AuditSummary, inventory: Inventory, width: number): string[] {
+  const groups = groupByLoadBalancer(summary.findings, inventory);
+  const ordered = groups.flatMap((g) => g.findings);
+  const remedies = distinctRemedies(ordered);
+  const fixOf = (finding: Finding): string => `[${remedies.findIndex((r) => r.findings.includes(finding)) + 1}]`;
+  // One table for every group, so that the columns line up; the cause is the only column that gives way.
+  const header = ['LISTENER', 'BACKEND', 'CODE', 'FIX', 'CAUSE'];
+  const rows = [header, ...ordered.map((f) => [listenerOf(f), backendOf(f), f.code, fixOf(f), f.cause])];
+  const laidOut = fitTable(rows, 4, width, '  ');
+  const lines = [`Findings (${summary.findings.length}):`, laidOut[0] ?? ''];
+  let row = 1;
+  for (const group of groups) {
+    lines.push(...wrapText(group.title, width));
+    for (let i = 0; i < group.findings.length; i += 1) lines.push(laidOut[row++] ?? '');
+  }
+  lines.push('', 'How to fix:');
+  remedies.forEach((entry, index) => {
+    const first = entry.findings[0];
+    if (!first) return;
+    const codes = [...new Set(entry.findings.map((f) => `${f.code} [${f.severity}]`))].join(', ');
+    const where = entry.findings.length === 1 ? `${first.subject.loadBalancerId} ${listenerOf(first)} ${backendOf(first)}` : `${entry.findings.length} findings`;
+    lines.push(...wrapText(`${codes}, ${where}`, width, `[${index + 1}] `, '    '));
+    lines.push(...wrapText(entry.remedy, width, '    '));
+    // The first reproduce command that fits the width (a long quoted payload cannot be broken); --verbose shows all.
+    const wrapped = first.reproduce.map((command) => wrapCommand(command, width, '      ', '        '));
+    const reproduce = wrapped.find((commandLines) => commandLines.every((line) => line.length <= width)) ?? wrapped[0];
+    if (reproduce) lines.push('    reproduce:', ...reproduce);
+  });
+  return lines;
+}
+
+export function renderAuditText(summary: AuditSummary, inventory: Inventory, options: TextReportOptions): string {
+  const lines = headline(summary, inventory).flatMap((line) => wrapText(line, options.width, '', '  '));
+  if (summary.findings.length > 0) lines.push('', ...compactFindings(summary, inventory, options.width));
+  if (options.verbose) {
+    const { byBackend, other } = indexFindings(summary.findings);
+    lines.push('', 'Details:');
+    for (const lb of inventory.loadBalancers) {
+      lines.push('', ...textLoadBalancer(lb, byBackend, other.filter((f) => f.subject.loadBalancerId === lb.id)));
+    }
+    const orphan = other.filter((f) => !inventory.loadBalancers.some((lb) => lb.id === f.subject.loadBalancerId));
+    if (orphan.length > 0) lines.push('', 'Not inventoried:', ...orphan.flatMap((f) => textFinding(f, '  ')));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import { describeProbe } from '../diagnose/describe';
 import { diagnose } from '../diagnose/diagnose';
-import { collectEvidence } from '../diagnose/evidence';
+import { collectEvidence } from '../probe/evidence';
 import { jobsFromInventory } from '../diagnose/jobs';
 import { renderFindings } from '../diagnose/render';
 import type { CheckType, HttpCodeClass, Inventory, ListenerProtocol, SlbHealthStatus } from '../model';
@@ -221,7 +221,7 @@ export async function runProbeCommand(argv: string[], io: ProbeCommandIo): Promi
   const jobs = jobsFromInventory(inventory, { all: true });
   const evidence = await Promise.all(jobs.map((job) => collectEvidence(job, scheduler)));
   // One synthetic backend says nothing about the rest of the listener: no "no healthy backend left" escalation.
-  const findings = await diagnose({ inventory, evidence, escalateOutages: false });
+  const findings = await diagnose({ inventory, jobs, evidence, escalateOutages: false });
 
   if (spec.json) {
     io.stdout(`${JSON.stringify({ findings, evidence }, null, 2)}\n`);

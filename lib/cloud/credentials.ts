@@ -1,14 +1,11 @@
-// Which credentials sign the calls, in order: the FC context's (explicit), the environment, then the
-// @alicloud/credentials default chain (profiles, OIDC, instance RAM role, credentials URI).
+// Which credentials sign the calls, in order: the FC context's (explicit), the access key the entry point read from
+// ALIBABA_CLOUD_* (lib/config/env.ts accessKeyFromEnv), then the @alicloud/credentials default chain (profiles, OIDC,
+// instance RAM role, credentials URI).
 import Credential, { Config as CredentialConfig, DefaultCredentialsProvider, type CredentialsProvider } from '@alicloud/credentials';
-import { readEnv } from '../config/env';
+import type { StaticCredentials } from '../model';
 import { UserFacingError, errorMessage } from '../util/errors';
 
-export interface StaticCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
+export type { StaticCredentials };
 
 export type CredentialSource = 'explicit' | 'environment' | 'default-chain';
 
@@ -20,9 +17,16 @@ export interface ResolvedCredentials {
   current(): Promise<StaticCredentials>;
 }
 
+/** ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / ALIBABA_CLOUD_SECURITY_TOKEN as set (a field absent: not set). */
+export interface EnvironmentAccessKey {
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  securityToken?: string;
+}
+
 export interface CredentialOptions {
   explicit?: StaticCredentials | null;
-  env?: NodeJS.ProcessEnv;
+  environment?: EnvironmentAccessKey | null;
   /** The chain consulted last; default: @alicloud/credentials' DefaultCredentialsProvider. */
   defaultChain?: () => CredentialsProvider;
 }
@@ -80,13 +84,10 @@ export function resolveCredentials(options: CredentialOptions = {}): ResolvedCre
     return make('explicit', staticCredential(options.explicit));
   }
 
-  const env = options.env ?? process.env;
-  const accessKeyId = readEnv('ALIBABA_CLOUD_ACCESS_KEY_ID', env);
-  const accessKeySecret = readEnv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', env);
+  const { accessKeyId, accessKeySecret, securityToken } = options.environment ?? {};
   if (accessKeyId !== undefined || accessKeySecret !== undefined) {
     const keys: StaticCredentials = { accessKeyId: accessKeyId ?? '', accessKeySecret: accessKeySecret ?? '' };
     checkPair(keys, 'Environment credentials', ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET']);
-    const securityToken = readEnv('ALIBABA_CLOUD_SECURITY_TOKEN', env);
     return make('environment', staticCredential(securityToken === undefined ? keys : { ...keys, securityToken }));
   }
 

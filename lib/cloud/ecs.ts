@@ -12,7 +12,6 @@ import type { ApiInvoker } from './invoker';
 import { nextPageToken } from './reply';
 import type { CallApi } from './transport';
 
-export const ECS_API_VERSION = '2014-05-26';
 /** DescribeInstances takes at most this many ids (InstanceIds JSON array) and returns at most this many per page. */
 export const INSTANCE_BATCH_SIZE = 100;
 /** DescribeSecurityGroupAttribute's largest page (MaxResults 10–1000). */

@@ -1,13 +1,10 @@
 // Where the SLB and ECS OpenAPIs answer: the SDKs' own region tables, or an override URL (the sandbox).
-import { readEnv, type EnvName } from '../config/env';
+import { parseEndpointOverride, type ApiEndpoint } from '../util/endpoint';
 import { UserFacingError } from '../util/errors';
+import { REGION_ID } from '../util/region';
 import type { CloudProduct } from './errors';
 
-export interface ApiEndpoint {
-  protocol: 'http' | 'https';
-  /** `host` or `host:port`, sent verbatim as the Host header. */
-  host: string;
-}
+export { parseEndpointOverride, type ApiEndpoint };
 
 // Regions the SLB SDK (slb-20140515 client.ts `_endpointMap`) sends to the central endpoint.
 const SLB_CENTRAL_REGIONS = new Set([
@@ -41,8 +38,6 @@ const ECS_SPECIAL_HOSTS: Record<string, string> = {
   'cn-zhengzhou-nebula-1': ECS_NEBULA, 'eu-west-1-oxs': 'ecs.cn-shenzhen-cloudstone.aliyuncs.com', 'rus-west-1-pop': ECS_CENTRAL,
 };
 
-const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
-
 export function assertRegionId(regionId: string): void {
   if (!REGION_ID.test(regionId)) {
     throw new UserFacingError(`'${regionId}' is not an Alibaba Cloud region id (like cn-hangzhou): set --region or SLB_DOCTOR_REGION.`, 'CONFIG_INVALID');
@@ -55,29 +50,11 @@ export function defaultHost(product: CloudProduct, regionId: string): string {
   return ECS_SPECIAL_HOSTS[regionId] ?? `ecs.${regionId}.aliyuncs.com`;
 }
 
-/** Parses an override such as `http://127.0.0.1:7001`; `source` names where it came from, for the error. */
-export function parseEndpointOverride(value: string, source: string): ApiEndpoint {
-  const problem = (why: string): UserFacingError =>
-    new UserFacingError(`${source} '${value}' ${why}: give a URL like http://127.0.0.1:7001 (protocol, host, optional port).`, 'CONFIG_INVALID');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw problem('is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`uses protocol '${url.protocol}', not http or https`);
-  if (url.username !== '' || url.password !== '') throw problem('must not carry credentials');
-  if (url.hostname === '') throw problem('has no host');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') throw problem('must not have a path, query or fragment');
-  return { protocol: url.protocol === 'http:' ? 'http' : 'https', host: url.host };
-}
-
-const OVERRIDE_ENV: Record<CloudProduct, EnvName> = { slb: 'SLB_DOCTOR_SLB_ENDPOINT', ecs: 'SLB_DOCTOR_ECS_ENDPOINT' };
-
-/** The endpoint to call: the explicit override, else the product's environment override, else the SDK's table. */
-export function resolveEndpoint(product: CloudProduct, regionId: string, override: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiEndpoint {
+/**
+ * The endpoint to call: the override the entry point decoded (a flag or SLB_DOCTOR_SLB_ENDPOINT / SLB_DOCTOR_ECS_ENDPOINT,
+ * already checked there and named in its errors), else the SDK's region table.
+ */
+export function resolveEndpoint(product: CloudProduct, regionId: string, override: string | undefined): ApiEndpoint {
   if (override !== undefined && override.trim() !== '') return parseEndpointOverride(override.trim(), `The ${product.toUpperCase()} endpoint`);
-  const fromEnv = readEnv(OVERRIDE_ENV[product], env);
-  if (fromEnv !== undefined) return parseEndpointOverride(fromEnv, OVERRIDE_ENV[product]);
   return { protocol: 'https', host: defaultHost(product, regionId) };
 }

@@ -3,6 +3,7 @@
 // signature or permission: fatal, never retried, names what to fix).
 import { UserFacingError, errorMessage } from '../util/errors';
 import type { RetryDecision } from '../util/retry';
+import { EndpointTimeoutError } from './timeouts';
 
 export type CloudProduct = 'slb' | 'ecs';
 
@@ -121,6 +122,7 @@ function isAccessCode(code: string): boolean {
 export function classifyFailure(err: unknown): FailureKind {
   if (err instanceof CloudAccessError) return 'access';
   if (err instanceof CloudApiError) return err.apiCode === 'MalformedReply' ? 'malformed' : 'refused';
+  if (err instanceof EndpointTimeoutError) return 'transient';
   const facts = failureFacts(err);
   if (facts.code !== null && isAccessCode(facts.code)) return 'access';
   if (isThrottling(facts)) return 'throttled';
@@ -147,6 +149,7 @@ export function retryDecision(err: unknown): RetryDecision {
 const SOCKET_ERROR = /(connect|getaddrinfo|read|write) (E[A-Z_]+) ([\w.:[\]-]+?)(?=POST|GET|\s|$)/;
 
 function describe(facts: FailureFacts): string {
+  if (facts.errorName === 'EndpointTimeoutError') return facts.detail;
   const socket = SOCKET_ERROR.exec(facts.detail);
   if (socket) return `${socket[1]} ${socket[2]} ${socket[3]}`;
   const status = facts.statusCode === null ? '' : ` (HTTP ${facts.statusCode})`;
@@ -208,7 +211,10 @@ const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'E
 
 function remedyFor(product: CloudProduct, kind: FailureKind, code: string | null): string {
   if (code === 'InvalidLoadBalancerId.NotFound') return 'the load balancer does not exist in this region; check the id and the region';
-  if (code !== null && UNREACHABLE_ERRNOS.has(code)) {
+  if (code === 'EndpointNoAnswer') {
+    return `something at the ${PRODUCT_NAME[product]} endpoint takes connections but does not reply; check that --${product}-endpoint / SLB_DOCTOR_${product.toUpperCase()}_ENDPOINT names the ${PRODUCT_NAME[product]} API and not another service, a stopped process or a proxy that holds requests`;
+  }
+  if (code !== null && (UNREACHABLE_ERRNOS.has(code) || code === 'ConnectTimeout')) {
     return `the ${PRODUCT_NAME[product]} endpoint cannot be reached; check --${product}-endpoint / SLB_DOCTOR_${product.toUpperCase()}_ENDPOINT, the region and this host's network`;
   }
   if (kind === 'throttled') return 'the API rate budget is exhausted; lower the rate limit or try again later';

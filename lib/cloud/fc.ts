@@ -3,20 +3,15 @@
 import FCClient = require('@alicloud/fc2');
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError, errorMessage } from '../util/errors';
+import type { StaticCredentials } from '../model';
 import { withRetry, type RetryPolicy } from '../util/retry';
 
-export interface FcCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  /** Required for STS keys (id starting `STS.`), e.g. the FC context's service-role credentials. */
-  securityToken?: string;
-}
 
 export interface FcClientOptions {
   /** The Alibaba Cloud account (uid) that owns the functions: the FC context's `accountId`. */
   accountId: string;
   region: string;
-  credentials: FcCredentials;
+  credentials: StaticCredentials;
   /** Full URL replacing `https://{accountId}.{region}.fc.aliyuncs.com`, e.g. http://127.0.0.1:9000 for the sandbox. */
   endpoint?: string | null;
   /** Per-request timeout in ms when a call does not give its own; default 60 s. */

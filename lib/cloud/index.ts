@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock';
 import type { RateLimit } from '../util/rate';
 import type { RetryPolicy } from '../util/retry';
 import { ApiCounters } from './counters';
-import { resolveCredentials, type CredentialSource, type ResolvedCredentials, type StaticCredentials } from './credentials';
+import { resolveCredentials, type CredentialSource, type EnvironmentAccessKey, type ResolvedCredentials, type StaticCredentials } from './credentials';
 import { EcsClient, createEcsSdk } from './ecs';
 import { assertRegionId, resolveEndpoint, type ApiEndpoint } from './endpoints';
 import { ApiInvoker } from './invoker';
@@ -31,7 +31,7 @@ export {
 } from './ecs';
 export type { ApiEndpoint } from './endpoints';
 export type { ApiRequest, CallApi } from './transport';
-export { resolveCredentials, type StaticCredentials, type CredentialSource, type ResolvedCredentials } from './credentials';
+export { resolveCredentials, type StaticCredentials, type CredentialSource, type EnvironmentAccessKey, type ResolvedCredentials } from './credentials';
 export { resolveEndpoint, parseEndpointOverride } from './endpoints';
 export type * from './slb-types';
 
@@ -41,12 +41,12 @@ const USER_AGENT = 'slb-health-doctor';
 
 export interface CloudClientOptions {
   regionId: string;
-  /** Explicit credentials (the FC context's); null/absent → environment, then the @alicloud/credentials default chain. */
+  /** Explicit credentials (the FC context's); null/absent → `environmentCredentials`, then the @alicloud/credentials default chain. */
   credentials?: StaticCredentials | null;
-  /** Endpoint overrides such as `http://127.0.0.1:7001`; absent → SLB_DOCTOR_SLB_ENDPOINT / SLB_DOCTOR_ECS_ENDPOINT, then the SDK's table. */
+  /** The access key the entry point read from ALIBABA_CLOUD_* (lib/config/env.ts accessKeyFromEnv); lib/cloud reads no environment. */
+  environmentCredentials?: EnvironmentAccessKey | null;
+  /** Endpoint overrides such as `http://127.0.0.1:7001` (a flag or SLB_DOCTOR_*_ENDPOINT, decoded by the entry point); absent → the SDK's table. */
   endpoints?: { slb?: string; ecs?: string };
-  /** Where environment variables are read from (default process.env). */
-  env?: NodeJS.ProcessEnv;
   /** Per-action budgets keyed by action name, e.g. `{ DescribeHealthStatus: { count: 100, perMs: 1000 } }`. */
   rateLimits?: Record<string, RateLimit>;
   /** The budget of every other action; default 3000 per 60 s. */
@@ -76,12 +76,15 @@ export interface CloudClients {
 
 export function createCloudClients(options: CloudClientOptions): CloudClients {
   assertRegionId(options.regionId);
-  const env = options.env ?? process.env;
   const endpoints = {
-    slb: resolveEndpoint('slb', options.regionId, options.endpoints?.slb, env),
-    ecs: resolveEndpoint('ecs', options.regionId, options.endpoints?.ecs, env),
+    slb: resolveEndpoint('slb', options.regionId, options.endpoints?.slb),
+    ecs: resolveEndpoint('ecs', options.regionId, options.endpoints?.ecs),
   };
-  const credentials = resolveCredentials({ explicit: options.credentials, env, defaultChain: options.defaultCredentialChain });
+  const credentials = resolveCredentials({
+    explicit: options.credentials,
+    environment: options.environmentCredentials,
+    defaultChain: options.defaultCredentialChain,
+  });
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const counters = new ApiCounters();
@@ -92,6 +95,8 @@ export function createCloudClients(options: CloudClientOptions): CloudClients {
     retry: options.retry,
     clock: options.clock,
     random: options.random,
+    endpoints,
+    timeouts: { connectMs: connectTimeoutMs, readMs: readTimeoutMs },
   });
   const common = { credential: credentials.credential, readTimeoutMs, connectTimeoutMs, userAgent: USER_AGENT };
   const slbTransport = options.transport ?? openApiTransport({ ...common, endpoint: endpoints.slb });

@@ -3,7 +3,9 @@ import { systemClock, type Clock } from '../util/clock';
 import { SlidingWindowLimiter, type RateLimit } from '../util/rate';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import type { ApiCounters } from './counters';
+import type { ApiEndpoint } from './endpoints';
 import { failureFacts, finalError, isThrottling, retryDecision, type CloudProduct } from './errors';
+import { EndpointTimeoutError, explainTimeout, type SdkTimeouts } from './timeouts';
 
 /**
  * The service's own default quota for most SLB/ECS read actions. Budgets are sliding windows: a fleet may spend a whole
@@ -14,6 +16,11 @@ export const DEFAULT_ACTION_RATE_LIMIT: RateLimit = { count: 3000, perMs: 60_000
 
 /** How long an action pauses after a throttling reply that names no wait. */
 const THROTTLE_HOLD_MS = 1_000;
+/**
+ * Attempts that may end in a timeout: a second one rides out a lost packet, more would only make the person wait
+ * (6 attempts of a 5 s timeout took 35 s before saying anything).
+ */
+export const MAX_TIMED_OUT_ATTEMPTS = 2;
 
 export interface InvokerOptions {
   counters: ApiCounters;
@@ -23,6 +30,9 @@ export interface InvokerOptions {
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: () => number;
+  /** Where each product's calls go and the SDK's timeouts, to tell "no answer" from "no connection" after a timeout. */
+  endpoints?: Partial<Record<CloudProduct, ApiEndpoint>>;
+  timeouts?: SdkTimeouts;
 }
 
 export class ApiInvoker {
@@ -51,6 +61,9 @@ export class ApiInvoker {
     const { counters } = this.options;
     const bucket = this.bucketFor(action);
     let attempts = 0;
+    let timedOut = 0;
+    const { endpoints, timeouts } = this.options;
+    const endpoint = endpoints?.[product];
     try {
       const reply = await withRetry(
         async () => {
@@ -66,11 +79,13 @@ export class ApiInvoker {
               // Everyone calling this action waits, not only the caller that was told.
               bucket.holdFor(facts.retryAfterMs ?? THROTTLE_HOLD_MS);
             }
-            throw err;
+            const explained = endpoint && timeouts ? await explainTimeout(err, endpoint, timeouts) : err;
+            if (explained instanceof EndpointTimeoutError) timedOut += 1;
+            throw explained;
           }
         },
         {
-          classify: retryDecision,
+          classify: (err) => (err instanceof EndpointTimeoutError && timedOut >= MAX_TIMED_OUT_ATTEMPTS ? { retry: false } : retryDecision(err)),
           policy: this.options.retry,
           clock: this.clock,
           random: this.options.random,

@@ -1,5 +1,5 @@
 // SLB (CLB) API 2014-05-15: the requests we send and the reply fields we read, named exactly as the API names them
-// (shared/research/slb-api.md §3). Replies are checked against these shapes in slb.ts before anyone reads them.
+// (aliyun/alibabacloud-typescript-sdk slb-20140515/src/models/*.ts). Replies are checked against these shapes in slb.ts before anyone reads them.
 
 export type SlbListenerProtocol = 'http' | 'https' | 'tcp' | 'udp';
 export type SlbServerHealthStatus = 'normal' | 'abnormal' | 'unavailable';

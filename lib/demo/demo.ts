@@ -2,7 +2,7 @@
 // OSS, chat sinks, a fault zoo across two VPCs), fires the audit's timer through FC, lets the audit fan out to one
 // probe function per VPC, prints what the on-call people receive, then replays a CloudMonitor alarm.
 import { join } from 'node:path';
-import type { AuditInvocationResult } from '../config/audit-function';
+import type { AuditInvocationResult } from '../audit/invocation-result';
 import { EXIT, type CliIo } from '../cli/io';
 import { parseFlags, wantsHelp } from '../cli/args';
 import { clip, renderTable } from '../cli/table';
@@ -118,7 +118,7 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     step(`The scoped audit for ${target.loadBalancerId}:${port} found ${scopedRun.findingCount} finding(s):`);
     io.stdout(`${summaryTable(scopedRun)}\n${notifyLine(scopedRun)}\n`);
 
-    step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: 'slb-doctor sandbox' prints the endpoints; 'slb-doctor audit --help'.`);
+    step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: 'npm run sandbox' prints the endpoints; 'node bin/slb-doctor.js audit --help'.`);
     return EXIT.ok;
   } finally {
     await stack.stop();

@@ -1,6 +1,6 @@
 // The demo's on-host step: `audit --on-host` on the scenario's firewalled host, run from the demo itself against the
 // sandbox (as the CLI would), printing the host verdict with the rule that drops SLB's checks.
-import { runAuditDetailed } from '../audit/run';
+import { runAudit } from '../audit/run';
 import type { CliIo } from '../cli/io';
 import { renderFinding } from '../diagnose/render';
 import { inProcessExecutor } from '../fanout/in-process';
@@ -21,14 +21,13 @@ export async function showHostVerdict(stack: SandboxStack, io: CliIo, step: (tex
     return;
   }
   step(`'slb-doctor audit --on-host --lb ${loadBalancerId} --listener ${port}/${protocol}': the host script through Cloud Assistant on the backends`);
-  const { summary } = await runAuditDetailed({
+  const { summary } = await runAudit({
     scope: { regionId: stack.cloud.regionId, loadBalancerIds: [loadBalancerId], listener: { port: Number(port), protocol: protocol as ListenerProtocol } },
     credentials: { accessKeyId: stack.cloud.credentials.accessKeyId, accessKeySecret: stack.cloud.credentials.accessKeySecret },
     endpoints: { slb: `http://${stack.cloud.endpoints.slb}`, ecs: `http://${stack.cloud.endpoints.ecs}` },
     executor: inProcessExecutor({}),
     notify: null,
     deadlineAt: null,
-    env: {},
     onHost: true,
   });
   const verdict = summary.findings.find((finding) => finding.code === 'HOST_FIREWALL_BLOCKS_SLB');

@@ -63,6 +63,43 @@ export function listenerControlPlaneCause(listener: Listener): ControlPlaneCause
   return null;
 }
 
+/** The ECS calls the inventory makes once per region (lib/inventory/collect.ts); their errors carry no load balancer. */
+const ECS_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstances', 'DescribeSecurityGroupAttribute']);
+
+/** Whether an inventory error comes from an ECS call (the backends were probed anyway, without ECS facts). */
+export function isEcsAction(action: string): boolean {
+  return ECS_ACTIONS.has(action);
+}
+
+/** What the diagnosis could not check for one backend because ECS did not answer. */
+export interface EcsFactsGap {
+  /** DescribeInstances failed for it: its status (running or stopped) and its security groups are unknown. */
+  instanceUnknown: boolean;
+  /** The call that failed and its code, e.g. "DescribeInstances failed (ServiceUnavailable)". */
+  reason: string;
+}
+
+/**
+ * Null when every ECS fact this backend's diagnosis needs is at hand. An ECS-type backend whose instance ECS did not
+ * list because the call failed, or whose security groups could not be read, has a gap: the control plane could not
+ * rule out INSTANCE_NOT_RUNNING or SECURITY_GROUP_BLOCKS, so the data-plane verdict must not pretend it did.
+ */
+export function ecsFactsGap(inventory: Inventory, backend: Backend): EcsFactsGap | null {
+  if (backend.type !== 'ecs') return null;
+  const failed = (action: string): string | null => {
+    const error = inventory.errors.find((e) => e.loadBalancerId === null && e.action === action);
+    return error ? `${action} failed (${error.code})` : null;
+  };
+  const instance = inventory.instances[backend.serverId];
+  if (!instance) {
+    const reason = failed('DescribeInstances');
+    return reason === null ? null : { instanceUnknown: true, reason };
+  }
+  const unread = instance.securityGroupIds.filter((id) => inventory.securityGroupRules[id] === undefined);
+  const reason = unread.length > 0 ? failed('DescribeSecurityGroupAttribute') : null;
+  return reason === null ? null : { instanceUnknown: false, reason: `${reason} for ${unread.join(', ')}` };
+}
+
 function rulesFor(inventory: Inventory, securityGroupIds: string[]): SecurityGroupRule[] {
   return securityGroupIds.flatMap((id) => inventory.securityGroupRules[id] ?? []);
 }

@@ -1,29 +1,27 @@
 // The verdict for a region: control-plane facts first (in a fixed precedence), then the data-plane evidence, with
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
 import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
-import { SEVERITY_ORDER } from '../model';
+import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
-import { backendControlPlaneCause, describeCheck, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
-import { replayRequest } from './evidence';
+import { backendControlPlaneCause, describeCheck, ecsFactsGap, isEcsAction, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
+import { replayRequest } from '../probe/evidence';
 import { BASE_SEVERITY, GUIDE } from './guide';
-import { interpretEvidence, type DataPlaneVerdict } from './interpret';
+import { interpretEvidence, withoutEcsFacts, type DataPlaneVerdict } from './interpret';
 import { jobFor } from './jobs';
 import { connectTimeoutHostCommands, curlHttpCommand, portClosedHostCommands, reproduceCommands, slowAnswerHostCommands, sourceBlockedHostCommands } from './reproduce';
 
-/** SLB's current statuses for one load balancer, keyed `${protocol}:${listenerPort}/${ip}:${port}`. */
+/** SLB's current statuses for one load balancer, keyed by `listenerBackendKey` (lib/model/keys.ts). */
 export type Recheck = (loadBalancerId: string) => Promise<Map<string, SlbHealthStatus>>;
 
 export interface DiagnoseInput {
   inventory: Inventory;
+  /** The jobs that were probed (jobsFromInventory's): their evidence is read against the very job that was sent. */
+  jobs: ProbeJob[];
   evidence: DataPlaneEvidence[];
   recheck?: Recheck;
   /** Raise errors to critical when a listener has no healthy backend left (default true; off for a lone synthetic backend). */
   escalateOutages?: boolean;
-}
-
-export function recheckKey(listener: Pick<Listener, 'protocol' | 'port'>, backend: Pick<Backend, 'ip' | 'port'>): string {
-  return `${listener.protocol}:${listener.port}/${backend.ip}:${backend.port}`;
 }
 
 /** Re-checks in flight at once (each one DescribeHealthStatus call). */
@@ -34,6 +32,7 @@ const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPON
 export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
   const { inventory } = input;
   const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
+  const jobsById = new Map(input.jobs.map((job) => [job.id, job]));
   const rechecks = new Map<string, Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }>>();
   const recheckOf = (loadBalancerId: string) => {
     const recheck = input.recheck;
@@ -63,7 +62,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
       const inRotation = listener.backends.filter((b) => b.weight > 0);
       const noneHealthy = (input.escalateOutages ?? true) && inRotation.length > 0 && inRotation.every((b) => b.slbStatus === 'abnormal');
       for (const backend of listener.backends) {
-        const job = jobFor(lb, listener, backend, backend.slbStatus === 'normal');
+        // Backends the control plane explains were never probed: their job (the resolved check, for the fix) is built here.
+        const target = { loadBalancerId: lb.id, listener: { protocol: listener.protocol, port: listener.port }, backend: { ip: backend.ip, port: backend.port } };
+        const job = jobsById.get(targetKey(target)) ?? jobFor(lb, listener, backend, backend.slbStatus === 'normal');
         const context: BackendContext = { inventory, lb, listener, backend, job, noneHealthy };
         const controlCause = backendControlPlaneCause(inventory, listener, backend, job);
         if (controlCause) {
@@ -95,7 +96,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
     const { context, evidence } = entry;
     let { verdict } = entry;
     const recheck = await recheckOf(context.lb.id);
-    const status = recheck?.statuses?.get(recheckKey(context.listener, context.backend));
+    const status = recheck?.statuses?.get(listenerBackendKey(context.listener, context.backend));
     const extraFacts: string[] = [];
     if (recheck?.failure) extraFacts.push(`SLB re-check failed: ${recheck.failure}`);
     else if (status) extraFacts.push(`SLB re-check: ${status}`);
@@ -182,14 +183,17 @@ function reproduceFor(code: FindingCode, job: ProbeJob, contrast: ProbeResult[])
 
 function backendFinding(
   context: BackendContext,
-  verdict: DataPlaneVerdict | (ControlPlaneCause & { contrast: ProbeResult[] }),
+  decided: DataPlaneVerdict | (ControlPlaneCause & { contrast: ProbeResult[] }),
   evidence?: DataPlaneEvidence,
   extraFacts: string[] = [],
 ): Finding {
   const { inventory, lb, listener, backend, job } = context;
+  // Without ECS facts a stopped instance or a security-group drop could not be ruled out: the verdict says so.
+  const gap = ecsFactsGap(inventory, backend);
+  const verdict = withoutEcsFacts(decided, gap);
   const instance = inventory.instances[backend.serverId];
   const baseFacts = 'facts' in verdict ? verdict.facts : [];
-  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...extraFacts])];
+  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...(gap ? [`ECS facts unavailable: ${gap.reason}`] : []), ...extraFacts])];
   const severity = severityFor(verdict.code, 'severity' in verdict ? verdict.severity : undefined, context, facts);
   const labelled: LabelledProbe[] = evidence ? [{ label: 'replay', result: evidence.replay }, ...evidence.variants] : [];
   return {
@@ -229,8 +233,9 @@ function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Fin
   const lb = inventory.loadBalancers.find((l) => l.id === error.loadBalancerId);
   const denied = /Forbidden|NoPermission|Unauthorized|AccessDenied/i.test(error.code);
   const throttled = /Throttling/i.test(error.code);
+  const ecs = isEcsAction(error.action);
   const remedy = denied
-    ? `Grant the RAM identity permission for ${error.action} (e.g. the AliyunSLBReadOnlyAccess policy), then run again.`
+    ? `Grant the RAM identity permission for ${error.action} (e.g. the ${ecs ? 'AliyunECSReadOnlyAccess' : 'AliyunSLBReadOnlyAccess'} policy), then run again.`
     : throttled
       ? 'The API kept throttling after retries: run again later, or lower the inventory concurrency.'
       : 'Run again; if it persists, check the endpoint, the region and the credentials.';
@@ -247,7 +252,10 @@ function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Fin
       backend: null,
     },
     slbStatus: null,
-    cause: `${error.action} failed${error.loadBalancerId ? ` for ${error.loadBalancerId}` : ''}: ${error.code} ${error.message}; its backends were not examined.`,
+    // An ECS call failing does not stop the probes: the backends were examined, only without ECS facts.
+    cause: ecs
+      ? `${error.action} failed: ${error.code} ${error.message}; the backends were still probed, but findings that need ECS facts (instance status, security-group rules) say "ECS facts unavailable".`
+      : `${error.action} failed${error.loadBalancerId ? ` for ${error.loadBalancerId}` : ''}: ${error.code} ${error.message}; its backends were not examined.`,
     evidenceLine: `${error.action} → ${error.code}`,
     evidence: [],
     facts: [`${error.action} ${error.code}: ${error.message}`],

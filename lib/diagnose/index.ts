@@ -1,7 +1,6 @@
-// Jobs from the inventory, evidence from the data plane, findings from both.
-export { jobsFromInventory, jobFor, jobIdFor } from './jobs';
-export { collectEvidence, collectEvidenceForJobs, errorEvidence, replayRequest, extendedWaitMs, evidenceBudgetMs, L4_HTTP_CHECK_USER_AGENT, type EvidenceOptions, type FleetEvidenceOptions } from './evidence';
-export { diagnose, recheckKey, type DiagnoseInput, type Recheck } from './diagnose';
+// Jobs from the inventory; findings from the evidence (collected by lib/probe/evidence) and the control plane.
+export { jobsFromInventory, jobFor } from './jobs';
+export { diagnose, type DiagnoseInput, type Recheck } from './diagnose';
 export { interpretEvidence, TIMEOUT_RISK_RATIO, type DataPlaneVerdict } from './interpret';
 export { backendControlPlaneCause, listenerControlPlaneCause, describeCheck, type ControlPlaneCause } from './control-plane';
 export { evaluateSecurityGroups, SLB_HEALTH_CHECK_CIDR, type SecurityGroupVerdict } from './security-group';

@@ -1,6 +1,7 @@
 // From data-plane evidence to one cause. Pure: the same evidence always gives the same verdict.
 import type { DataPlaneEvidence, FindingCode, HttpProbeRequest, LabelledProbe, ProbeJob, ProbeResult, VariantLabel } from '../model';
 import { answerLatencyMs, describeOutcome, describeProbe, formatDuration } from './describe';
+import type { EcsFactsGap } from './control-plane';
 import { GUIDE, requestStep, sourceStep } from './guide';
 
 /** Share of the timeout at which a healthy answer is reported as a risk (TIMEOUT_RISK) or a likely cause (SLOW_RESPONSE). */
@@ -295,4 +296,58 @@ function statusVerdict(job: ProbeJob, evidence: DataPlaneEvidence, verdict: (cod
         ? `The application fails on ${uri}: read its error log and the dependencies that page calls; check a page that only proves the service is up.`
         : `Make ${uri} answer 2xx, or add http_${Math.floor(code / 100)}xx to HealthCheckHttpCode if ${code} means healthy here.`;
   return verdict('STATUS_MISMATCH', `${uri} answers ${code}, which is not in the accepted codes (${accepted}).`, remedy, `${GUIDE.httpCodes}; ${GUIDE.l7Request}`);
+}
+
+/** The parts of a verdict that the lack of ECS facts changes. */
+export interface VerdictText {
+  code: FindingCode;
+  cause: string;
+  remedy: string;
+  guideStep: string;
+}
+
+/**
+ * A data-plane verdict told honestly when ECS facts are missing (`ecsFactsGap`). The control plane could then not rule
+ * out a stopped instance or a security-group drop, so:
+ * - "every check from the VPC passes, SLB says abnormal" is not claimed as SLB_SOURCE_BLOCKED (a security-group rule
+ *   may be what drops 100.64.0.0/10): it is UNDETERMINED, naming both places to look;
+ * - a refused, unreachable or silent port keeps its code (that is what the probes saw) and says that the instance
+ *   may be stopped, or a security-group rule may drop the check;
+ * - every other verdict stands: no ECS fact could change it.
+ */
+export function withoutEcsFacts<V extends VerdictText>(verdict: V, gap: EcsFactsGap | null): V {
+  if (gap === null) return verdict;
+  const unavailable = `ECS facts unavailable (${gap.reason})`;
+  switch (verdict.code) {
+    case 'SLB_SOURCE_BLOCKED':
+      return {
+        ...verdict,
+        code: 'UNDETERMINED',
+        cause: `${unavailable}: every check from inside the VPC passes while SLB reports abnormal, so SLB's source 100.64.0.0/10 is dropped, either by a security-group rule that could not be checked or on the host (iptables, security software, rp_filter).`,
+        remedy: `Look for a security-group rule that drops 100.64.0.0/10 on the check port (ECS console or DescribeSecurityGroupAttribute), and on the host for iptables or rp_filter drops; a run with ECS answering tells which. ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.securityGroup}`,
+      };
+    case 'PORT_CLOSED':
+    case 'UDP_PORT_UNREACHABLE':
+      if (!gap.instanceUnknown) return verdict;
+      return {
+        ...verdict,
+        cause: `${unavailable}: the instance may be stopped. ${verdict.cause}`,
+        remedy: `Check that the instance is running (ECS console); if it is: ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.instanceState}`,
+      };
+    case 'CONNECT_TIMEOUT':
+    case 'UDP_NO_REPLY':
+    case 'UNDETERMINED': {
+      const suspects = gap.instanceUnknown ? 'the instance may be stopped, or a security-group rule may drop the check' : 'a security-group rule may drop the check';
+      return {
+        ...verdict,
+        cause: `${unavailable}: ${suspects}. ${verdict.cause}`,
+        remedy: `Check ${gap.instanceUnknown ? "that the instance is running and that its security groups" : 'that the security groups'} let 100.64.0.0/10 reach the check port; then: ${verdict.remedy}`,
+        guideStep: `${verdict.guideStep}; ${GUIDE.securityGroup}`,
+      };
+    }
+    default:
+      return verdict;
+  }
 }

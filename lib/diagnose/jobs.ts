@@ -1,16 +1,14 @@
 // Which backends to probe, with SLB's check resolved to concrete values. Backends whose state the control plane
 // already explains (listener stopped, checks off, pending, instance stopped, weight 0, security group drop) get no probe.
-import type { Backend, Inventory, Listener, LoadBalancer, ProbeJob } from '../model';
+import { targetKey, type Backend, type Inventory, type Listener, type LoadBalancer, type ProbeJob } from '../model';
 import { backendControlPlaneCause, listenerControlPlaneCause } from './control-plane';
-
-export function jobIdFor(lb: Pick<LoadBalancer, 'id'>, listener: Pick<Listener, 'protocol' | 'port'>, backend: Pick<Backend, 'ip' | 'port'>): string {
-  return `${lb.id}/${listener.protocol}:${listener.port}/${backend.ip}:${backend.port}`;
-}
 
 export function jobFor(lb: LoadBalancer, listener: Listener, backend: Backend, sweep: boolean): ProbeJob {
   const check = listener.healthCheck;
+  const target = { loadBalancerId: lb.id, listener: { protocol: listener.protocol, port: listener.port }, backend: { ip: backend.ip, port: backend.port } };
   return {
-    id: jobIdFor(lb, listener, backend),
+    id: targetKey(target),
+    target,
     vpcId: lb.vpcId,
     ip: backend.ip,
     checkPort: backend.checkPort,

@@ -3,11 +3,12 @@
 // evidence; a VPC with no probe function as NO_PROBER_FOR_VPC; a batch that cannot finish before the deadline is
 // not sent, and its jobs are left out so the run reports them as not covered.
 import { FcInvocationError, type FcClient } from '../cloud/fc';
-import { errorEvidence } from '../diagnose/evidence';
+import { errorEvidence } from '../probe/evidence';
 import type { DataPlaneEvidence, ProbeExecutor, ProbeJob } from '../model';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { UserFacingError, errorMessage } from '../util/errors';
+import { isWholeNumberIn } from '../util/numbers';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { estimateJobMs as defaultEstimateJobMs, longestFirst } from './budget';
 import { EVIDENCE_ERROR, MAX_PROBE_BATCH, parseProbeBatchResponse, type ProbeBatchRequest } from './protocol';
@@ -61,7 +62,7 @@ interface Batch {
 class DeadlineReached extends Error {}
 
 function checkPositiveInt(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
+  if (!isWholeNumberIn(value, 1, max)) {
     throw new UserFacingError(`fan-out ${name} must be a whole number from 1 to ${max}, got ${value}.`, 'CONFIG_INVALID');
   }
   return value;

@@ -1,6 +1,6 @@
 // The default executor: probe from this process (the CLI, or the audit function when no probe functions are
 // configured), with one scheduler bounding the probes in flight.
-import { collectEvidence } from '../diagnose/evidence';
+import { collectEvidence } from '../probe/evidence';
 import type { ProbeExecutor, ProbeJob } from '../model';
 import { DEFAULT_PROBE_CONCURRENCY, ProbeScheduler } from '../probe/scheduler';
 import { systemClock, type Clock } from '../util/clock';
@@ -10,7 +10,7 @@ import { runJobsWithinDeadline, type CollectEvidence } from './run-jobs';
 export interface InProcessOptions {
   /** Probes in flight at most (also the jobs collected at once); default 64. */
   concurrency?: number;
-  /** Collects one job's evidence; default: lib/diagnose collectEvidence with this executor's scheduler. */
+  /** Collects one job's evidence; default: lib/probe collectEvidence with this executor's scheduler. */
   collect?: CollectEvidence;
   clock?: Clock;
   estimateJobMs?: (job: ProbeJob) => number;

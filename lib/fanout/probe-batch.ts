@@ -1,7 +1,7 @@
 // The probe function's logic: validate the batch, refuse every target outside the allowed CIDRs (answered as
 // TARGET_NOT_ALLOWED evidence, never probed), probe the rest within the tighter of its own deadline and the caller's
 // budget, and answer with the evidence of the jobs it finished.
-import { errorEvidence } from '../diagnose/evidence';
+import { errorEvidence } from '../probe/evidence';
 import type { DataPlaneEvidence, ProbeJob } from '../model';
 import type { Clock } from '../util/clock';
 import { estimateJobMs as defaultEstimateJobMs } from './budget';

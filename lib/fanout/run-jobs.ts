@@ -5,7 +5,7 @@ import type { DataPlaneEvidence, ProbeJob } from '../model';
 import type { Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
-import { errorEvidence } from '../diagnose/evidence';
+import { errorEvidence } from '../probe/evidence';
 import { longestFirst } from './budget';
 import { EVIDENCE_ERROR } from './protocol';
 

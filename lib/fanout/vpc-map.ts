@@ -1,16 +1,15 @@
 // Which probe function serves which VPC: SLB_DOCTOR_PROBE_FUNCTIONS = {"vpc-…": {"service": "…", "function": "…"}}.
+import * as v from 'valibot';
 import { UserFacingError } from '../util/errors';
+import { FC_NAME } from '../util/fc-name';
+import { isJsonObject } from '../util/schema';
 
-export interface ProbeFunctionRef {
-  service: string;
-  function: string;
-}
+const probeFunctionRefSchema = v.object({ service: v.pipe(v.string(), v.regex(FC_NAME)), function: v.pipe(v.string(), v.regex(FC_NAME)) });
+
+export type ProbeFunctionRef = v.InferOutput<typeof probeFunctionRefSchema>;
 
 /** VPC id → the probe function attached to that VPC. */
 export type VpcProbeMap = Readonly<Record<string, ProbeFunctionRef>>;
-
-// FC 2.0 service and function names: letters, digits, '_' and '-', starting with a letter or '_', at most 128 characters.
-const FC_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
 export function parseVpcProbeMap(raw: string, source: string): VpcProbeMap {
   const example = `e.g. {"vpc-abc": {"service": "slb-doctor-probe-abc", "function": "probe"}}`;
@@ -20,7 +19,7 @@ export function parseVpcProbeMap(raw: string, source: string): VpcProbeMap {
   } catch (err) {
     throw new UserFacingError(`${source} is not valid JSON (${err instanceof Error ? err.message : String(err)}); ${example}.`, 'CONFIG_INVALID');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new UserFacingError(`${source} must be a JSON object mapping VPC ids to probe functions, ${example}.`, 'CONFIG_INVALID');
   }
   const map: Record<string, ProbeFunctionRef> = {};
@@ -28,11 +27,11 @@ export function parseVpcProbeMap(raw: string, source: string): VpcProbeMap {
     if (!/^vpc-[A-Za-z0-9-]+$/.test(vpcId)) {
       throw new UserFacingError(`${source} has key '${vpcId}', which is not a VPC id like vpc-bp1…; ${example}.`, 'CONFIG_INVALID');
     }
-    const ref = value as { service?: unknown; function?: unknown } | null;
-    if (typeof ref !== 'object' || ref === null || typeof ref.service !== 'string' || typeof ref.function !== 'string' || !FC_NAME.test(ref.service) || !FC_NAME.test(ref.function)) {
+    const ref = isJsonObject(value) ? v.safeParse(probeFunctionRefSchema, value) : null;
+    if (!ref?.success) {
       throw new UserFacingError(`${source} entry '${vpcId}' must be {"service": "<FC service>", "function": "<FC function>"} with valid FC names.`, 'CONFIG_INVALID');
     }
-    map[vpcId] = { service: ref.service, function: ref.function };
+    map[vpcId] = ref.output;
   }
   return map;
 }

@@ -1,5 +1,6 @@
 // A listener's health-check settings as SLB returns them → the check SLB actually runs, with the documented defaults
-// applied (shared/research/alibaba-platform.md §1.1–1.2).
+// applied (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/health-check-overview/ and the
+// CreateLoadBalancer{HTTP,TCP,UDP}Listener parameter tables in GitHub AlibabaCloudDocs/slb).
 import type { SlbHealthCheckConfig } from '../cloud';
 import type { CheckType, HealthCheckSpec, HttpCodeClass, ListenerProtocol } from '../model';
 

@@ -1,16 +1,16 @@
 // SLB's own verdict per backend (DescribeHealthStatus): one call per load balancer covers every listener; when SLB
 // answers TooManyListeners (a port used by two protocols) it is asked once per listener instead.
 import { CloudApiError, type SlbBackendHealth, type SlbClient } from '../cloud';
-import type { ListenerProtocol, SlbHealthStatus } from '../model';
+import { listenerBackendKey, type ListenerProtocol, type SlbHealthStatus } from '../model';
 
 export interface ListenerKey {
   port: number;
   protocol: ListenerProtocol;
 }
 
-/** `${protocol}:${listenerPort}/${ip}:${port}`, the key of `readHealthStatus`'s map. */
-export function healthKey(protocol: ListenerProtocol, listenerPort: number, ip: string, port: number): string {
-  return `${protocol}:${listenerPort}/${ip}:${port}`;
+/** The key of `readHealthStatus`'s map: `listenerBackendKey` (lib/model/keys.ts) for SLB's protocol, ports and address. */
+function healthKey(protocol: ListenerProtocol, listenerPort: number, address: string, port: number): string {
+  return listenerBackendKey({ protocol, port: listenerPort }, { ip: address, port });
 }
 
 /**

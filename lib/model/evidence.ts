@@ -1,12 +1,15 @@
 // What the data plane sends back for one backend: the replay of SLB's check and the variants that isolate the cause.
 // Produced where the probe runs (in-process or the VPC probe function), interpreted by lib/diagnose.
 import type { CheckType, HttpCodeClass, SlbHealthStatus } from './inventory';
+import type { BackendTarget } from './keys';
 import type { ProbeResult } from './probe';
 
 /** One backend to examine, with the check SLB runs already resolved to concrete values. */
 export interface ProbeJob {
-  /** Stable id: `${loadBalancerId}/${listenerProtocol}:${listenerPort}/${ip}:${port}`. */
+  /** Stable id, `targetKey(target)`: a key for maps and the wire, never parsed (read `target` instead). */
   id: string;
+  /** The load balancer, listener and backend this job examines. */
+  target: BackendTarget;
   vpcId: string | null;
   ip: string;
   /** The port SLB checks. */
@@ -49,6 +52,8 @@ export interface LabelledProbe {
 
 export interface DataPlaneEvidence {
   jobId: string;
+  /** The job's target, so that whoever reads the evidence needs no job to know what it is about. */
+  target: BackendTarget;
   replay: ProbeResult;
   variants: LabelledProbe[];
   startedAt: string;

@@ -1,7 +1,7 @@
 // Stable identities: a subject (region, LB, listener, backend) and a fingerprint (subject + code). Readable on
 // purpose, so a person looking at the state file knows what each record is about.
 import type { Finding, FindingSubject } from '../model';
-import type { FindingSummary } from '../state/types';
+import type { FindingSummary } from './vocabulary';
 
 export function listenerKeyOf(subject: FindingSubject): string | null {
   return subject.listener ? `${subject.listener.protocol}:${subject.listener.port}` : null;

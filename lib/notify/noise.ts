@@ -1,9 +1,10 @@
 // Noise control: which findings are new, still open, changed or resolved, with flap damping both ways, silences,
 // per-target filters and the repeat interval. Pure functions over the state; notifyRun persists the result.
 import { SEVERITY_ORDER } from '../model';
-import type { DigestItem, FindingSummary, FingerprintRecord, NotifyState } from '../state/types';
 import { backendKeyOf, listenerKeyOf } from './fingerprint';
+import { isInExaminedScope, type ExaminedScope } from './scope';
 import type { NotifyTarget, Silence } from './types';
+import type { DigestItem, FindingSummary, FingerprintRecord, NotifyState } from './vocabulary';
 
 export interface Observation {
   /** This run's findings by fingerprint. */
@@ -11,14 +12,14 @@ export interface Observation {
   regionId: string;
   now: number;
   flapRuns: number;
-  /** LBs this run examined; null = all of the region (absence anywhere counts). */
-  coveredLoadBalancerIds: Set<string> | null;
+  /** What this run examined: only there does an absence count. */
+  examined: ExaminedScope;
 }
 
 export interface RunTransition {
   /** Held for `flapRuns` runs: open from this run on. */
   opened: FingerprintRecord[];
-  /** Open before, gone for `flapRuns` covered runs: resolved now (already removed from the state). */
+  /** Open before, gone for `flapRuns` runs that examined it: resolved now (already removed from the state). */
   closed: FingerprintRecord[];
   /** Open and seen this run (includes `opened`). */
   openPresent: FingerprintRecord[];
@@ -57,7 +58,7 @@ export function advanceRecords(state: NotifyState, observation: Observation): Ru
   }
   for (const [fingerprint, record] of Object.entries(state.records)) {
     if (observation.summaries.has(fingerprint) || record.regionId !== observation.regionId) continue;
-    if (observation.coveredLoadBalancerIds && !observation.coveredLoadBalancerIds.has(record.loadBalancerId)) continue;
+    if (!isInExaminedScope(record.summary, observation.examined)) continue;
     record.absentRuns += 1;
     record.presentRuns = 0;
     if (record.openedAt === null) {

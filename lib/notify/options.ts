@@ -1,7 +1,10 @@
-// Noise-control settings from the environment: repeat interval, flap damping and silences.
+// Noise-control settings from the environment: repeat interval, flap damping and silences (one valibot schema per
+// silence). Pure: the entry point passes its environment object once.
+import * as v from 'valibot';
 import { FINDING_CODES, type FindingCode } from '../model';
 import { readEnv } from '../config/env';
 import { errorMessage } from '../util/errors';
+import { issueLine } from './schema-messages';
 import type { NotifyOptions, Silence } from './types';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
@@ -14,41 +17,52 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 const SILENCE_FIELDS = ['loadBalancerId', 'listener', 'backend', 'code', 'expiresAt', 'comment'];
 
+const matcher = v.optional(v.nullable(v.pipe(v.string('must be a non-empty string'), v.trim(), v.nonEmpty('must be a non-empty string'))));
+
+/** One silence (docs/notifications.md); every matcher given must match, and it always expires. */
+const SilenceSchema = v.pipe(
+  v.strictObject(
+    {
+      loadBalancerId: matcher,
+      listener: v.pipe(
+        matcher,
+        v.check((listener) => !listener || /^((https?|tcp|udp):)?\d{1,5}$/i.test(listener), 'must look like tcp:80 (or just 80)'),
+      ),
+      backend: v.pipe(
+        matcher,
+        v.check((backend) => !backend || /^[\d.]+(:\d{1,5})?$/.test(backend), 'must look like 10.0.0.1:80 (or just 10.0.0.1)'),
+      ),
+      code: v.pipe(
+        matcher,
+        v.check(
+          (code) => !code || (FINDING_CODES as readonly string[]).includes(code),
+          (issue) => `${String(issue.input)} is not a finding code (see docs/findings.md)`,
+        ),
+      ),
+      expiresAt: v.optional(v.unknown()),
+      comment: matcher,
+    },
+    (issue) => (issue.expected === 'never' ? `is not a known field (${SILENCE_FIELDS.join(', ')})` : 'is not an object'),
+  ),
+  v.check((entry) => Boolean(entry.loadBalancerId || entry.listener || entry.backend || entry.code), 'names nothing to silence (give loadBalancerId, listener, backend or code)'),
+  v.check(
+    (entry) => typeof entry.expiresAt === 'string' && !Number.isNaN(Date.parse(entry.expiresAt)),
+    'expiresAt must be an ISO date such as 2030-01-31T18:00:00Z (silences always expire)',
+  ),
+);
+
 function parseSilence(entry: unknown): Silence | string {
-  if (!isObject(entry)) return 'is not an object';
-  const unknown = Object.keys(entry).find((key) => !SILENCE_FIELDS.includes(key));
-  if (unknown) return `${unknown} is not a known field (${SILENCE_FIELDS.join(', ')})`;
-  const text = (field: string): string | null | false => {
-    const value = entry[field];
-    if (value === undefined || value === null) return null;
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : false;
-  };
-  const loadBalancerId = text('loadBalancerId');
-  const listener = text('listener');
-  const backend = text('backend');
-  const code = text('code');
-  const comment = text('comment');
-  for (const [field, value] of Object.entries({ loadBalancerId, listener, backend, code, comment })) {
-    if (value === false) return `${field} must be a non-empty string`;
-  }
-  if (listener && !/^((https?|tcp|udp):)?\d{1,5}$/i.test(listener)) return 'listener must look like tcp:80 (or just 80)';
-  if (backend && !/^[\d.]+(:\d{1,5})?$/.test(backend)) return 'backend must look like 10.0.0.1:80 (or just 10.0.0.1)';
-  if (code && !(FINDING_CODES as readonly string[]).includes(code)) return `code ${code} is not a finding code (see docs/findings.md)`;
-  if (!loadBalancerId && !listener && !backend && !code) return 'names nothing to silence (give loadBalancerId, listener, backend or code)';
-  const expires = typeof entry.expiresAt === 'string' ? Date.parse(entry.expiresAt) : NaN;
-  if (Number.isNaN(expires)) return 'expiresAt must be an ISO date such as 2030-01-31T18:00:00Z (silences always expire)';
+  const parsed = v.safeParse(SilenceSchema, entry, { abortEarly: true });
+  if (!parsed.success) return issueLine(parsed.issues);
+  const { loadBalancerId, listener, backend, code, comment, expiresAt } = parsed.output;
   return {
     loadBalancerId: loadBalancerId || null,
     listener: listener ? listener.toLowerCase() : null,
     backend: backend || null,
     code: (code || null) as FindingCode | null,
-    expiresAt: expires,
+    expiresAt: Date.parse(expiresAt as string),
     comment: comment || null,
   };
 }

@@ -1,7 +1,8 @@
 // The per-target outbox kept in the state: a digest is queued in the same write that marks its findings as told,
 // claimed by the run that sends it, and removed only once delivered. Nothing is lost when a target is down.
+import { hostname } from 'node:os';
 import { SEVERITY_ORDER } from '../model';
-import type { DigestItem, PendingDigest, RunContext } from '../state/types';
+import type { DigestClaim, DigestItem, PendingDigest, RunContext } from './vocabulary';
 
 /** A target down for days must not grow the state without bound: beyond this the least important notices go. */
 export const MAX_PENDING_ITEMS = 2000;
@@ -21,7 +22,7 @@ export function compareItems(a: DigestItem, b: DigestItem): number {
 }
 
 export function mergePending(existing: PendingDigest | undefined, items: DigestItem[], context: RunContext, now: number): PendingDigest {
-  const pending: PendingDigest = existing ?? { items: [], overflow: 0, queuedAt: now, attempts: 0, lastError: null, claim: null, contexts: {} };
+  const pending: PendingDigest = existing ?? { items: [], overflow: 0, queuedAt: now, attempts: 0, lastError: null, claim: null, possibleRepeat: null, contexts: {} };
   pending.contexts[context.regionId] = context;
   for (const incoming of items) {
     const index = pending.items.findIndex((queued) => queued.fingerprint === incoming.fingerprint);
@@ -45,28 +46,75 @@ export function mergePending(existing: PendingDigest | undefined, items: DigestI
   return pending;
 }
 
-/** Takes the digest for this run unless another run holds a live claim on it. */
-export function claimPending(pending: PendingDigest, runId: string, now: number, leaseMs: number): boolean {
-  if (pending.claim && pending.claim.runId !== runId && pending.claim.until > now) return false;
-  pending.claim = { runId, until: now + leaseMs };
+export interface ClaimOwner {
+  pid: number;
+  host: string;
+  /** Whether a process of this host is still running (injectable for tests). */
+  alive: (pid: number) => boolean;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function thisProcess(): ClaimOwner {
+  return { pid: process.pid, host: hostname(), alive: processAlive };
+}
+
+/** A claim whose owner is known to be gone (same host, process ended) or whose heartbeat stopped. */
+export function claimIsDead(claim: DigestClaim, now: number, owner: ClaimOwner): boolean {
+  if (claim.until <= now) return true;
+  return claim.host === owner.host && claim.pid !== owner.pid && !owner.alive(claim.pid);
+}
+
+/**
+ * Takes the digest for this run unless another live run holds it. Taking over another run's claim means that run
+ * stopped mid-delivery: what it sent may have arrived, so the next send says it may repeat.
+ */
+export function claimPending(pending: PendingDigest, runId: string, now: number, leaseMs: number, owner: ClaimOwner = thisProcess()): boolean {
+  const held = pending.claim;
+  if (held && held.runId !== runId) {
+    if (!claimIsDead(held, now, owner)) return false;
+    pending.possibleRepeat ??= `an earlier run (${held.runId}) stopped while delivering this digest; it may have arrived`;
+  }
+  pending.claim = { runId, until: now + leaseMs, pid: owner.pid, host: owner.host };
   return true;
 }
 
-/** After a send: a delivery removes exactly the items that were sent (others may have been queued meanwhile). */
-export function settlePending(
-  pending: PendingDigest,
-  runId: string,
-  sent: { ids: ReadonlySet<string>; overflow: number },
-  outcome: { delivered: boolean; error: string | null },
-): void {
+/** The owner's heartbeat: keeps its claim alive for another lease. */
+export function renewClaim(pending: PendingDigest, runId: string, now: number, leaseMs: number): void {
+  if (pending.claim?.runId === runId) pending.claim.until = now + leaseMs;
+}
+
+/** Gives the digest back untried (interrupted, no time left): nothing was sent, so nothing may repeat. */
+export function releaseClaim(pending: PendingDigest, runId: string): void {
   if (pending.claim?.runId === runId) pending.claim = null;
-  if (outcome.delivered) {
+}
+
+export type SendOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'failed'; error: string }
+  /** The request was cut off (interrupted) after it may have reached the target. */
+  | { kind: 'unknown'; error: string };
+
+/** After a send: a delivery removes exactly the items that were sent (others may have been queued meanwhile). */
+export function settlePending(pending: PendingDigest, runId: string, sent: { ids: ReadonlySet<string>; overflow: number }, outcome: SendOutcome): void {
+  releaseClaim(pending, runId);
+  if (outcome.kind === 'delivered') {
     pending.items = pending.items.filter((item) => !sent.ids.has(item.id));
     pending.overflow = Math.max(0, pending.overflow - sent.overflow);
     pending.attempts = 0;
     pending.lastError = null;
-  } else {
-    pending.attempts += 1;
-    pending.lastError = outcome.error;
+    pending.possibleRepeat = null;
+    return;
   }
+  pending.attempts += 1;
+  pending.lastError = outcome.error;
+  if (outcome.kind === 'unknown') pending.possibleRepeat = `the previous delivery was interrupted mid-request (${outcome.error}); it may have arrived`;
 }

@@ -1,10 +1,14 @@
-// Notification targets from JSON (SLB_DOCTOR_NOTIFY_TARGETS or a file). A malformed entry is rejected with one line
-// naming it and the field, and the valid entries still work: one typo must not silence every channel.
+// Notification targets from JSON (SLB_DOCTOR_NOTIFY_TARGETS or a file), checked by one valibot schema per entry. A
+// malformed entry is rejected with one line naming it, the field path and the JSON type found; the valid entries are
+// still returned (the CLI treats any error as a configuration error; a function keeps the valid ones working).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { FINDING_CODES, SEVERITY_ORDER, type FindingCode, type Severity } from '../model';
 import { readEnv } from '../config/env';
+import * as v from 'valibot';
 import { UserFacingError, errorMessage } from '../util/errors';
+import { isJsonObject } from '../util/schema';
+import { issueLine, mustBe } from './schema-messages';
 import { TARGET_KINDS, type NotifyTarget, type TargetKind } from './types';
 
 export interface ParsedTargets {
@@ -15,67 +19,86 @@ export interface ParsedTargets {
   warnings: string[];
 }
 
-const KNOWN_FIELDS = new Set(['name', 'kind', 'url', 'secret', 'mentions', 'minSeverity', 'match']);
 const SEVERITIES = Object.keys(SEVERITY_ORDER) as Severity[];
 export const DEFAULT_MIN_SEVERITY: Severity = 'warning';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const nonEmptyText = (what: string) => v.pipe(v.string(mustBe(what)), v.trim(), v.nonEmpty(`must be ${what}, got an empty string`));
+
+function protocolOf(text: string): string | null {
+  try {
+    return new URL(text).protocol.replace(':', '');
+  } catch {
+    return null;
+  }
 }
 
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string' && item.trim() !== '');
-}
+// Never echo the URL in a message: a webhook URL is a credential.
+const UrlSchema = v.pipe(
+  v.string(mustBe('a string')),
+  v.trim(),
+  v.nonEmpty('is missing'),
+  v.check((text) => protocolOf(text) !== null, 'is not a valid URL'),
+  v.check(
+    (text) => ['http', 'https'].includes(protocolOf(text) ?? ''),
+    (issue) => `must be http(s), not ${protocolOf(String(issue.input)) ?? '?'}`,
+  ),
+);
+
+const MentionsSchema = v.strictObject(
+  {
+    mobiles: v.optional(
+      v.pipe(
+        v.array(nonEmptyText('a phone number'), mustBe('a list of phone numbers')),
+        v.check((mobiles) => mobiles.every((m) => /^\+?[0-9-]{5,20}$/.test(m)), 'has an entry that is not a phone number'),
+      ),
+      [],
+    ),
+    userIds: v.optional(v.array(nonEmptyText('a user id'), mustBe('a list of strings')), []),
+    all: v.optional(v.boolean('must be true or false'), false),
+  },
+  (issue) => (issue.expected === 'never' ? 'is not a known field (mobiles, userIds, all)' : 'must be an object {mobiles?, userIds?, all?}'),
+);
+
+const MatchSchema = v.strictObject(
+  {
+    loadBalancerIds: v.optional(v.array(nonEmptyText('a load balancer id'), mustBe('a list of load balancer ids'))),
+    tags: v.optional(v.record(v.string(), v.string(mustBe('a string (the tag value)')), 'must be an object of tag key → value')),
+    codes: v.optional(
+      v.pipe(
+        v.array(nonEmptyText('a finding code'), mustBe('a list of finding codes')),
+        v.check(
+          (codes) => codes.every((code) => (FINDING_CODES as readonly string[]).includes(code)),
+          (issue) => `has unknown code ${(issue.input as string[]).find((code) => !(FINDING_CODES as readonly string[]).includes(code)) ?? ''} (see docs/findings.md)`,
+        ),
+      ),
+    ),
+  },
+  (issue) => (issue.expected === 'never' ? 'is not a known field (loadBalancerIds, tags, codes)' : 'must be an object {loadBalancerIds?, tags?, codes?}'),
+);
+
+const TARGET_FIELDS = ['name', 'kind', 'url', 'secret', 'mentions', 'minSeverity', 'match'] as const;
+
+/** One entry of the targets document (docs/notifications.md). */
+const TargetEntrySchema = v.strictObject(
+  {
+    name: v.optional(v.pipe(v.string(mustBe('a string')), v.regex(/^[\w.@-]{1,64}$/, 'must be 1–64 letters, digits, _ . @ or -'))),
+    kind: v.picklist(TARGET_KINDS, `must be one of ${TARGET_KINDS.join(', ')}`),
+    url: UrlSchema,
+    secret: v.nullish(nonEmptyText('a non-empty string')),
+    minSeverity: v.optional(v.picklist(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`), DEFAULT_MIN_SEVERITY),
+    mentions: v.optional(MentionsSchema, { mobiles: [], userIds: [], all: false }),
+    match: v.optional(MatchSchema, {}),
+  },
+  (issue) => (issue.expected === 'never' ? `is not a known field (${TARGET_FIELDS.join(', ')})` : 'is not an object'),
+);
+
+export type TargetEntry = v.InferOutput<typeof TargetEntrySchema>;
 
 class EntryError extends Error {}
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new EntryError(message);
-}
-
-function parseUrl(kind: TargetKind, value: unknown): string {
-  check(typeof value === 'string' && value.trim() !== '', 'url is missing');
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    // Never echo the value: a webhook URL is a credential.
-    throw new EntryError('url is not a valid URL');
-  }
-  check(url.protocol === 'http:' || url.protocol === 'https:', `url must be http(s), not ${url.protocol.replace(':', '')}`);
-  if (kind === 'dingtalk') check(url.searchParams.has('access_token'), 'url has no access_token parameter (copy the whole robot webhook URL)');
-  if (kind === 'wecom') check(url.searchParams.has('key'), 'url has no key parameter (copy the whole robot webhook URL)');
-  return url.toString();
-}
-
-function parseMentions(value: unknown): NotifyTarget['mentions'] {
-  if (value === undefined) return { mobiles: [], userIds: [], all: false };
-  check(isObject(value), 'mentions must be an object {mobiles?, userIds?, all?}');
-  for (const key of Object.keys(value)) check(['mobiles', 'userIds', 'all'].includes(key), `mentions.${key} is not a known field (mobiles, userIds, all)`);
-  const mobiles = value.mobiles ?? [];
-  const userIds = value.userIds ?? [];
-  check(isStringList(mobiles), 'mentions.mobiles must be a list of phone numbers');
-  check(mobiles.every((m) => /^\+?[0-9-]{5,20}$/.test(m)), 'mentions.mobiles has an entry that is not a phone number');
-  check(isStringList(userIds), 'mentions.userIds must be a list of strings');
-  check(value.all === undefined || typeof value.all === 'boolean', 'mentions.all must be true or false');
-  return { mobiles, userIds, all: value.all === true };
-}
-
-function parseMatch(value: unknown): NotifyTarget['match'] {
-  if (value === undefined) return { loadBalancerIds: null, tags: null, codes: null };
-  check(isObject(value), 'match must be an object {loadBalancerIds?, tags?, codes?}');
-  for (const key of Object.keys(value)) check(['loadBalancerIds', 'tags', 'codes'].includes(key), `match.${key} is not a known field (loadBalancerIds, tags, codes)`);
-  const { loadBalancerIds, tags, codes } = value;
-  check(loadBalancerIds === undefined || isStringList(loadBalancerIds), 'match.loadBalancerIds must be a list of load balancer ids');
-  check(tags === undefined || (isObject(tags) && Object.values(tags).every((v) => typeof v === 'string')), 'match.tags must be an object of tag key → value');
-  check(codes === undefined || isStringList(codes), 'match.codes must be a list of finding codes');
-  const unknown = (codes ?? []).filter((code) => !(FINDING_CODES as readonly string[]).includes(code));
-  check(unknown.length === 0, `match.codes has unknown code ${unknown[0]} (see docs/findings.md)`);
-  return {
-    loadBalancerIds: loadBalancerIds ?? null,
-    tags: (tags as Record<string, string> | undefined) ?? null,
-    codes: (codes as FindingCode[] | undefined) ?? null,
-  };
 }
 
 function channelWarnings(target: NotifyTarget): string[] {
@@ -95,25 +118,21 @@ function targetKey(name: string | undefined, kind: TargetKind, url: string): str
 }
 
 function parseEntry(entry: unknown, index: number): NotifyTarget {
-  check(isObject(entry), 'is not an object');
-  const unknown = Object.keys(entry).filter((key) => !KNOWN_FIELDS.has(key));
-  check(unknown.length === 0, `${unknown[0]} is not a known field (${[...KNOWN_FIELDS].join(', ')})`);
-  const { name, kind, secret, minSeverity } = entry;
-  check(name === undefined || (typeof name === 'string' && /^[\w.@-]{1,64}$/.test(name)), 'name must be 1–64 letters, digits, _ . @ or -');
-  check(typeof kind === 'string' && (TARGET_KINDS as readonly string[]).includes(kind), `kind must be one of ${TARGET_KINDS.join(', ')}`);
-  const targetKind = kind as TargetKind;
-  const url = parseUrl(targetKind, entry.url);
-  check(secret === undefined || secret === null || (typeof secret === 'string' && secret.trim() !== ''), 'secret must be a non-empty string');
-  check(minSeverity === undefined || (typeof minSeverity === 'string' && (SEVERITIES as string[]).includes(minSeverity)), `minSeverity must be one of ${SEVERITIES.join(', ')}`);
+  const parsed = v.safeParse(TargetEntrySchema, entry, { abortEarly: true });
+  if (!parsed.success) throw new EntryError(issueLine(parsed.issues));
+  const { name, kind, url, secret, minSeverity, mentions, match } = parsed.output;
+  if (kind === 'dingtalk') check(new URL(url).searchParams.has('access_token'), 'url has no access_token parameter (copy the whole robot webhook URL)');
+  if (kind === 'wecom') check(new URL(url).searchParams.has('key'), 'url has no key parameter (copy the whole robot webhook URL)');
+  const normalized = new URL(url).toString();
   return {
-    key: targetKey(name, targetKind, url),
-    label: name ?? `${targetKind}#${index}`,
-    kind: targetKind,
-    url,
-    secret: typeof secret === 'string' ? secret.trim() : null,
-    mentions: parseMentions(entry.mentions),
-    minSeverity: (minSeverity as Severity | undefined) ?? DEFAULT_MIN_SEVERITY,
-    match: parseMatch(entry.match),
+    key: targetKey(name, kind, normalized),
+    label: name ?? `${kind}#${index}`,
+    kind,
+    url: normalized,
+    secret: secret ?? null,
+    mentions,
+    minSeverity,
+    match: { loadBalancerIds: match.loadBalancerIds ?? null, tags: match.tags ?? null, codes: (match.codes as FindingCode[] | undefined) ?? null },
   };
 }
 
@@ -132,7 +151,7 @@ export function parseTargets(json: string, source: string): ParsedTargets {
   }
   const names = new Set<string>();
   document.forEach((entry: unknown, index) => {
-    const rawName = isObject(entry) && typeof entry.name === 'string' ? entry.name : null;
+    const rawName = isJsonObject(entry) && typeof entry.name === 'string' ? entry.name : null;
     const where = `${source}: target #${index}${rawName ? ` ("${rawName}")` : ''}`;
     try {
       const target = parseEntry(entry, index);

@@ -1,18 +1,18 @@
-// Contracts of the notification pipeline: targets, the Notifier every channel implements, options and the run report.
+// Contracts of the notification pipeline: targets, the Channel every integration defines and the Notifier it
+// becomes, options, the run's input and its report.
 import type { Finding, FindingCode, Severity } from '../model';
-import type { DigestEvent, StateStore } from '../state/types';
-import type { RetryPolicy } from '../util/retry';
 import type { Clock } from '../util/clock';
+import type { RateLimit } from '../util/rate';
+import type { RetryPolicy } from '../util/retry';
 import type { Digest } from './digest/model';
+import type { ExaminedScope } from './scope';
+import type { NotifyStateStore } from './state';
+import type { DigestEvent, TargetMentions } from './vocabulary';
+
+export type { TargetMentions } from './vocabulary';
 
 export const TARGET_KINDS = ['dingtalk', 'slack', 'feishu', 'wecom', 'webhook'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
-
-export interface TargetMentions {
-  mobiles: string[];
-  userIds: string[];
-  all: boolean;
-}
 
 export interface TargetMatch {
   loadBalancerIds: string[] | null;
@@ -35,14 +35,44 @@ export interface NotifyTarget {
   match: TargetMatch;
 }
 
-/** `bytes`: the size of the payload posted, in UTF-8 bytes (for the run report). */
-export type SendResult = { ok: true; bytes?: number } | { ok: false; retryable: boolean; retryAfterMs?: number; reason: string; bytes?: number };
+/**
+ * `bytes`: the size of the payload posted, in UTF-8 bytes (for the run report). `interrupted`: the run's signal
+ * stopped it, `before` the request left (nothing sent) or `mid-request` (it may have arrived).
+ */
+export type SendResult =
+  | { ok: true; bytes?: number }
+  | { ok: false; retryable: boolean; retryAfterMs?: number; reason: string; bytes?: number; interrupted?: 'before' | 'mid-request' };
 
-/** One channel. `send` makes exactly one attempt; retries, budgets and state belong to the pipeline. */
+/** One POST, ready to send. */
+export interface RenderedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A reply as every channel sees it (the host only: the URL holds the token). */
+export interface HttpReply {
+  host: string;
+  status: number;
+  body: string;
+  retryAfterMs: number | null;
+}
+
+/** One integration (lib/notify/<kind>/): how a digest becomes its request, and what its replies mean. */
+export interface Channel {
+  readonly kind: TargetKind;
+  /** The service's published budget per webhook. */
+  readonly rateLimits: RateLimit[];
+  /** Renders within the channel's limits; `wallClockMs` for signatures (the service compares them with its clock). */
+  render(digest: Digest, target: NotifyTarget, wallClockMs: number): RenderedRequest;
+  classify(reply: HttpReply, target: NotifyTarget): SendResult;
+}
+
+/** A target bound to its channel and the shared HTTP path. `send` makes exactly one attempt and never throws. */
 export interface Notifier {
   readonly target: NotifyTarget;
-  /** Renders the digest within the channel's limits and posts it. Never throws. */
-  send(digest: Digest, signal?: AbortSignal): Promise<SendResult>;
+  render(digest: Digest): RenderedRequest;
+  send(request: RenderedRequest, signal?: AbortSignal): Promise<SendResult>;
 }
 
 export interface HttpResponseLike {
@@ -81,6 +111,8 @@ export interface NotifyOptions {
   retry: Partial<RetryPolicy>;
   /** Targets sent to at once. */
   concurrency: number;
+  /** How often a sending run renews its claims; a claim not renewed for three of these is taken over. */
+  claimHeartbeatMs: number;
 }
 
 export const DEFAULT_NOTIFY_OPTIONS: NotifyOptions = {
@@ -91,6 +123,7 @@ export const DEFAULT_NOTIFY_OPTIONS: NotifyOptions = {
   // Long enough to outlast DingTalk's 10-minute "send too fast" lockout once; a deadline cuts it short.
   retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 11 * 60 * 1000 },
   concurrency: 4,
+  claimHeartbeatMs: 20_000,
 };
 
 export interface NotifyLogger {
@@ -102,28 +135,31 @@ export interface NotifyRunInput {
   findings: Finding[];
   regionId: string;
   runId?: string;
-  /** What this run examined: findings of LBs not covered are not aged (absence there proves nothing). */
-  covered?: { loadBalancerIds: string[]; uncovered: { loadBalancerId: string; reason: string }[] };
+  /** What this run examined: only there are findings aged or resolved (absence elsewhere proves nothing). */
+  examined: ExaminedScope;
   /** Backends per listener (`lbId/protocol:port`), so a digest can say "all N backends" (inhibition). */
   backendsPerListener?: Record<string, number>;
   targets: NotifyTarget[];
-  store: StateStore;
+  store: NotifyStateStore;
   clock?: Clock;
   options?: Partial<NotifyOptions>;
   http?: HttpFetch;
   /** Epoch ms (clock time) by which notifyRun must return; retries that would pass it are left pending. */
   deadlineAt?: number | null;
   logger?: NotifyLogger;
+  /** Aborted on SIGINT/SIGTERM: sending stops (in-flight requests are cut off), claims are released, the report returns. */
+  signal?: AbortSignal;
 }
 
-export type TargetStatus = 'sent' | 'failed' | 'pending' | 'idle';
+export type TargetStatus = 'sent' | 'failed' | 'pending' | 'interrupted' | 'idle';
 
 export interface TargetReport {
   label: string;
   kind: TargetKind;
   /**
    * sent: delivered. failed: tried and failed; the digest stays pending for the next run. pending: not tried this run
-   * (another run is sending it, or no time left). idle: nothing to say.
+   * (another run is sending it, or no time left). interrupted: the run's signal stopped it (kept for the next run;
+   * when cut off mid-request it is re-sent once as a possible repeat). idle: nothing to say.
    */
   status: TargetStatus;
   events: Record<DigestEvent, number>;
@@ -133,6 +169,15 @@ export interface TargetReport {
   /** Size of the last payload sent, in UTF-8 bytes. */
   bytes: number | null;
   reason: string | null;
+  /** The digest sent was marked as a possible repeat (dedup off, or an earlier delivery's outcome is unknown). */
+  possibleRepeat: boolean;
+}
+
+export interface UndeliveredTarget {
+  label: string;
+  kind: TargetKind;
+  status: 'failed' | 'pending' | 'interrupted';
+  reason: string;
 }
 
 export interface NotifyReport {
@@ -151,5 +196,21 @@ export interface NotifyReport {
     stillOpen: number;
   };
   targets: TargetReport[];
-  state: { location: string; warnings: string[]; error: string | null };
+  /** Every target delivered or had nothing to say, the state was read and written, and the run was not interrupted. */
+  complete: boolean;
+  interrupted: boolean;
+  /** off: the state could not be read, so this run's open findings went out as possible repeats (docs/notifications.md). */
+  dedup: 'on' | 'off';
+  undelivered: UndeliveredTarget[];
+  /** One line each (state unavailable or not saved, a target not delivered, the interruption): a non-empty list is an incomplete run. */
+  problems: string[];
+  state: {
+    location: string;
+    loaded: boolean;
+    saved: boolean;
+    /** Recoveries (state missing or corrupt and moved aside): shown in every format, not problems by themselves. */
+    warnings: string[];
+    /** The state problems joined, or null. */
+    error: string | null;
+  };
 }

@@ -2,8 +2,9 @@
 // the API servers (SLB, ECS; FC, OSS and webhook sinks plug in as more SandboxServiceFactory entries).
 // `slb-doctor sandbox` runs it and prints ONE JSON line with everything a client needs.
 
-import { startBackends } from './backends';
+import { isAddressInUse, startBackends, type RunningBackends } from './backends';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
+import { claimSourceSlice } from './healthcheck/sources';
 import { createCloudAssistant, createEcsProduct } from './ecs';
 import { prepareHostTools } from './hosts/tools';
 import { AccessKeyRegistry, generateSandboxCredentials, type SandboxCredentials } from './openapi/credentials';
@@ -13,11 +14,25 @@ import { ScenarioError, validateScenario } from './scenario/validate';
 import type { Scenario } from './scenario/types';
 import type { SandboxService } from './service';
 import { createSlbProduct } from './slb';
+import {
+  describeMoves,
+  pickTargetBlocks,
+  relocateScenario,
+  relocateText,
+  scenarioBlocks,
+  whyNotRelocatable,
+  type BlockMoves,
+  type SandboxRelocation,
+} from './relocation';
 import defaultScenarioJson from './default-scenario.json';
 
 export type { SandboxService } from './service';
 export type { SandboxCredentials } from './openapi/credentials';
 export type { ApiStats } from './openapi/server';
+export type { SandboxRelocation } from './relocation';
+
+/** Placements tried after the scenario's own addresses (each is one round of binds; the second nearly always works). */
+const MAX_RELOCATIONS = 8;
 
 /** What a service needs to start: the scenario, the keys it must accept, the shared API policy, the checker. */
 export interface SandboxContext {
@@ -67,10 +82,23 @@ export interface SandboxCloudOptions {
   now?: () => number;
   /** Randomness for API latency and fault probabilities. */
   random?: () => number;
+  /**
+   * When a scenario address is taken: 'move' (default) moves the scenario to free loopback blocks and says so in
+   * `relocation`; 'fail' fails the start (for scenarios whose addresses are promised to someone).
+   */
+  onAddressInUse?: 'move' | 'fail';
 }
 
 export interface SandboxCloud {
+  /** The scenario as served: the one given, or its relocated copy when its addresses were taken. */
   readonly scenario: Scenario;
+  /** Null when the scenario's own addresses are served; otherwise which blocks moved where, and why. */
+  readonly relocation: SandboxRelocation | null;
+  /**
+   * Any text written against the given scenario (an address, `ip:port`, a CIDR, a checker key) as this sandbox
+   * serves it: the identity unless the scenario was relocated.
+   */
+  actual(text: string): string;
   /** `host:port` per service that has an endpoint; SDKs take it as `endpoint` with protocol "http". */
   readonly endpoints: { readonly slb: string; readonly ecs: string; readonly [service: string]: string };
   readonly credentials: SandboxCredentials;
@@ -97,11 +125,13 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
-    const backends = await startBackends(valid);
+    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move');
     stoppers.push(() => backends.stop());
-    const checker = startHealthChecker(valid);
+    const sources = await claimSourceSlice();
+    stoppers.push(() => sources.release());
+    const checker = startHealthChecker(served, { sourceIps: sources.sourceIps });
     stoppers.push(() => checker.stop());
-    const context: SandboxContext = { scenario: valid, credentials, keys, policy, checker };
+    const context: SandboxContext = { scenario: served, credentials, keys, policy, checker };
     const services: SandboxService[] = [];
     for (const factory of [...BUILT_IN_SERVICES, ...(options.extraServices ?? [])]) {
       const service = await factory(context);
@@ -117,7 +147,9 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
     if (slb === undefined || ecs === undefined) throw new Error('the SLB and ECS services must describe their endpoint');
     let stopping: Promise<void> | undefined;
     return {
-      scenario: valid,
+      scenario: served,
+      relocation,
+      actual: (text) => relocateText(text, moves),
       endpoints: { ...endpoints, slb, ecs },
       credentials,
       regionId: valid.regionId,
@@ -133,6 +165,41 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
   }
 }
 
+interface Placement {
+  backends: RunningBackends;
+  served: Scenario;
+  moves: BlockMoves;
+  relocation: SandboxRelocation | null;
+}
+
+/**
+ * Starts the backends at the scenario's own addresses or, when one is taken, at the same addresses moved to other
+ * loopback blocks (the bind itself is the test, so two sandboxes starting together cannot both win one block).
+ */
+async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'): Promise<Placement> {
+  let firstConflict: string | undefined;
+  let moves: BlockMoves = new Map();
+  const tried = new Set<number>();
+  for (let attempt = 0; ; attempt += 1) {
+    const served = moves.size === 0 ? scenario : validateScenario(relocateScenario(scenario, moves));
+    try {
+      const backends = await startBackends(served);
+      const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
+      return { backends, served, moves, relocation };
+    } catch (err) {
+      if (!isAddressInUse(err) || !(err instanceof Error)) throw err;
+      firstConflict ??= err.message;
+      const cannotMove = onAddressInUse === 'fail' ? 'the sandbox was asked not to move it' : whyNotRelocatable(scenario);
+      if (cannotMove !== null) throw new Error(`${err.message} (${cannotMove})`, { cause: err });
+      if (attempt === MAX_RELOCATIONS) {
+        throw new Error(`${firstConflict}; ${MAX_RELOCATIONS} other loopback blocks were taken too: stop other sandboxes or free the addresses`, { cause: err });
+      }
+      for (const target of moves.values()) tried.add(target);
+      moves = pickTargetBlocks(scenarioBlocks(scenario), tried);
+    }
+  }
+}
+
 /** The one JSON object `slb-doctor sandbox` prints: endpoints, keys, STS token, region, and each service's facts. */
 export function describeSandbox(cloud: SandboxCloud): Record<string, unknown> {
   return {
@@ -142,6 +209,9 @@ export function describeSandbox(cloud: SandboxCloud): Record<string, unknown> {
     accountId: cloud.accountId,
     protocol: 'http',
     endpoints: cloud.endpoints,
+    // Present when the scenario's addresses were taken: the SLB and ECS APIs report the moved ones.
+    ...(cloud.relocation !== null && { relocated: cloud.relocation }),
+    checkerSourceIps: cloud.checker.sourceIps,
     accessKeyId: cloud.credentials.accessKeyId,
     accessKeySecret: cloud.credentials.accessKeySecret,
     sts: cloud.credentials.sts,
@@ -210,7 +280,13 @@ export async function runSandboxCommand(
     io.stderr(`slb-doctor sandbox: cannot start the sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  io.stdout(`${JSON.stringify(sandbox.banner())}\n`);
+  const banner = sandbox.banner();
+  io.stdout(`${JSON.stringify(banner)}\n`);
+  const relocation = banner.relocated as SandboxRelocation | undefined;
+  if (relocation) {
+    const moves = relocation.blocks.map((block) => `${block.from} → ${block.to}`).join(', ');
+    io.stderr(`slb-doctor sandbox: ${relocation.reason}; serving the scenario at other addresses instead (${moves}), as "relocated" in the line above says\n`);
+  }
   await (io.untilStopped ?? untilSignal)();
   await sandbox.stop();
   return 0;

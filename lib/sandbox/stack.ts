@@ -42,6 +42,8 @@ export interface SandboxStack {
   stop(): Promise<void>;
 }
 
+const FC_PORT_ATTEMPTS = 3;
+
 function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -72,6 +74,8 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
   try {
     const cloud = await startSandboxCloud(scenario);
     stoppers.push(() => cloud.stop());
+    // From here on, the scenario as served: moved to free addresses when its own were taken.
+    const served = cloud.scenario;
     const sts = cloud.credentials.sts;
     const oss = await startOssEmulator({
       credentials: [sts, { accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
@@ -81,8 +85,6 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
     const sinks = await startWebhookSinks({});
     stoppers.push(() => sinks.stop());
 
-    const fcPort = await freeLoopbackPort();
-    const fcEndpoint = `http://127.0.0.1:${fcPort}`;
     const alarmToken = randomBytes(24).toString('base64url');
     const kinds = options.notify ?? ['dingtalk', 'slack'];
     const targets = kinds.map((kind) => {
@@ -90,64 +92,79 @@ export async function startSandboxStack(scenario: Scenario, options: SandboxStac
       return { name: `sandbox-${kind}`, kind, url: sinks.urls[kind], ...(secret ? { secret } : {}) };
     });
     const probeFunctions: Record<string, string> = {};
-    for (const vpc of scenario.vpcs) probeFunctions[vpc.vpcId] = probeFunctionName(vpc.vpcId);
+    for (const vpc of served.vpcs) probeFunctions[vpc.vpcId] = probeFunctionName(vpc.vpcId);
 
-    const shared = {
-      SLB_DOCTOR_REGION: cloud.regionId,
-      SLB_DOCTOR_SLB_ENDPOINT: `http://${cloud.endpoints.slb}`,
-      SLB_DOCTOR_ECS_ENDPOINT: `http://${cloud.endpoints.ecs}`,
-      SLB_DOCTOR_FC_ENDPOINT: fcEndpoint,
-      SLB_DOCTOR_OSS_ENDPOINT: oss.endpoint,
-      SLB_DOCTOR_STATE: `oss://${STATE_BUCKET}/${STATE_KEY}`,
-    };
-    const functions: EmulatedFunction[] = [
-      {
-        service: SERVICE_NAME,
-        name: 'audit',
-        codeDir: join(functionsDir, 'audit'),
-        timeoutSeconds: options.auditTimeoutSeconds ?? 300,
-        memoryMB: 256,
-        maxInstances: 2,
-        env: {
-          ...shared,
-          SLB_DOCTOR_NOTIFY_TARGETS: JSON.stringify(targets),
-          SLB_DOCTOR_PROBE_FUNCTIONS: JSON.stringify(
-            Object.fromEntries(Object.entries(probeFunctions).map(([vpcId, name]) => [vpcId, { service: SERVICE_NAME, function: name }])),
-          ),
-          ...options.auditEnv,
-        },
-      },
-      {
-        service: SERVICE_NAME,
-        name: 'alarm',
-        codeDir: join(functionsDir, 'alarm'),
-        timeoutSeconds: 10,
-        memoryMB: 128,
-        env: { ...shared, SLB_DOCTOR_ALARM_TOKEN: alarmToken, SLB_DOCTOR_AUDIT_FUNCTION: 'audit' },
-        httpTrigger: { authType: 'anonymous', methods: ['POST'] },
-      },
-      ...scenario.vpcs.map(
-        (vpc): EmulatedFunction => ({
+    const functionsAt = (fcEndpoint: string): EmulatedFunction[] => {
+      const shared = {
+        SLB_DOCTOR_REGION: cloud.regionId,
+        SLB_DOCTOR_SLB_ENDPOINT: `http://${cloud.endpoints.slb}`,
+        SLB_DOCTOR_ECS_ENDPOINT: `http://${cloud.endpoints.ecs}`,
+        SLB_DOCTOR_FC_ENDPOINT: fcEndpoint,
+        SLB_DOCTOR_OSS_ENDPOINT: oss.endpoint,
+        SLB_DOCTOR_STATE: `oss://${STATE_BUCKET}/${STATE_KEY}`,
+      };
+      return [
+        {
           service: SERVICE_NAME,
-          name: probeFunctionName(vpc.vpcId),
-          codeDir: join(functionsDir, 'probe'),
-          timeoutSeconds: 120,
+          name: 'audit',
+          codeDir: join(functionsDir, 'audit'),
+          timeoutSeconds: options.auditTimeoutSeconds ?? 300,
           memoryMB: 256,
-          maxInstances: options.probeInstances ?? 16,
-          env: { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: vpc.cidr },
-          vpc: { vpcId: vpc.vpcId, vSwitchIds: [vpc.vSwitchId], securityGroupId: `sg-probe-${vpc.vpcId}` },
-        }),
-      ),
-    ];
-    const fc = await startFcEmulator({
-      functions,
-      credentials: sts,
-      accessKeys: [{ accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
-      accountId: cloud.accountId,
-      region: cloud.regionId,
-      port: fcPort,
-      ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
-    });
+          maxInstances: 2,
+          env: {
+            ...shared,
+            SLB_DOCTOR_NOTIFY_TARGETS: JSON.stringify(targets),
+            SLB_DOCTOR_PROBE_FUNCTIONS: JSON.stringify(
+              Object.fromEntries(Object.entries(probeFunctions).map(([vpcId, name]) => [vpcId, { service: SERVICE_NAME, function: name }])),
+            ),
+            ...options.auditEnv,
+          },
+        },
+        {
+          service: SERVICE_NAME,
+          name: 'alarm',
+          codeDir: join(functionsDir, 'alarm'),
+          timeoutSeconds: 10,
+          memoryMB: 128,
+          env: { ...shared, SLB_DOCTOR_ALARM_TOKEN: alarmToken, SLB_DOCTOR_AUDIT_FUNCTION: 'audit' },
+          httpTrigger: { authType: 'anonymous', methods: ['POST'] },
+        },
+        ...served.vpcs.map(
+          (vpc): EmulatedFunction => ({
+            service: SERVICE_NAME,
+            name: probeFunctionName(vpc.vpcId),
+            codeDir: join(functionsDir, 'probe'),
+            timeoutSeconds: 120,
+            memoryMB: 256,
+            maxInstances: options.probeInstances ?? 16,
+            env: { SLB_DOCTOR_PROBE_ALLOWED_CIDRS: vpc.cidr },
+            vpc: { vpcId: vpc.vpcId, vSwitchIds: [vpc.vSwitchId], securityGroupId: `sg-probe-${vpc.vpcId}` },
+          }),
+        ),
+      ];
+    };
+    // The functions must know FC's endpoint before FC starts, so its port is picked first: a free one from the kernel,
+    // released and bound again. Another process may take it in between; then pick again.
+    let started: { fc: FcEmulator; functions: EmulatedFunction[] } | undefined;
+    for (let attempt = 1; started === undefined; attempt += 1) {
+      const fcPort = await freeLoopbackPort();
+      const functions = functionsAt(`http://127.0.0.1:${fcPort}`);
+      try {
+        const emulator = await startFcEmulator({
+          functions,
+          credentials: sts,
+          accessKeys: [{ accessKeyId: cloud.credentials.accessKeyId, accessKeySecret: cloud.credentials.accessKeySecret }],
+          accountId: cloud.accountId,
+          region: cloud.regionId,
+          port: fcPort,
+          ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
+        });
+        started = { fc: emulator, functions };
+      } catch (err) {
+        if (attempt >= FC_PORT_ATTEMPTS || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    const { fc, functions } = started;
     stoppers.push(() => fc.stop());
     return {
       cloud,

@@ -6,8 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError, errorMessage } from '../util/errors';
-import { decodeState, emptyState, encodeState } from './codec';
-import type { NotifyState, StateLogger, StateStore } from './types';
+import type { Revisioned, StateCodec, StateLogger, StateStore } from './types';
 
 export interface FileStateStoreOptions {
   logger?: StateLogger;
@@ -22,7 +21,52 @@ function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-class FileStateStore implements StateStore {
+/** Directories created at most for one state file: a deeper missing tree is a typo, not a layout. */
+const MAX_MISSING_DIRECTORIES = 32;
+/** Lock attempts per operation, on top of the time bound (a lock that cannot be broken must not spin). */
+const MAX_LOCK_ATTEMPTS = 1_000;
+
+/**
+ * Creates the missing directories above `filePath` one level at a time. Not `mkdir({ recursive: true })`: on a
+ * parent that refuses new entries with ENOENT (anything under /proc/<pid>/) Node's recursive mkdir retries forever.
+ */
+async function ensureDirectory(directory: string, filePath: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = directory; missing.length <= MAX_MISSING_DIRECTORIES; current = path.dirname(current)) {
+    try {
+      const stat = await fs.stat(current);
+      if (!stat.isDirectory()) {
+        throw new UserFacingError(`cannot use state file ${filePath}: ${current} is not a directory (ENOTDIR)`, 'STATE_UNWRITABLE');
+      }
+      break;
+    } catch (err) {
+      if (err instanceof UserFacingError) throw err;
+      const code = errnoCode(err);
+      if (code === 'ENOTDIR') throw new UserFacingError(`cannot use state file ${filePath}: a parent of ${current} is not a directory (ENOTDIR)`, 'STATE_UNWRITABLE', { cause: err });
+      if (code !== 'ENOENT') throw new UserFacingError(`cannot use state file ${filePath}: cannot look at ${current} (${code ?? errorMessage(err)})`, 'STATE_UNWRITABLE', { cause: err });
+      if (current === path.dirname(current)) break;
+      missing.unshift(current);
+    }
+  }
+  if (missing.length > MAX_MISSING_DIRECTORIES) {
+    throw new UserFacingError(`cannot use state file ${filePath}: more than ${MAX_MISSING_DIRECTORIES} of its directories are missing; check the path`, 'STATE_UNWRITABLE');
+  }
+  for (const dir of missing) {
+    try {
+      await fs.mkdir(dir);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST') continue;
+      throw new UserFacingError(
+        `cannot create directory ${dir} for state file ${filePath} (${code ?? errorMessage(err)}${code === 'ENOENT' ? `: ${path.dirname(dir)} does not allow new entries` : ''}); choose a writable path`,
+        'STATE_UNWRITABLE',
+        { cause: err },
+      );
+    }
+  }
+}
+
+class FileStateStore<S extends Revisioned> implements StateStore<S> {
   readonly location: string;
   readonly warnings: string[] = [];
   private readonly lockPath: string;
@@ -33,6 +77,7 @@ class FileStateStore implements StateStore {
 
   constructor(
     private readonly filePath: string,
+    private readonly codec: StateCodec<S>,
     private readonly options: FileStateStoreOptions,
   ) {
     this.location = `file:${filePath}`;
@@ -51,45 +96,47 @@ class FileStateStore implements StateStore {
     try {
       return await fs.readFile(this.filePath, 'utf8');
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return null;
-      throw new UserFacingError(`cannot read state file ${this.filePath}: ${errorMessage(err)}; check the path and its permissions`, 'STATE_UNREADABLE', { cause: err });
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return null;
+      throw new UserFacingError(`cannot read state file ${this.filePath} (${code ?? errorMessage(err)}); check the path and its permissions`, 'STATE_UNREADABLE', { cause: err });
     }
   }
 
   /** Reads the state; `recover` (only under the lock) moves a corrupt file aside so the next write starts clean. */
-  private async read(recover: boolean): Promise<{ state: NotifyState; corrupt: boolean }> {
+  private async read(recover: boolean): Promise<{ state: S; corrupt: boolean }> {
     const text = await this.readText();
     if (text === null) {
       if (!this.reportedMissing) {
         this.reportedMissing = true;
         this.warn(`state ${this.location} does not exist yet: starting with empty state`);
       }
-      return { state: emptyState(), corrupt: false };
+      return { state: this.codec.empty(), corrupt: false };
     }
-    const decoded = decodeState(text);
+    const decoded = this.codec.decode(text);
     if (decoded.ok) return { state: decoded.state, corrupt: false };
     if (recover) {
       const aside = `${this.filePath}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
       await fs.rename(this.filePath, aside).catch((err: unknown) => {
-        if (errnoCode(err) !== 'ENOENT') throw err;
+        if (errnoCode(err) === 'ENOENT') return;
+        throw new UserFacingError(`state file ${this.filePath} is corrupt (${decoded.problem}) and cannot be moved aside (${errnoCode(err) ?? errorMessage(err)})`, 'STATE_UNWRITABLE', { cause: err });
       });
       this.warn(`state ${this.location} was corrupt (${decoded.problem}): moved aside to ${aside}, starting with empty state`);
     }
-    return { state: emptyState(), corrupt: true };
+    return { state: this.codec.empty(), corrupt: true };
   }
 
-  async load(): Promise<NotifyState> {
+  async load(): Promise<S> {
     const first = await this.read(false);
     if (!first.corrupt) return first.state;
     return this.withLock(async () => (await this.read(true)).state);
   }
 
-  async update<T>(mutator: (state: NotifyState) => T): Promise<T> {
+  async update<T>(mutator: (state: S) => T): Promise<T> {
     return this.withLock(async () => {
       const { state } = await this.read(true);
       const result = mutator(state);
       state.revision += 1;
-      await this.writeAtomically(encodeState(state));
+      await this.writeAtomically(this.codec.encode(state));
       return result;
     });
   }
@@ -107,7 +154,7 @@ class FileStateStore implements StateStore {
       await fs.rename(temp, this.filePath);
     } catch (err) {
       await fs.unlink(temp).catch(() => undefined);
-      throw new UserFacingError(`cannot write state file ${this.filePath}: ${errorMessage(err)}; check that the directory is writable`, 'STATE_UNWRITABLE', { cause: err });
+      throw new UserFacingError(`cannot write state file ${this.filePath} (${errnoCode(err) ?? errorMessage(err)}); check that the directory is writable`, 'STATE_UNWRITABLE', { cause: err });
     }
   }
 
@@ -122,20 +169,19 @@ class FileStateStore implements StateStore {
   }
 
   private async acquire(token: string): Promise<void> {
-    await fs.mkdir(path.dirname(this.filePath), { recursive: true }).catch((err: unknown) => {
-      throw new UserFacingError(`cannot create the directory of state file ${this.filePath}: ${errorMessage(err)}`, 'STATE_UNWRITABLE', { cause: err });
-    });
+    await ensureDirectory(path.dirname(this.filePath), this.filePath);
     const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS; attempt++) {
       try {
         await fs.writeFile(this.lockPath, token, { flag: 'wx' });
         return;
       } catch (err) {
-        if (errnoCode(err) !== 'EEXIST') {
-          throw new UserFacingError(`cannot create lock file ${this.lockPath}: ${errorMessage(err)}; check that the directory is writable`, 'STATE_UNWRITABLE', { cause: err });
+        const code = errnoCode(err);
+        if (code !== 'EEXIST') {
+          throw new UserFacingError(`cannot create lock file ${this.lockPath} (${code ?? errorMessage(err)}); check that the directory is writable`, 'STATE_UNWRITABLE', { cause: err });
         }
       }
-      if (await this.breakStaleLock()) continue;
+      if (Date.now() - started <= this.lockWaitMs && (await this.breakStaleLock())) continue;
       if (Date.now() - started > this.lockWaitMs) {
         throw new UserFacingError(
           `state file ${this.filePath} stayed locked for ${this.lockWaitMs} ms by another run; if none is running, delete ${this.lockPath}`,
@@ -145,6 +191,7 @@ class FileStateStore implements StateStore {
       // Lock holds last milliseconds (one read and one write), so short jittered polls are enough.
       await this.clock.sleep(Math.min(100, 2 * 2 ** attempt) * (0.5 + Math.random()));
     }
+    throw new UserFacingError(`could not take the lock ${this.lockPath} in ${MAX_LOCK_ATTEMPTS} attempts; if no run is writing, delete it`, 'STATE_LOCKED');
   }
 
   private async breakStaleLock(): Promise<boolean> {
@@ -174,6 +221,6 @@ class FileStateStore implements StateStore {
   }
 }
 
-export function fileStateStore(filePath: string, options: FileStateStoreOptions = {}): StateStore {
-  return new FileStateStore(path.resolve(filePath), options);
+export function fileStateStore<S extends Revisioned>(filePath: string, codec: StateCodec<S>, options: FileStateStoreOptions = {}): StateStore<S> {
+  return new FileStateStore(path.resolve(filePath), codec, options);
 }

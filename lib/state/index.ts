@@ -1,13 +1,13 @@
-// Opening the state named by a URL: `file:<path>`, `oss://bucket/key`, or `memory:` (nothing persists).
+// Opening the state named by a URL: `file:<path>`, `oss://bucket/key`, or `memory:` (nothing persists). The codec
+// says what the document is; the stores only keep it safe.
 import { UserFacingError } from '../util/errors';
 import type { Clock } from '../util/clock';
 import { fileStateStore } from './file-store';
 import { memoryStateStore } from './memory-store';
 import { aliOssObjectApi, ossStateStore, type OssCredentials } from './oss-store';
-import type { StateLogger, StateStore } from './types';
+import type { Revisioned, StateCodec, StateLogger, StateStore } from './types';
 
 export * from './types';
-export { emptyState, decodeState, encodeState } from './codec';
 export { fileStateStore, type FileStateStoreOptions } from './file-store';
 export { memoryStateStore } from './memory-store';
 export { aliOssObjectApi, ossStateStore, OssConflictError, type OssObjectApi, type OssCredentials, type OssStateStoreOptions } from './oss-store';
@@ -36,13 +36,13 @@ function parseFilePath(url: string): string {
   return url.slice('file:'.length);
 }
 
-export function openStateStore(url: string, deps: OpenStateStoreDeps = {}): StateStore {
+export function openStateStore<S extends Revisioned>(url: string, codec: StateCodec<S>, deps: OpenStateStoreDeps = {}): StateStore<S> {
   const trimmed = url.trim();
-  if (trimmed === 'memory:') return memoryStateStore();
+  if (trimmed === 'memory:') return memoryStateStore(codec);
   if (trimmed.startsWith('file:')) {
     const filePath = parseFilePath(trimmed);
     if (filePath === '') throw new UserFacingError(`state URL "${url}" has no path; use e.g. file:/mnt/nas/slb-doctor/state.json`, 'CONFIG_INVALID');
-    return fileStateStore(filePath, { logger: deps.logger, clock: deps.clock });
+    return fileStateStore(filePath, codec, { logger: deps.logger, clock: deps.clock });
   }
   if (trimmed.startsWith('oss://')) {
     const rest = trimmed.slice('oss://'.length);
@@ -59,7 +59,7 @@ export function openStateStore(url: string, deps: OpenStateStoreDeps = {}): Stat
       region: deps.ossRegion ?? undefined,
       internal: deps.ossInternal,
     });
-    return ossStateStore(api, bucket, key, { logger: deps.logger, clock: deps.clock });
+    return ossStateStore(api, bucket, key, codec, { logger: deps.logger, clock: deps.clock });
   }
   throw new UserFacingError(`state URL "${url}" is not supported; use file:/path/state.json, oss://bucket/key or memory:`, 'CONFIG_INVALID');
 }

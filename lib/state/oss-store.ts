@@ -4,14 +4,10 @@ import OSS from 'ali-oss';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError, errorMessage } from '../util/errors';
-import { decodeState, emptyState, encodeState } from './codec';
-import type { NotifyState, StateLogger, StateStore } from './types';
+import type { StaticCredentials } from '../model';
+import type { Revisioned, StateCodec, StateLogger, StateStore } from './types';
 
-export interface OssCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
+export type OssCredentials = StaticCredentials;
 
 /** The two object operations the store needs; the ali-oss adapter below is the real one. */
 export interface OssObjectApi {
@@ -128,7 +124,7 @@ export interface OssStateStoreOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-class OssStateStore implements StateStore {
+class OssStateStore<S extends Revisioned> implements StateStore<S> {
   readonly location: string;
   readonly warnings: string[] = [];
   private readonly clock: Clock;
@@ -139,6 +135,7 @@ class OssStateStore implements StateStore {
     private readonly api: OssObjectApi,
     private readonly bucket: string,
     private readonly key: string,
+    private readonly codec: StateCodec<S>,
     private readonly options: OssStateStoreOptions,
   ) {
     this.location = `oss://${bucket}/${key}`;
@@ -166,16 +163,16 @@ class OssStateStore implements StateStore {
     return new UserFacingError(`could not ${doing} ${this.location}: ${code ?? ''} ${errorMessage(err)}`.replace(/\s+/g, ' '), 'STATE_UNAVAILABLE', { cause: err });
   }
 
-  private async read(): Promise<{ state: NotifyState; etag: string | null }> {
+  private async read(): Promise<{ state: S; etag: string | null }> {
     const object = await this.api.get(this.key);
     if (object === null) {
       if (!this.reportedMissing) {
         this.reportedMissing = true;
         this.warn(`state ${this.location} does not exist yet: starting with empty state`);
       }
-      return { state: emptyState(), etag: null };
+      return { state: this.codec.empty(), etag: null };
     }
-    const decoded = decodeState(object.content);
+    const decoded = this.codec.decode(object.content);
     if (decoded.ok) return { state: decoded.state, etag: object.etag };
     if (!this.movedAside.has(object.etag)) {
       const aside = `${this.key}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
@@ -184,37 +181,49 @@ class OssStateStore implements StateStore {
       this.warn(`state ${this.location} was corrupt (${decoded.problem}): copied aside to oss://${this.bucket}/${aside}, starting with empty state`);
     }
     // Keep the corrupt object's ETag: the next write replaces exactly that object and nothing newer.
-    return { state: emptyState(), etag: object.etag };
+    return { state: this.codec.empty(), etag: object.etag };
   }
 
   private retrying<T>(operation: () => Promise<T>, doing: string): Promise<T> {
-    return withRetry(operation, {
-      policy: { maxAttempts: 12, baseDelayMs: 25, maxDelayMs: 1_000, maxTotalMs: 30_000, ...this.options.retry },
-      clock: this.clock,
-      classify: (err) => ({ retry: err instanceof OssConflictError || (!(err instanceof UserFacingError) && isTransient(err)) }),
-    }).catch((err: unknown) => {
+    const policy = { maxAttempts: 12, baseDelayMs: 25, maxDelayMs: 1_000, maxTotalMs: 30_000, ...this.options.retry };
+    let attempts = 0;
+    return withRetry(
+      () => {
+        attempts += 1;
+        return operation();
+      },
+      {
+        policy,
+        clock: this.clock,
+        classify: (err) => ({ retry: err instanceof OssConflictError || (!(err instanceof UserFacingError) && isTransient(err)) }),
+      },
+    ).catch((err: unknown) => {
       if (err instanceof OssConflictError) {
-        throw new UserFacingError(`${this.location} kept changing under this run (too many concurrent writers); try again`, 'STATE_CONFLICT', { cause: err });
+        throw new UserFacingError(
+          `${this.location} kept changing under this run: ${attempts} conditional writes in a row failed with HTTP 412 (too many concurrent writers); try again`,
+          'STATE_CONFLICT',
+          { cause: err },
+        );
       }
       throw this.explain(err, doing);
     });
   }
 
-  load(): Promise<NotifyState> {
+  load(): Promise<S> {
     return this.retrying(async () => (await this.read()).state, 'read');
   }
 
-  update<T>(mutator: (state: NotifyState) => T): Promise<T> {
+  update<T>(mutator: (state: S) => T): Promise<T> {
     return this.retrying(async () => {
       const { state, etag } = await this.read();
       const result = mutator(state);
       state.revision += 1;
-      await this.api.put(this.key, encodeState(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
+      await this.api.put(this.key, this.codec.encode(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
       return result;
     }, 'write');
   }
 }
 
-export function ossStateStore(api: OssObjectApi, bucket: string, key: string, options: OssStateStoreOptions = {}): StateStore {
-  return new OssStateStore(api, bucket, key, options);
+export function ossStateStore<S extends Revisioned>(api: OssObjectApi, bucket: string, key: string, codec: StateCodec<S>, options: OssStateStoreOptions = {}): StateStore<S> {
+  return new OssStateStore(api, bucket, key, codec, options);
 }

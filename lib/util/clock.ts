@@ -20,12 +20,3 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
-
-/** A clock that runs `factor` times faster than real time (factor 60 turns a 10-minute lockout into 10 s). */
-export function scaledClock(factor: number, base: Clock = systemClock): Clock {
-  const origin = base.now();
-  return {
-    now: () => origin + (base.now() - origin) * factor,
-    sleep: (ms, signal) => base.sleep(ms / factor, signal),
-  };
-}

@@ -2,10 +2,10 @@
 // timeout and more probing than fits in it (backends that hang until the check's timeout, probed one at a time),
 // finishes its notification, reports exactly which load balancers it covered and which not, and returns cleanly
 // instead of being killed at its timeout.
-import type { AuditInvocationResult } from '../../lib/config/audit-function';
+import type { AuditInvocationResult } from '../../lib/audit/invocation-result';
 import type { Scenario } from '../../lib/sandbox/scenario/types';
 import { SERVICE_NAME, startSandboxStack, type SandboxStack } from '../../lib/sandbox/stack';
-import { findingsFromDigests } from '../../bench/accuracy';
+import { findingsFromDigests, plantedTarget } from '../../bench/accuracy';
 import { buildBundles, type Bundles } from '../deploy/bundles';
 import { waitForStatus } from '../support/wait';
 
@@ -61,7 +61,7 @@ beforeAll(async () => {
     notify: ['webhook'],
   });
   expect(await stack.cloud.checker.settled(30_000)).toBe(true);
-  for (const key of Object.keys(scenario.expectedFindings ?? {})) expect(await waitForStatus(stack.cloud.checker, key, 'abnormal', 15_000)).toBe(true);
+  for (const key of Object.keys(stack.cloud.scenario.expectedFindings ?? {})) expect(await waitForStatus(stack.cloud.checker, key, 'abnormal', 15_000)).toBe(true);
 });
 
 afterAll(async () => {
@@ -98,8 +98,8 @@ test('against a short function timeout the audit notifies, reports covered and u
   const body = stack.sinks.received('webhook')[0]?.body as { runs: { uncovered: { loadBalancerId: string }[] }[] };
   expect(body.runs[0]?.uncovered.map((u) => u.loadBalancerId).sort()).toEqual([...uncoveredIds].sort());
   const delivered = findingsFromDigests([body]).findings;
-  for (const [key, code] of Object.entries(scenario.expectedFindings ?? {})) {
-    const lb = key.slice(0, key.indexOf('/'));
+  for (const [key, code] of Object.entries(stack.cloud.scenario.expectedFindings ?? {})) {
+    const lb = plantedTarget(key)?.loadBalancerId ?? '';
     const finding = delivered.find((f) => f.key === key);
     if (result.covered.includes(lb)) expect(finding?.code).toBe(code);
     else expect(finding).toBeUndefined();

@@ -320,12 +320,11 @@ export class FakeApi {
   }
 }
 
-/** Clients wired to `api`, with static test credentials, no environment, and a virtual clock (retries cost no time). */
+/** Clients wired to `api`, with static test credentials and a virtual clock (retries cost no time). */
 export function fakeClients(api: FakeApi, options: Partial<CloudClientOptions> = {}): CloudClients {
   return createCloudClients({
     regionId: 'cn-hangzhou',
     credentials: { accessKeyId: 'AKID-TEST', accessKeySecret: 'secret' },
-    env: {},
     transport: api.callApi,
     clock: new FakeClock(0, 'auto'),
     random: () => 0.5,

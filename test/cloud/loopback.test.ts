@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudAccessError, CloudApiError, createCloudClients, type CloudClientOptions } from '../../lib/cloud';
+import { readEndpointEnv } from '../../lib/config/env';
 import { FakeClock } from '../util/fake-clock';
 import { LoopbackApiServer } from './loopback-server';
 
@@ -53,7 +54,6 @@ describe('OpenAPI over loopback', () => {
       regionId: 'cn-hangzhou',
       credentials: { accessKeyId: 'AKID-LOOP', accessKeySecret: 'loop-secret' },
       endpoints: { slb: endpoint, ecs: endpoint },
-      env: {},
       clock: new FakeClock(0, 'auto'),
       random: () => 0,
       ...options,
@@ -79,8 +79,9 @@ describe('OpenAPI over loopback', () => {
     expect(server.seen[0]?.headers['x-acs-security-token']).toBe('token-1');
   });
 
-  it('takes the endpoint from SLB_DOCTOR_SLB_ENDPOINT', async () => {
-    const viaEnv = clients({ endpoints: {}, env: { SLB_DOCTOR_SLB_ENDPOINT: endpoint, SLB_DOCTOR_ECS_ENDPOINT: endpoint } });
+  it('takes the endpoint from SLB_DOCTOR_SLB_ENDPOINT, as the entry point decodes it', async () => {
+    const env = { SLB_DOCTOR_SLB_ENDPOINT: endpoint, SLB_DOCTOR_ECS_ENDPOINT: endpoint };
+    const viaEnv = clients({ endpoints: { slb: readEndpointEnv('SLB_DOCTOR_SLB_ENDPOINT', env), ecs: readEndpointEnv('SLB_DOCTOR_ECS_ENDPOINT', env) } });
     expect(viaEnv.endpoints.slb).toEqual({ protocol: 'http', host: endpoint.replace('http://', '') });
     const regions = await viaEnv.slb.describeRegions();
     expect(regions.Regions.Region.map((r) => r.RegionId)).toEqual(['cn-hangzhou']);

@@ -2,6 +2,7 @@
 import { createCloudClients } from '../../lib/cloud';
 import { resolveCredentials } from '../../lib/cloud/credentials';
 import { defaultHost, parseEndpointOverride, resolveEndpoint } from '../../lib/cloud/endpoints';
+import { accessKeyFromEnv, readEndpointEnv } from '../../lib/config/env';
 import { UserFacingError } from '../../lib/util/errors';
 
 function thrown(fn: () => unknown): UserFacingError {
@@ -25,7 +26,7 @@ describe('default endpoints', () => {
     ['ecs', 'eu-central-1', 'ecs.eu-central-1.aliyuncs.com'],
   ] as const)('%s in %s is %s', (product, region, host) => {
     expect(defaultHost(product, region)).toBe(host);
-    expect(resolveEndpoint(product, region, undefined, {})).toEqual({ protocol: 'https', host });
+    expect(resolveEndpoint(product, region, undefined)).toEqual({ protocol: 'https', host });
   });
 
   it('refuses a region id that is not one', () => {
@@ -41,11 +42,12 @@ describe('endpoint overrides', () => {
     expect(parseEndpointOverride('https://slb.example.test/', 'x')).toEqual({ protocol: 'https', host: 'slb.example.test' });
   });
 
-  it('prefers the explicit override, then the environment variable', () => {
+  it('prefers the explicit override (a flag), then the environment variable the entry point decoded', () => {
     const env = { SLB_DOCTOR_SLB_ENDPOINT: 'http://127.0.0.1:7001', SLB_DOCTOR_ECS_ENDPOINT: 'http://127.0.0.1:7002' };
-    expect(resolveEndpoint('slb', 'cn-hangzhou', undefined, env)).toEqual({ protocol: 'http', host: '127.0.0.1:7001' });
-    expect(resolveEndpoint('ecs', 'cn-hangzhou', undefined, env)).toEqual({ protocol: 'http', host: '127.0.0.1:7002' });
-    expect(resolveEndpoint('slb', 'cn-hangzhou', 'http://127.0.0.1:9000', env)).toEqual({ protocol: 'http', host: '127.0.0.1:9000' });
+    const fromEnv = (name: 'SLB_DOCTOR_SLB_ENDPOINT' | 'SLB_DOCTOR_ECS_ENDPOINT', flag?: string): string | undefined => flag ?? readEndpointEnv(name, env);
+    expect(resolveEndpoint('slb', 'cn-hangzhou', fromEnv('SLB_DOCTOR_SLB_ENDPOINT'))).toEqual({ protocol: 'http', host: '127.0.0.1:7001' });
+    expect(resolveEndpoint('ecs', 'cn-hangzhou', fromEnv('SLB_DOCTOR_ECS_ENDPOINT'))).toEqual({ protocol: 'http', host: '127.0.0.1:7002' });
+    expect(resolveEndpoint('slb', 'cn-hangzhou', fromEnv('SLB_DOCTOR_SLB_ENDPOINT', 'http://127.0.0.1:9000'))).toEqual({ protocol: 'http', host: '127.0.0.1:9000' });
   });
 
   it.each([
@@ -56,7 +58,7 @@ describe('endpoint overrides', () => {
     ['http://user:pw@127.0.0.1:7001', /must not carry credentials/],
     ['not a url', /is not a URL/],
   ])('refuses %s in one line that names the variable', (value, problem) => {
-    const err = thrown(() => resolveEndpoint('slb', 'cn-hangzhou', undefined, { SLB_DOCTOR_SLB_ENDPOINT: value }));
+    const err = thrown(() => readEndpointEnv('SLB_DOCTOR_SLB_ENDPOINT', { SLB_DOCTOR_SLB_ENDPOINT: value }));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toMatch(problem);
     expect(err.message).toContain('SLB_DOCTOR_SLB_ENDPOINT');
@@ -68,7 +70,7 @@ describe('endpoint overrides', () => {
     const clients = createCloudClients({
       regionId: 'eu-central-1',
       credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' },
-      env: { SLB_DOCTOR_ECS_ENDPOINT: 'http://127.0.0.1:7002' },
+      endpoints: { ecs: readEndpointEnv('SLB_DOCTOR_ECS_ENDPOINT', { SLB_DOCTOR_ECS_ENDPOINT: 'http://127.0.0.1:7002' }) },
     });
     expect(clients.endpoints).toEqual({ slb: { protocol: 'https', host: 'slb.eu-central-1.aliyuncs.com' }, ecs: { protocol: 'http', host: '127.0.0.1:7002' } });
   });
@@ -82,7 +84,7 @@ describe('credentials', () => {
   it('uses the explicit (FC context) credentials first', async () => {
     const resolved = resolveCredentials({
       explicit: { accessKeyId: 'STS.ctx', accessKeySecret: 'ctx-secret', securityToken: 'ctx-token' },
-      env: { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret' },
+      environment: accessKeyFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret' }),
       defaultChain: noChain,
     });
     expect(resolved.source).toBe('explicit');
@@ -91,7 +93,7 @@ describe('credentials', () => {
 
   it('then the environment variables', async () => {
     const resolved = resolveCredentials({
-      env: { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token' },
+      environment: accessKeyFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token' }),
       defaultChain: noChain,
     });
     expect(resolved.source).toBe('environment');
@@ -101,7 +103,7 @@ describe('credentials', () => {
   it('then the default chain, consulted only when credentials are needed', async () => {
     let consulted = 0;
     const resolved = resolveCredentials({
-      env: {},
+      environment: accessKeyFromEnv({}),
       defaultChain: () => {
         consulted++;
         return {
@@ -118,7 +120,7 @@ describe('credentials', () => {
 
   it('missing everywhere is one line saying which variables to set', async () => {
     const resolved = resolveCredentials({
-      env: {},
+      environment: accessKeyFromEnv({}),
       defaultChain: () => ({
         getProviderName: () => 'default',
         getCredentials: async () => {
@@ -136,13 +138,13 @@ describe('credentials', () => {
   });
 
   it('half a key pair in the environment names the missing half', () => {
-    const err = thrown(() => resolveCredentials({ env: { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id' }, defaultChain: noChain }));
+    const err = thrown(() => resolveCredentials({ environment: accessKeyFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id' }), defaultChain: noChain }));
     expect(err.code).toBe('CREDENTIALS_MISSING');
     expect(err.message).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_SECRET is empty/);
   });
 
   it('an empty explicit secret is refused', () => {
-    const err = thrown(() => resolveCredentials({ explicit: { accessKeyId: 'id', accessKeySecret: ' ' }, env: {}, defaultChain: noChain }));
+    const err = thrown(() => resolveCredentials({ explicit: { accessKeyId: 'id', accessKeySecret: ' ' }, defaultChain: noChain }));
     expect(err.message).toMatch(/accessKeySecret is empty/);
   });
 });

@@ -1,5 +1,5 @@
-// Builds the function bundles into a temporary directory (never shared between test files) and reads facts from
-// them: which sources went into each bundle, which environment variables those sources read.
+// The function bundles for the tests (built once per run by global-setup.ts, read-only for every test file) and the
+// facts read from them: which sources went into each bundle, which environment variables those sources read.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,22 @@ export interface Bundles {
   remove(): void;
 }
 
-export function buildBundles(): Bundles {
-  const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-fc-'));
+/** Where the run's bundles are (set by global-setup.ts). */
+export const BUNDLES_ENV = 'SLB_DOCTOR_TEST_BUNDLES';
+
+export function buildBundlesInto(dir: string): void {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.js'), '--bundle-only', '--out', dir], { cwd: ROOT, stdio: 'pipe' });
+}
+
+/**
+ * The run's bundles; a test file run on its own outside the integration project (no global setup) builds its own
+ * copy, which `remove` deletes. The shared copy is the global teardown's to remove.
+ */
+export function buildBundles(): Bundles {
+  const shared = process.env[BUNDLES_ENV];
+  if (shared) return { dir: shared, remove: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-fc-'));
+  buildBundlesInto(dir);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -29,7 +42,7 @@ export function bundleSources(bundles: Bundles, fn: FunctionName): string[] {
 
 /**
  * Our variables (SLB_DOCTOR_*) a function's code reads: every quoted name in its bundled sources, except the
- * catalogue itself (which lists them all). Names are only ever passed to readEnv/intSetting as literals or via maps
+ * catalogue itself (which lists them all). Names are only ever passed to readEnv/readIntEnv/readEndpointEnv as literals or via maps
  * of literals, so a quoted name is a read.
  */
 export function variablesRead(bundles: Bundles, fn: FunctionName): Set<string> {

@@ -1,13 +1,14 @@
-import { diagnose, recheckKey } from '../../lib/diagnose';
-import { FINDING_CODES, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type ProbeJob, type SlbHealthStatus } from '../../lib/model';
+import { diagnose } from '../../lib/diagnose';
+import { FINDING_CODES, listenerBackendKey, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type ProbeJob, type SlbHealthStatus } from '../../lib/model';
 import { backend, evidenceOf, httpCheck, httpReplay, inventoryOf, jobOf, listener, result, status, tookMs } from './fixtures';
 
 type EvidenceFor = (job: ProbeJob) => DataPlaneEvidence;
 
 async function diagnoseOne(l: Listener, makeEvidence: EvidenceFor | null, extras: Partial<Inventory> = {}, recheck?: Map<string, SlbHealthStatus>): Promise<Finding[]> {
   const inventory = inventoryOf([l], extras);
-  const evidence = makeEvidence ? [makeEvidence(jobOf(l))] : [];
-  return diagnose({ inventory, evidence, recheck: recheck ? async () => recheck : undefined });
+  const jobs = makeEvidence ? [jobOf(l)] : [];
+  const evidence = jobs.map((job) => (makeEvidence as EvidenceFor)(job));
+  return diagnose({ inventory, jobs, evidence, recheck: recheck ? async () => recheck : undefined });
 }
 
 function only(findings: Finding[]): Finding {
@@ -276,7 +277,7 @@ const CASES: Case[] = [
     code: 'RECOVERED',
     name: "every check passes and SLB's re-check says normal",
     run: () =>
-      diagnoseOne(withHealthyPeer(listener()), (job) => evidenceOf(job, status(httpReplay(job), 200, true)), {}, new Map([[recheckKey({ protocol: 'http', port: 80 }, { ip: '10.0.0.1', port: 80 }), 'normal']])),
+      diagnoseOne(withHealthyPeer(listener()), (job) => evidenceOf(job, status(httpReplay(job), 200, true)), {}, new Map([[listenerBackendKey({ protocol: 'http', port: 80 }, { ip: '10.0.0.1', port: 80 }), 'normal']])),
     check: (f) => {
       expect(f.severity).toBe('info');
       expect(f.facts).toContain('SLB re-check: normal');
@@ -357,7 +358,7 @@ const CASES: Case[] = [
   {
     code: 'INVENTORY_ERROR',
     name: 'an API call failed for a load balancer',
-    run: () => diagnose({ inventory: { ...inventoryOf([]), errors: [{ loadBalancerId: 'lb-9', action: 'DescribeHealthStatus', code: 'Forbidden.RAM', message: 'no permission' }] }, evidence: [] }),
+    run: () => diagnose({ inventory: { ...inventoryOf([]), errors: [{ loadBalancerId: 'lb-9', action: 'DescribeHealthStatus', code: 'Forbidden.RAM', message: 'no permission' }] }, jobs: [], evidence: [] }),
     check: (f) => {
       expect(f.subject.loadBalancerId).toBe('lb-9');
       expect(f.remedy).toContain('DescribeHealthStatus');
@@ -439,7 +440,7 @@ describe('diagnose: severity and coverage', () => {
   it('keeps SLB_SOURCE_BLOCKED with a note when the re-check fails or still says abnormal', async () => {
     const passing: EvidenceFor = (job) => evidenceOf(job, status(httpReplay(job), 200, true));
     const inventory = inventoryOf([withHealthyPeer(listener())]);
-    const failed = only(await diagnose({ inventory, evidence: [passing(jobOf(listener()))], recheck: async () => Promise.reject(new Error('Throttling')) }));
+    const failed = only(await diagnose({ inventory, jobs: [jobOf(listener())], evidence: [passing(jobOf(listener()))], recheck: async () => Promise.reject(new Error('Throttling')) }));
     expect([failed.code, failed.facts.includes('SLB re-check failed: Throttling')]).toEqual(['SLB_SOURCE_BLOCKED', true]);
     const still = only(await diagnoseOne(withHealthyPeer(listener()), passing, {}, new Map([['http:80/10.0.0.1:80', 'abnormal']])));
     expect([still.code, still.facts.includes('SLB re-check: abnormal')]).toEqual(['SLB_SOURCE_BLOCKED', true]);
@@ -449,7 +450,7 @@ describe('diagnose: severity and coverage', () => {
     const inventory = inventoryOf([l]);
     const passing = (b: number) => evidenceOf(jobOf(l, l.backends[b]), status(httpReplay(jobOf(l, l.backends[b])), 200, true));
     let calls = 0;
-    const findings = await diagnose({ inventory, evidence: [passing(0), passing(2)], recheck: async () => (calls++, new Map()) });
+    const findings = await diagnose({ inventory, jobs: [jobOf(l, l.backends[0]), jobOf(l, l.backends[2])], evidence: [passing(0), passing(2)], recheck: async () => (calls++, new Map()) });
     expect(calls).toBe(1);
     expect(findings.map((f) => [f.code, f.severity])).toEqual([
       ['SLB_SOURCE_BLOCKED', 'critical'],

@@ -1,5 +1,6 @@
 // Real sockets end to end: a faulty backend on loopback → collectEvidence → diagnose → the expected code.
-import { collectEvidence, diagnose, jobsFromInventory } from '../../lib/diagnose';
+import { diagnose, jobsFromInventory } from '../../lib/diagnose';
+import { collectEvidence } from '../../lib/probe';
 import type { Finding, HealthCheckSpec, ListenerProtocol, SlbHealthStatus } from '../../lib/model';
 import { ProbeScheduler } from '../../lib/probe';
 import {
@@ -58,7 +59,7 @@ async function diagnoseBackend(setup: Setup): Promise<Finding> {
   const scheduler = new ProbeScheduler();
   const jobs = jobsFromInventory(inventory, { all: setup.slbStatus === 'normal' }).filter((j) => j.ip === IP);
   const evidence = await Promise.all(jobs.map((job) => collectEvidence(job, scheduler, { repeatIntervalMs: 0, maxExtendedWaitMs: 1000 })));
-  const findings = await diagnose({ inventory, evidence, recheck: setup.recheck ? async () => setup.recheck as Map<string, SlbHealthStatus> : undefined });
+  const findings = await diagnose({ inventory, jobs, evidence, recheck: setup.recheck ? async () => setup.recheck as Map<string, SlbHealthStatus> : undefined });
   expect(findings).toHaveLength(1);
   return findings[0] as Finding;
 }

@@ -1,6 +1,7 @@
 // Synthetic inventory and evidence for diagnosis unit tests (no sockets).
 import type { Backend, DataPlaneEvidence, HealthCheckSpec, HttpProbeRequest, Inventory, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult, VariantLabel } from '../../lib/model';
-import { jobFor, replayRequest } from '../../lib/diagnose';
+import { jobFor } from '../../lib/diagnose';
+import { replayRequest } from '../../lib/probe';
 
 export function httpCheck(overrides: Partial<HealthCheckSpec> = {}): HealthCheckSpec {
   return {
@@ -61,7 +62,7 @@ export function httpReplay(job: ProbeJob): HttpProbeRequest {
 
 export function evidenceOf(job: ProbeJob, replay: ProbeResult, variants: Array<[VariantLabel, ProbeResult]> = []): DataPlaneEvidence {
   const labelled: LabelledProbe[] = variants.map(([label, r]) => ({ label, result: r }));
-  return { jobId: job.id, replay, variants: labelled, startedAt: '2026-11-24T00:00:00.000Z', durationMs: 5, error: null };
+  return { jobId: job.id, target: job.target, replay, variants: labelled, startedAt: '2026-11-24T00:00:00.000Z', durationMs: 5, error: null };
 }
 
 /** Timings where the answer came after `ms`. */

@@ -41,6 +41,7 @@ describe('jobsFromInventory', () => {
     expect(jobsFromInventory(inventoryOf([l]))).toEqual([
       {
         id: 'lb-1/https:443/10.0.0.1:443',
+        target: { loadBalancerId: 'lb-1', listener: { protocol: 'https', port: 443 }, backend: { ip: '10.0.0.1', port: 443 } },
         vpcId: 'vpc-1',
         ip: '10.0.0.1',
         checkPort: 8080,

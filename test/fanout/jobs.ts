@@ -3,6 +3,7 @@ import type { DataPlaneEvidence, ProbeJob } from '../../lib/model';
 
 export function job(overrides: Partial<ProbeJob> & { id: string }): ProbeJob {
   return {
+    target: { loadBalancerId: 'lb-fanout', listener: { protocol: 'http', port: 80 }, backend: { ip: overrides.ip ?? '127.0.0.11', port: overrides.checkPort ?? 80 } },
     vpcId: 'vpc-a',
     ip: '127.0.0.11',
     checkPort: 80,
@@ -26,6 +27,7 @@ export function job(overrides: Partial<ProbeJob> & { id: string }): ProbeJob {
 export function okEvidence(probeJob: ProbeJob): DataPlaneEvidence {
   return {
     jobId: probeJob.id,
+    target: probeJob.target,
     replay: {
       request: { kind: 'tcp', ip: probeJob.ip, port: probeJob.checkPort, timeoutMs: probeJob.timeoutMs },
       outcome: 'ok',

@@ -17,6 +17,15 @@ describe('parseProbeBatchRequest', () => {
     expect(() => parseProbeBatchRequest({ jobs: [bad] })).toThrow(/jobs\[0\]\.checkPort.*jobs\[0\]\.method.*jobs\[0\]\.host/);
   });
 
+  test('requires the typed target and names its bad fields by path', () => {
+    const { target: _dropped, ...withoutTarget } = job({ id: 'no-target' });
+    expect(_dropped.loadBalancerId).toBe('lb-fanout');
+    expect(() => parseProbeBatchRequest({ jobs: [withoutTarget] })).toThrow(/jobs\[0\]\.target is missing/);
+    const badPort = job({ id: 'bad-port' });
+    const wrong = { ...badPort, target: { ...badPort.target, listener: { protocol: 'http', port: 0 } } };
+    expect(() => parseProbeBatchRequest({ jobs: [wrong] })).toThrow(/jobs\[0\]\.target\.listener\.port must be a port from 1 to 65535/);
+  });
+
   test('refuses a non-batch, an oversized batch, duplicate ids and a bad budget', () => {
     expect(() => parseProbeBatchRequest([])).toThrow(UserFacingError);
     expect(() => parseProbeBatchRequest({ jobs: Array.from({ length: MAX_PROBE_BATCH + 1 }, (_, i) => job({ id: `j${i}` })) })).toThrow(/more than the 50/);
@@ -38,6 +47,8 @@ describe('parseProbeBatchResponse', () => {
     expect(() => parseProbeBatchResponse('<html>', new Set())).toThrow(/not JSON/);
     expect(() => parseProbeBatchResponse('{"result":[]}', new Set())).toThrow(/"evidence"/);
     expect(() => parseProbeBatchResponse(JSON.stringify({ evidence: [{ jobId: 'a' }] }), new Set(['a']))).toThrow(/malformed evidence/);
+    const noOutcome = { ...okEvidence(a), replay: { ...okEvidence(a).replay, outcome: 'fine' } };
+    expect(() => parseProbeBatchResponse(JSON.stringify({ evidence: [noOutcome] }), new Set(['a']))).toThrow(/malformed evidence \(evidence\.replay\.outcome /);
   });
 });
 

@@ -5,7 +5,7 @@ import { tokenMatches } from '../../lib/alarm/auth';
 import { readBoundedBody } from '../../lib/alarm/body';
 import { parseAlarmCallback, parseDimensions, scopeOfAlarm } from '../../lib/alarm/callback';
 import { handleAlarmRequest, MAX_ALARM_BODY_BYTES, type AlarmHttpRequest } from '../../lib/alarm/handle';
-import type { AuditRequest } from '../../lib/config/audit-request';
+import type { AuditRequest } from '../../lib/audit/request';
 
 const TOKEN = 'a-secret-token-of-32-characters!';
 const FORM = 'application/x-www-form-urlencoded';

@@ -1,10 +1,11 @@
 // Environment + FC context → each function's options: audit events (timer or scope), the run plan (executor,
 // endpoints, notify, deadline), the alarm and probe settings, and the compact invocation result.
-import { invocationResult, planAuditRun } from '../../lib/config/audit-function';
-import { readAlarmSettings } from '../../lib/config/alarm-function';
-import { parseAuditEvent } from '../../lib/config/audit-request';
-import { functionDeadline, type FunctionRuntime } from '../../lib/config/function-runtime';
-import { readProbeSettings } from '../../lib/config/probe-function';
+import { readAlarmSettings } from '../../functions/alarm/settings';
+import { planAuditRun } from '../../functions/audit/plan';
+import { functionDeadline, type FunctionRuntime } from '../../functions/function-runtime';
+import { readProbeSettings } from '../../functions/probe/settings';
+import { invocationResult } from '../../lib/audit/invocation-result';
+import { parseAuditEvent } from '../../lib/audit/request';
 import type { AuditSummary } from '../../lib/audit/types';
 import type { Finding } from '../../lib/model';
 import { runtimeOf } from '../../functions/runtime';
@@ -38,6 +39,9 @@ describe('parseAuditEvent', () => {
     ['an unknown field', '{"loadBalancer":"lb-1"}', /unknown field\(s\) loadBalancer/],
     ['a bad load balancer id', '{"loadBalancerIds":["i-123"]}', /CLB ids/],
     ['a bad port', '{"listener":{"port":0}}', /listener.port/],
+    ['a tag that is not a string', '{"tags":{"team":7}}', /tags\.team must be a string: tags map tag keys to string values/],
+    ['a bad protocol', '{"listener":{"port":80,"protocol":"ftp"}}', /listener\.protocol must be http, https, tcp or udp/],
+    ['a scope that is a list', '[1]', /the invocation event is not a valid audit scope: it must be a JSON object/],
     ['a timer payload that is not JSON', '{"triggerTime":"t","triggerName":"x","payload":"all"}', /payload of timer trigger 'x'.*not JSON/],
   ])('%s is refused with one clear line', (_label, text, message) => {
     expect(() => parseAuditEvent(Buffer.from(text))).toThrow(message);

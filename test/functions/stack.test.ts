@@ -2,7 +2,7 @@
 // scenario). A timer run fans out to the VPC probe functions; a CloudMonitor callback queues a run scoped to one
 // load balancer and port; the probe function refuses targets outside its VPC.
 import { createFcClient } from '../../lib/cloud/fc';
-import type { AuditInvocationResult } from '../../lib/config/audit-function';
+import type { AuditInvocationResult } from '../../lib/audit/invocation-result';
 import type { ProbeBatchResponse } from '../../lib/fanout/protocol';
 import defaultScenario from '../../lib/sandbox/default-scenario.json';
 import { validateScenario } from '../../lib/sandbox/scenario/validate';
@@ -94,7 +94,7 @@ test('a callback with a wrong token, or too large, is refused and queues nothing
 });
 
 test('a probe function refuses a target outside its VPC instead of probing it', async () => {
-  const [vpcA, vpcB] = scenario.vpcs;
+  const [vpcA, vpcB] = stack.cloud.scenario.vpcs; // where the sandbox serves them (moved if another sandbox holds 127.0.0.x)
   if (!vpcA || !vpcB) throw new Error('the default scenario has two VPCs');
   const outside = vpcB.cidr.replace(/\.\d+\/\d+$/, '.140');
   const fc = createFcClient({

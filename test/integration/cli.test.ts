@@ -95,6 +95,24 @@ describe('slb-doctor audit against the sandbox', () => {
     expect(parseAuditJson(run.stdout).findings.map((f) => `${backendKeyOf(f)} ${f.code} ${f.severity}`)).toEqual(['lb-sandbox-ops/http:8001 HEALTH_CHECK_DISABLED warning']);
   });
 
+  it('shows progress on stderr when stderr is a terminal, though stdout is a pipe; --quiet turns it off', async () => {
+    const env = useCredentials(cloud.credentials.accessKeyId, cloud.credentials.accessKeySecret);
+    const run = async (extra: string[]): Promise<{ stdout: string; stderr: string }> => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), isTty: false, stderrIsTty: true, env };
+      await main(['audit', '--region', cloud.regionId, '--slb-endpoint', cloud.endpoints.slb, '--ecs-endpoint', cloud.endpoints.ecs, '--lb', 'lb-sandbox-ops', ...extra], io);
+      return { stdout, stderr };
+    };
+    const shown = await run([]);
+    expect(shown.stderr).toMatch(/^\[\d+\.\ds\] inventory of cn-hangzhou…\n/);
+    expect(shown.stderr).toMatch(/backend\(s\) to probe\n/);
+    expect(shown.stdout).toMatch(/^Region cn-hangzhou: /);
+    const quiet = await run(['--quiet']);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toMatch(/^Region cn-hangzhou: /);
+  });
+
   it('refuses bad credentials in one line naming the variable to fix', async () => {
     const env = useCredentials(cloud.credentials.accessKeyId, 'this-is-not-the-secret-000000');
     expectOneLineRefusal(await audit([], env), ['SignatureDoesNotMatch', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET']);

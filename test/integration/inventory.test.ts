@@ -6,6 +6,7 @@ import { collectInventory } from '../../lib/inventory';
 import type { Backend, Inventory, Listener } from '../../lib/model';
 import type { ScenarioEndpoint, ScenarioListener, ScenarioLoadBalancer } from '../../lib/sandbox/scenario/types';
 import { UserFacingError } from '../../lib/util/errors';
+import { randomTestNet } from '../support/nets';
 import { instance, oneVpcScenario, TEST_VPC } from '../support/scenarios';
 import { startTestCloud, type TestCloud } from '../support/test-cloud';
 
@@ -61,7 +62,7 @@ function sandboxCalls(cloud: TestCloud): Record<string, number> {
 }
 
 describe('credentials', () => {
-  const NET = '127.60.1';
+  let NET = randomTestNet();
   const expiredSts = { accessKeyId: 'STS.expiredKey0000000000001', accessKeySecret: 'expiredSecret000000000000000000000000000001', securityToken: 'CAISexpiredToken' };
   let cloud: TestCloud;
 
@@ -75,6 +76,7 @@ describe('credentials', () => {
       }),
     );
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it('rejects a wrong secret with one line naming the fix, after exactly one call (no retry)', async () => {
@@ -115,7 +117,7 @@ describe('credentials', () => {
 });
 
 describe('paging across more than 100 load balancers and more than 100 listeners', () => {
-  const NET = '127.60.2';
+  let NET = randomTestNet();
   const LOAD_BALANCERS = 105;
   const LISTENERS_PER_LB = 12;
   let cloud: TestCloud;
@@ -138,6 +140,7 @@ describe('paging across more than 100 load balancers and more than 100 listeners
     if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error('the health checker did not settle');
     inventory = await collectInventory(cloud.clients, { regionId: cloud.regionId });
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it('returns every load balancer, listener and backend with its status', () => {
@@ -166,7 +169,7 @@ describe('paging across more than 100 load balancers and more than 100 listeners
 });
 
 describe('throttling', () => {
-  const NET = '127.60.3';
+  let NET = randomTestNet();
   const LOAD_BALANCERS = 8;
   const BURSTS = 4;
   let cloud: TestCloud;
@@ -186,6 +189,7 @@ describe('throttling', () => {
       }),
     );
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it('retries throttled calls and returns the complete inventory', async () => {
@@ -207,7 +211,7 @@ describe('throttling', () => {
 });
 
 describe('failing and malformed replies for some load balancers', () => {
-  const NET = '127.60.4';
+  let NET = randomTestNet();
   const ATTEMPTS = 6; // the product's default retry policy
   let cloud: TestCloud;
   let inventory: Inventory;
@@ -232,6 +236,7 @@ describe('failing and malformed replies for some load balancers', () => {
     // A short backoff keeps the exhausted retries quick; the number of attempts is the product's default.
     inventory = await collectInventory(cloud.clientsWith({ retry: { baseDelayMs: 20 } }), { regionId: cloud.regionId });
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it('turns a load balancer whose calls always fail into one InventoryError and keeps the others intact', () => {
@@ -262,7 +267,7 @@ describe('failing and malformed replies for some load balancers', () => {
 });
 
 describe('the check SLB runs, as the inventory resolves it', () => {
-  const NET = '127.60.5';
+  let NET = randomTestNet();
   let cloud: TestCloud;
   let inventory: Inventory;
 
@@ -314,6 +319,7 @@ describe('the check SLB runs, as the inventory resolves it', () => {
     if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error('the health checker did not settle');
     inventory = await collectInventory(cloud.clients, { regionId: cloud.regionId });
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it("checks an HTTPS listener's backends in plain HTTP, and SLB's checker agrees: a TLS-only backend is abnormal", () => {
@@ -341,7 +347,7 @@ describe('the check SLB runs, as the inventory resolves it', () => {
 });
 
 describe('a RAM policy that denies DescribeHealthStatus', () => {
-  const NET = '127.60.6';
+  let NET = randomTestNet();
   let cloud: TestCloud;
 
   beforeAll(async () => {
@@ -354,6 +360,7 @@ describe('a RAM policy that denies DescribeHealthStatus', () => {
       }),
     );
   });
+  beforeAll(() => (NET = cloud.actualNet(NET))); // where the sandbox serves it (moved if another run holds it)
   afterAll(() => cloud?.stop());
 
   it('fails the inventory with one line naming slb:DescribeHealthStatus, without retrying', async () => {

@@ -1,5 +1,6 @@
 // `slb-doctor audit --notify-config FILE` end to end: the digest reaches the sandbox's DingTalk and Slack sinks, which
-// verify signatures and limits like the real services; a second run with the same findings sends nothing new.
+// verify signatures and limits like the real services; a second run with the same findings sends nothing new; a
+// target list with a malformed entry is refused before any work (exit 2), and nothing is sent.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,9 @@ describe('slb-doctor audit --notify-config', () => {
   let sinks: WebhookSinks;
   let dir: string;
   let configFile: string;
+  let malformedConfigFile: string;
 
-  const audit = async (extra: string[] = []): Promise<{ exitCode: number; stderr: string }> => {
+  const audit = async (extra: string[] = [], config = configFile): Promise<{ exitCode: number; stderr: string }> => {
     let stderr = '';
     const io: CliIo = {
       stdout: () => undefined,
@@ -28,7 +30,7 @@ describe('slb-doctor audit --notify-config', () => {
     };
     const exitCode = await main(
       ['audit', '--region', cloud.regionId, '--slb-endpoint', cloud.endpoints.slb, '--ecs-endpoint', cloud.endpoints.ecs, '--lb', 'lb-sandbox-web',
-        '--format', 'json', '--notify-config', configFile, '--state', `file:${join(dir, 'state.json')}`, ...extra],
+        '--format', 'json', '--notify-config', config, '--state', `file:${join(dir, 'state.json')}`, ...extra],
       io,
     );
     return { exitCode, stderr };
@@ -39,14 +41,13 @@ describe('slb-doctor audit --notify-config', () => {
     cloud = await startTestCloud(relocatedDefaultScenario(NET));
     sinks = await startWebhookSinks({});
     configFile = join(dir, 'targets.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify([
-        { name: 'oncall-dingtalk', kind: 'dingtalk', url: sinks.urls.dingtalk, secret: sinks.secrets.dingtalk, mentions: { all: true } },
-        { name: 'oncall-slack', kind: 'slack', url: sinks.urls.slack },
-        { name: 'broken', kind: 'pager', url: 'http://127.0.0.1:1/' },
-      ]),
-    );
+    const targets = [
+      { name: 'oncall-dingtalk', kind: 'dingtalk', url: sinks.urls.dingtalk, secret: sinks.secrets.dingtalk, mentions: { all: true } },
+      { name: 'oncall-slack', kind: 'slack', url: sinks.urls.slack },
+    ];
+    writeFileSync(configFile, JSON.stringify(targets));
+    malformedConfigFile = join(dir, 'malformed-targets.json');
+    writeFileSync(malformedConfigFile, JSON.stringify([...targets, { name: 'broken', kind: 'pager', url: 'http://127.0.0.1:1/' }]));
     if (!(await cloud.sandbox.checker.settled(20_000))) throw new Error('the health checker did not settle');
   });
   afterAll(async () => {
@@ -55,10 +56,16 @@ describe('slb-doctor audit --notify-config', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('delivers one digest to each sink, which both accept, and names the malformed target', async () => {
+  it('refuses a target list with a malformed entry before any work, naming it, and sends nothing', async () => {
+    const run = await audit([], malformedConfigFile);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^slb-doctor audit: invalid notification config: .*broken.*kind[^\n]*\n$/);
+    for (const kind of ['dingtalk', 'slack'] as const) expect(sinks.attempts(kind)).toHaveLength(0);
+  });
+
+  it('delivers one digest to each sink, which both accept', async () => {
     const run = await audit();
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/notify: .*broken.*kind/);
     for (const kind of ['dingtalk', 'slack'] as const) {
       const attempts = sinks.attempts(kind);
       expect(attempts).toHaveLength(1);

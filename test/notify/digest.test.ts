@@ -15,7 +15,7 @@ import {
   type Digest,
 } from '../../lib/notify';
 import { fingerprintOf, summarize } from '../../lib/notify/fingerprint';
-import type { DigestItem, RunContext } from '../../lib/state';
+import type { DigestItem, RunContext } from '../../lib/notify';
 import type { Finding } from '../../lib/model';
 import { makeFinding, manyFindings } from './fixtures';
 

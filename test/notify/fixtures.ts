@@ -1,5 +1,6 @@
 // Finding fixtures for the notify, state and sink tests.
 import { FINDING_CODES, type Finding, type FindingCode, type Severity } from '../../lib/model';
+import type { ExaminedScope } from '../../lib/notify';
 
 export interface FindingSpec {
   code?: FindingCode;
@@ -63,4 +64,9 @@ export function manyFindings(count: number): Finding[] {
       remedy: `Make ${backend.ip}:${backend.port} answer the check (see docs/findings.md)`,
     });
   });
+}
+
+/** The examined scope of a run that looked at every load balancer of the region (no filter, nothing uncovered). */
+export function wholeRegion(regionId = 'cn-hangzhou'): ExaminedScope {
+  return { regionId, loadBalancerIds: [], uncovered: [], wholeRegion: true, listener: null, healthyBackendsProbed: true };
 }

@@ -1,9 +1,9 @@
 import { buildDigest, fitDigest, dingtalkRenderer, notifyRun, parseTargets } from '../../lib/notify';
 import { fingerprintOf, summarize } from '../../lib/notify/fingerprint';
 import { claimPending, mergePending, MAX_PENDING_ITEMS, settlePending } from '../../lib/notify/pending';
-import { memoryStateStore, type DigestItem, type RunContext } from '../../lib/state';
+import { memoryNotifyStateStore, type DigestItem, type RunContext } from '../../lib/notify';
 import { VirtualClock } from './clock';
-import { makeFinding, manyFindings } from './fixtures';
+import { makeFinding, manyFindings, wholeRegion } from './fixtures';
 
 const context: RunContext = { runId: 'r1', regionId: 'cn-hangzhou', at: 0, openBySeverity: { critical: 0, error: 0, warning: 0, info: 0 }, loadBalancersAffected: 0, uncovered: [] };
 
@@ -38,7 +38,7 @@ describe('pending digests', () => {
     expect(claimPending(pending, 'r2', 500, 1000)).toBe(false);
     const sent = { ids: new Set(pending.items.map((i) => i.id)), overflow: 0 };
     mergePending(pending, [item('r2', 'new', makeFinding({ backend: { ip: '127.0.0.12', port: 80 } }))], context, 600);
-    settlePending(pending, 'r1', sent, { delivered: true, error: null });
+    settlePending(pending, 'r1', sent, { kind: 'delivered' });
     expect(pending.items.map((i) => i.id.slice(0, 2))).toEqual(['r2']);
     expect(pending.claim).toBeNull();
     expect(claimPending(pending, 'r3', 5000, 1000)).toBe(true);
@@ -46,9 +46,9 @@ describe('pending digests', () => {
 
   it('leaves the digest pending, untried, when the run has no time left', async () => {
     const clock = new VirtualClock();
-    const store = memoryStateStore();
+    const store = memoryNotifyStateStore();
     const { targets } = parseTargets(JSON.stringify([{ name: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/never-called' }]), 't');
-    const report = await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock, deadlineAt: clock.now() - 1 });
+    const report = await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock, deadlineAt: clock.now() - 1 });
     expect(report.targets[0]).toMatchObject({ status: 'pending', attempts: 0, reason: expect.stringMatching(/deadline/) });
     const state = await store.load();
     expect(state.pending.hook).toMatchObject({ claim: null, attempts: 0 });

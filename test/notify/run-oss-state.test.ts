@@ -1,11 +1,10 @@
 // notifyRun end to end with its state in the OSS emulator, as the FC audit function runs it.
 import OSS from 'ali-oss';
-import { notifyRun, parseTargets } from '../../lib/notify';
+import { notifyRun, openNotifyStateStore, parseTargets } from '../../lib/notify';
 import { startOssEmulator, type OssEmulator } from '../../lib/sandbox/oss';
 import { startWebhookSinks, type WebhookSinks } from '../../lib/sandbox/webhooks';
-import { openStateStore } from '../../lib/state';
 import { VirtualClock } from './clock';
-import { makeFinding } from './fixtures';
+import { makeFinding, wholeRegion } from './fixtures';
 
 const KEY = { accessKeyId: 'STS.notify', accessKeySecret: 'notify-secret', securityToken: 'token-1' };
 
@@ -25,8 +24,8 @@ describe('notifyRun with oss:// state', () => {
     const { targets } = parseTargets(JSON.stringify([{ name: 'ding', kind: 'dingtalk', url: sinks.urls.dingtalk, secret: sinks.secrets.dingtalk }]), 't');
     const runOnce = () => {
       clock.advance(5 * 60_000);
-      const store = openStateStore('oss://doctor/state.json', { credentials: KEY, ossEndpoint: oss.endpoint });
-      return notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock });
+      const store = openNotifyStateStore('oss://doctor/state.json', { credentials: KEY, ossEndpoint: oss.endpoint });
+      return notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock });
     };
     expect((await runOnce()).state.warnings).toEqual(['state oss://doctor/state.json does not exist yet: starting with empty state']);
     expect((await runOnce()).targets[0]!.status).toBe('idle');

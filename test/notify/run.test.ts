@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { dingtalkSignedUrl, notifyRun, parseTargets, type NotifyReport, type NotifyRunInput, type NotifyTarget } from '../../lib/notify';
 import { startWebhookSinks, type WebhookSinks } from '../../lib/sandbox/webhooks';
-import { memoryStateStore, type StateStore } from '../../lib/state';
+import { memoryNotifyStateStore, type NotifyStateStore } from '../../lib/notify';
 import type { Finding } from '../../lib/model';
 import { VirtualClock } from './clock';
-import { makeFinding } from './fixtures';
+import { makeFinding, wholeRegion } from './fixtures';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 20 * 60_000 };
 
@@ -36,13 +36,13 @@ function statuses(report: NotifyReport): Record<string, string> {
 describe('notifyRun against the webhook sinks', () => {
   let clock: VirtualClock;
   let sinks: WebhookSinks;
-  let store: StateStore;
+  let store: NotifyStateStore;
   let targets: NotifyTarget[];
 
   beforeEach(async () => {
     clock = new VirtualClock();
     sinks = await startWebhookSinks({ clock });
-    store = memoryStateStore();
+    store = memoryNotifyStateStore();
     targets = targetsFor(sinks);
   });
   afterEach(async () => {
@@ -52,7 +52,7 @@ describe('notifyRun against the webhook sinks', () => {
   // Each run happens five minutes after the previous one, as a scheduled audit would.
   const run = async (findings: Finding[], extra: Partial<NotifyRunInput> = {}): Promise<NotifyReport> => {
     clock.advance(5 * 60_000);
-    return notifyRun({ findings, regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY, ...extra.options }, ...extra });
+    return notifyRun({ findings, regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock, options: { retry: FAST_RETRY, ...extra.options }, ...extra });
   };
 
   it('delivers one signed digest to every channel, each accepted by its sink', async () => {
@@ -128,7 +128,7 @@ describe('notifyRun against the webhook sinks', () => {
 
   it('does not resolve findings of load balancers this run did not examine', async () => {
     await run([makeFinding()]);
-    const partial = await run([], { covered: { loadBalancerIds: ['lb-other'], uncovered: [{ loadBalancerId: 'lb-web1', reason: 'deadline reached' }] } });
+    const partial = await run([], { examined: { ...wholeRegion(), wholeRegion: false, loadBalancerIds: ['lb-other'], uncovered: [{ loadBalancerId: 'lb-web1', reason: 'deadline reached' }] } });
     expect(partial.counts.resolved).toBe(0);
     expect(Object.keys((await store.load()).records)).toHaveLength(1);
   });
@@ -147,7 +147,7 @@ describe('notifyRun against the webhook sinks', () => {
     }
     clock.advance(1000);
     const started = clock.now();
-    const report = await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets: targets.slice(0, 1), store, clock, options: { retry: FAST_RETRY } });
+    const report = await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', examined: wholeRegion(), targets: targets.slice(0, 1), store, clock, options: { retry: FAST_RETRY } });
     expect(report.targets[0]).toMatchObject({ status: 'sent', attempts: 2 });
     expect(clock.now() - started).toBeGreaterThanOrEqual(10 * 60_000);
     const replies = sinks.attempts('dingtalk').slice(20).map((m) => (JSON.parse(m.reply) as { errcode: number }).errcode);
@@ -158,9 +158,9 @@ describe('notifyRun against the webhook sinks', () => {
     await sinks.stop();
     sinks = await startWebhookSinks({ clock, slack: { burst: 1, perSecond: 0.25 } });
     targets = targetsFor(sinks).filter((t) => t.kind === 'slack');
-    await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } });
+    await notifyRun({ findings: [makeFinding()], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock, options: { retry: FAST_RETRY } });
     const started = clock.now();
-    const report = await notifyRun({ findings: [makeFinding({ code: 'SLOW_RESPONSE' })], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } });
+    const report = await notifyRun({ findings: [makeFinding({ code: 'SLOW_RESPONSE' })], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock, options: { retry: FAST_RETRY } });
     expect(report.targets[0]).toMatchObject({ status: 'sent', attempts: 2 });
     expect(sinks.attempts('slack').map((m) => m.status)).toEqual([200, 429, 200]);
     expect(clock.now() - started).toBeGreaterThanOrEqual(4000);
@@ -209,7 +209,7 @@ describe('notifyRun against the webhook sinks', () => {
 
   it('two concurrent runs never send the same digest twice', async () => {
     clock.advance(60_000);
-    const input = { findings: [makeFinding()], regionId: 'cn-hangzhou', targets, store, clock, options: { retry: FAST_RETRY } };
+    const input = { findings: [makeFinding()], regionId: 'cn-hangzhou', examined: wholeRegion(), targets, store, clock, options: { retry: FAST_RETRY } };
     const [a, b] = await Promise.all([notifyRun(input), notifyRun(input)]);
     expect(sinks.received('dingtalk')).toHaveLength(1);
     const [sender, other] = a.targets[0]!.status === 'sent' ? [a, b] : [b, a];
@@ -217,15 +217,23 @@ describe('notifyRun against the webhook sinks', () => {
     expect(other.targets[0]).toMatchObject({ status: 'pending', reason: expect.stringContaining(`another run (${sender.runId})`) });
   });
 
-  it('still notifies when the state cannot be read, and says so', async () => {
-    const broken: StateStore = {
+  it('still notifies when the state cannot be read, as possible repeats with dedup off, and says so', async () => {
+    const broken: NotifyStateStore = {
       location: 'oss://broken/state.json',
       warnings: [],
       load: () => Promise.reject(new Error('OSS down')),
       update: () => Promise.reject(new Error('OSS down')),
     };
     const report = await run([makeFinding()], { store: broken });
-    expect(report.state.error).toMatch(/state oss:\/\/broken\/state\.json unavailable \(OSS down\): notified every finding as new/);
+    expect(report.state.error).toMatch(/state oss:\/\/broken\/state\.json unavailable \(OSS down\): dedup is off/);
+    expect(report).toMatchObject({ dedup: 'off', complete: false, state: { loaded: false, saved: false } });
+    expect(report.problems[0]).toMatch(/^state oss:\/\/broken\/state\.json unavailable \(OSS down\)/);
     expect(statuses(report).ding).toBe('sent');
+    // Never announced as new, and said to be a possible repeat.
+    expect(report.counts).toMatchObject({ new: 0, repeat: 1, resolved: 0 });
+    expect(report.targets.every((t) => t.possibleRepeat && t.events.new === 0)).toBe(true);
+    const transcript = sinks.transcript('dingtalk');
+    expect(transcript).toContain('Possible repeat: state oss://broken/state.json unavailable (OSS down), dedup off');
+    expect(transcript).not.toContain('NEW');
   });
 });

@@ -44,6 +44,26 @@ describe('parseTargets', () => {
     expect(errors.join('\n')).not.toContain('SECRET-TOKEN-123');
   });
 
+  it('names the field path and the JSON type found for a value of the wrong type', () => {
+    const { errors } = parseTargets(
+      JSON.stringify([
+        { kind: 'webhook', url: 123 },
+        { kind: 'webhook', url: 'https://h.invalid/', mentions: { userIds: ['u1', 7] } },
+        { kind: 'webhook', url: 'https://h.invalid/', match: { tags: { env: true } } },
+        { kind: 'slack', url: 'https://hooks.slack.com/x', secret: 42 },
+        { kind: 'slack' },
+      ]),
+      'targets.json',
+    );
+    expect(errors).toEqual([
+      'targets.json: target #0: url must be a string, got a number',
+      'targets.json: target #1: mentions.userIds[1] must be a user id, got a number',
+      'targets.json: target #2: match.tags.env must be a string (the tag value), got a boolean',
+      'targets.json: target #3: secret must be a non-empty string, got a number',
+      'targets.json: target #4: url is missing',
+    ]);
+  });
+
   it('warns about settings a channel cannot honour', () => {
     const { warnings } = parseTargets(JSON.stringify([{ name: 'w', kind: 'wecom', url: 'https://q.invalid/?key=k', secret: 'x', mentions: { all: true, mobiles: ['13800000000'] } }]), 'f');
     expect(warnings).toEqual([
@@ -82,6 +102,19 @@ describe('noise options', () => {
       'SLB_DOCTOR_SILENCES: silence #1: expiresAt must be an ISO date such as 2030-01-31T18:00:00Z (silences always expire)',
       'SLB_DOCTOR_SILENCES: silence #2: names nothing to silence (give loadBalancerId, listener, backend or code)',
       'SLB_DOCTOR_SILENCES: silence #3: backend must look like 10.0.0.1:80 (or just 10.0.0.1)',
+    ]);
+  });
+
+  it('names unknown fields, wrong types and unknown codes in a silence', () => {
+    const { errors } = parseSilences(
+      JSON.stringify([{ code: 'NOT_A_CODE', expiresAt: '2030-01-01T00:00:00Z' }, { listener: 80, expiresAt: '2030-01-01T00:00:00Z' }, { lb: 'x' }, 'x']),
+      'f',
+    );
+    expect(errors).toEqual([
+      'f: silence #0: code NOT_A_CODE is not a finding code (see docs/findings.md)',
+      'f: silence #1: listener must be a non-empty string',
+      'f: silence #2: lb is not a known field (loadBalancerId, listener, backend, code, expiresAt, comment)',
+      'f: silence #3: is not an object',
     ]);
   });
 

@@ -1,5 +1,5 @@
-// The generic webhook's payload matches the JSON schema we publish (lib/notify/webhook-payload.schema.json).
-import schema from '../../lib/notify/webhook-payload.schema.json';
+// The generic webhook's payload matches the JSON schema we publish (lib/notify/webhook/payload.schema.json).
+import schema from '../../lib/notify/webhook/payload.schema.json';
 import { buildDigest, webhookPayload } from '../../lib/notify';
 import { fingerprintOf, summarize } from '../../lib/notify/fingerprint';
 import { makeFinding } from './fixtures';

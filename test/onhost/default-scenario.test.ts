@@ -1,6 +1,6 @@
 // The default scenario's hosts with `audit --on-host`: each new code shows on its planted host (expectedOnHostFindings),
 // and every other finding keeps its VPC code.
-import { runAuditDetailed, type AuditRun } from '../../lib/audit/run';
+import { runAudit, type AuditRun } from '../../lib/audit/run';
 import { canMountHostTools } from '../../lib/sandbox/ecs/cloud-assistant';
 import { codesByKey } from '../support/findings';
 import { relocatedDefaultScenario } from '../support/scenarios';
@@ -21,7 +21,7 @@ if (!mountable) console.warn('skipping the default scenario with --on-host: the 
   beforeAll(async () => {
     cloud = await startTestCloud(scenario);
     if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error(`the sandbox's health checker did not settle within ${SETTLE_MS} ms`);
-    run = await runAuditDetailed(cloud.auditOptions({}, { onHost: true }));
+    run = await runAudit(cloud.auditOptions({}, { onHost: true }));
   }, 120_000);
   afterAll(() => cloud?.stop());
 

@@ -118,7 +118,6 @@ function clientsFor(clock: FakeClock, transport: (request: ApiRequest) => Promis
   return createCloudClients({
     regionId: REGION,
     credentials: { accessKeyId: 'LTAIfleettest000000', accessKeySecret: 'secret' },
-    env: {},
     transport,
     clock,
     random: () => 0.5,

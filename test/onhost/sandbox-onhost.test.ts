@@ -1,7 +1,7 @@
 // `audit --on-host` end to end in the sandbox: one host per new code. Each host's firewall (or reply route) is declared
 // once in the scenario; SLB's own checker is really dropped or refused by it, the VPC diagnosis sees SLB_SOURCE_BLOCKED
 // or PORT_CLOSED, and the host script, run with bash through the Cloud Assistant emulator, names the cause.
-import { runAuditDetailed, type AuditRun } from '../../lib/audit/run';
+import { runAudit, type AuditRun } from '../../lib/audit/run';
 import type { Finding } from '../../lib/model';
 import { canMountHostTools } from '../../lib/sandbox/ecs/cloud-assistant';
 import { canAnswerWithReset } from '../../lib/sandbox/hosts/dataplane';
@@ -81,8 +81,8 @@ describeIfRoot('audit --on-host in the sandbox: one host per new code', () => {
   beforeAll(async () => {
     cloud = await startTestCloud(scenario());
     if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error(`the sandbox's health checker did not settle within ${SETTLE_MS} ms`);
-    vpcOnly = await runAuditDetailed(cloud.auditOptions());
-    onHost = await runAuditDetailed(cloud.auditOptions({}, { onHost: true }));
+    vpcOnly = await runAudit(cloud.auditOptions());
+    onHost = await runAudit(cloud.auditOptions({}, { onHost: true }));
   }, 120_000);
   afterAll(() => cloud?.stop());
 

@@ -4,9 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
-import { fileStateStore, openStateStore } from '../../lib/state';
+import { notifyStateCodec } from '../../lib/notify/state';
+import { fileStateStore as genericFileStore, openStateStore as openGeneric, type FileStateStoreOptions } from '../../lib/state';
 import { UserFacingError } from '../../lib/util/errors';
 import { recordFor } from './helpers';
+
+const fileStateStore = (file: string, options?: FileStateStoreOptions) => genericFileStore(file, notifyStateCodec, options);
+const openStateStore = (url: string, deps?: Parameters<typeof openGeneric>[2]) => openGeneric(url, notifyStateCodec, deps);
 
 describe('file state store', () => {
   let dir: string;
@@ -60,10 +64,11 @@ describe('file state store', () => {
       stdin: {
         contents: `
           const { fileStateStore } = require('./lib/state/file-store');
+          const { notifyStateCodec } = require('./lib/notify/state-codec');
           const { recordFor } = require('./test/state/helpers');
           (async () => {
             const writer = Number(process.argv[2]);
-            const store = fileStateStore(process.argv[3]);
+            const store = fileStateStore(process.argv[3], notifyStateCodec);
             for (let n = 1; n <= 20; n++) {
               const record = recordFor(writer, n);
               await store.update((state) => { state.records[record.fingerprint] = record; });

@@ -1,5 +1,5 @@
 import { fingerprintOf, summarize } from '../../lib/notify/fingerprint';
-import type { FingerprintRecord } from '../../lib/state';
+import type { FingerprintRecord } from '../../lib/notify';
 import { makeFinding } from '../notify/fixtures';
 
 /** A record for backend 127.0.<writer>.<n>, so that concurrent writers add distinct records. */

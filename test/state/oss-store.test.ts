@@ -1,5 +1,6 @@
 import OSS from 'ali-oss';
-import { aliOssObjectApi, openStateStore, ossStateStore } from '../../lib/state';
+import { openNotifyStateStore as openStateStore, notifyStateCodec } from '../../lib/notify/state';
+import { aliOssObjectApi, ossStateStore } from '../../lib/state';
 import { startOssEmulator, type OssEmulator } from '../../lib/sandbox/oss';
 import { recordFor } from './helpers';
 
@@ -79,7 +80,7 @@ describe('oss state store against the OSS emulator', () => {
 
     const strict = await startOssEmulator({ credentials: KEY, buckets: ['only-this'] });
     try {
-      const store = ossStateStore(aliOssObjectApi({ bucket: 'missing-bucket', credentials: KEY, endpoint: strict.endpoint }), 'missing-bucket', 's.json');
+      const store = ossStateStore(aliOssObjectApi({ bucket: 'missing-bucket', credentials: KEY, endpoint: strict.endpoint }), 'missing-bucket', 's.json', notifyStateCodec);
       await expect(store.load()).rejects.toThrow(/bucket "missing-bucket" does not exist/);
     } finally {
       await strict.stop();

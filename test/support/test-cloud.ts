@@ -20,6 +20,8 @@ export interface TestCloud {
   clients: CloudClients;
   /** Product clients with other options (other credentials, retry policy …), still pointed at this sandbox. */
   clientsWith(overrides: Partial<CloudClientOptions>): CloudClients;
+  /** A test net ("127.X.Y") where this sandbox serves it: the same unless the sandbox moved the scenario. */
+  actualNet(net: string): string;
   /** runAudit options for this sandbox: explicit credentials, in-process probing, no notification, no deadline. */
   auditOptions(scope?: Partial<AuditScope>, overrides?: Partial<AuditOptions>): AuditOptions;
   stop(): Promise<void>;
@@ -36,7 +38,7 @@ export async function startTestCloud(scenario: Scenario, options: SandboxCloudOp
   const credentials: StaticCredentials = { accessKeyId: sandbox.credentials.accessKeyId, accessKeySecret: sandbox.credentials.accessKeySecret };
   const stsCredentials: StaticCredentials = { ...sandbox.credentials.sts };
   const clientsWith = (overrides: Partial<CloudClientOptions>): CloudClients =>
-    createCloudClients({ regionId: sandbox.regionId, credentials, endpoints, env: {}, defaultCredentialChain: noDefaultChain, ...overrides });
+    createCloudClients({ regionId: sandbox.regionId, credentials, endpoints, defaultCredentialChain: noDefaultChain, ...overrides });
   return {
     sandbox,
     regionId: sandbox.regionId,
@@ -45,6 +47,7 @@ export async function startTestCloud(scenario: Scenario, options: SandboxCloudOp
     stsCredentials,
     clients: clientsWith({}),
     clientsWith,
+    actualNet: (net) => sandbox.actual(`${net}.0`).replace(/\.0$/, ''),
     auditOptions: (scope = {}, overrides = {}) => ({
       scope: { regionId: sandbox.regionId, ...scope },
       credentials,

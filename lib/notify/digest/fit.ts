@@ -3,6 +3,7 @@
 // fleet-wide), and finally keep the most important prefix and say `+N more`.
 import { SEVERITY_ORDER, type Severity } from '../../model';
 import { compareAddresses, compareEntries, EVENT_LABEL, type Digest, type DigestEntry } from './model';
+import { clip } from '../../util/text';
 
 export type Detail = 'full' | 'compact' | 'brief';
 
@@ -39,12 +40,8 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** One line, at most `max` characters (untrusted text from backends can be long or multi-line). */
-export function clip(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(line);
-  return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
-}
+// One line, at most N characters (untrusted text from backends can be long or multi-line).
+export { clip };
 
 export interface EntryText {
   label: string;

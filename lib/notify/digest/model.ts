@@ -1,10 +1,9 @@
-// The channel-neutral digest: one per target per run. Channels render it (lib/notify/digest/<channel>.ts) and fit it
+// The channel-neutral digest: one per target per run. Channels render it (lib/notify/<channel>/render.ts) and fit it
 // to their limits (fit.ts); this module decides what it says: headline, entries, inhibition.
 import { SEVERITY_ORDER, type FindingCode, type Severity } from '../../model';
-import type { DigestEvent, DigestItem, PendingDigest, RunContext } from '../../state/types';
 import { backendKeyOf, listenerKeyOf } from '../fingerprint';
 import { compareItems } from '../pending';
-import type { TargetMentions } from '../types';
+import type { DigestEvent, DigestItem, PendingDigest, RunContext, TargetMentions } from '../vocabulary';
 
 export interface DigestEntry {
   event: DigestEvent;
@@ -50,6 +49,8 @@ export interface Digest {
   hasNewProblems: boolean;
   mentions: TargetMentions;
   contexts: RunContext[];
+  /** Why this digest may repeat what the target already got (dedup off, an interrupted delivery); null normally. */
+  possibleRepeat: string | null;
 }
 
 export const EVENT_LABEL: Record<DigestEvent, string> = { new: 'NEW', changed: 'CHANGED', repeat: 'STILL FAILING', resolved: 'RESOLVED' };
@@ -157,7 +158,7 @@ function eventsPhrase(counts: Record<DigestEvent, number>): string {
   return parts.join(', ') || 'no change';
 }
 
-export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 'contexts'>, options: { now: number; mentions: TargetMentions }): Digest {
+export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 'contexts'> & Partial<Pick<PendingDigest, 'possibleRepeat'>>, options: { now: number; mentions: TargetMentions }): Digest {
   const items = [...pending.items].sort(compareItems);
   const contexts = Object.values(pending.contexts).sort((a, b) => a.regionId.localeCompare(b.regionId));
   const regionIds = [...new Set([...contexts.map((c) => c.regionId), ...items.map((i) => i.summary.subject.regionId)])].sort();
@@ -166,6 +167,8 @@ export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 
 
   // The title already says what happened; the headline says where things stand.
   const headline: string[] = [];
+  const possibleRepeat = pending.possibleRepeat ?? null;
+  if (possibleRepeat) headline.push(`Possible repeat: ${possibleRepeat}.`);
   const open: Record<Severity, number> = { critical: 0, error: 0, warning: 0, info: 0 };
   let affected = 0;
   for (const context of contexts) {
@@ -183,7 +186,7 @@ export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 
   if (runIds.length > 1) headline.push(`Includes notices from ${plural(runIds.length - 1, 'earlier run')} that could not be delivered then.`);
 
   return {
-    title: `SLB Doctor · ${regionIds.join(', ') || 'no region'}: ${eventsPhrase(counts)}`,
+    title: `SLB Doctor · ${regionIds.join(', ') || 'no region'}: ${eventsPhrase(counts)}${possibleRepeat ? ' (possible repeat)' : ''}`,
     headline,
     entries: inhibit(items).sort(compareEntries),
     overflow: pending.overflow,
@@ -194,5 +197,6 @@ export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 
     hasNewProblems: counts.new + counts.changed > 0,
     mentions: options.mentions,
     contexts,
+    possibleRepeat,
   };
 }

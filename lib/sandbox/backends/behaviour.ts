@@ -1,7 +1,10 @@
 // The contract every fault-zoo behaviour module implements: start one real server for one scenario endpoint.
 import type * as net from 'node:net';
 import type { BehaviourName, BehaviourOptions } from '../scenario/types';
+import { BackendConfigError } from './config-error';
 import { PythonBatcher } from './python-helper';
+
+export { BackendConfigError };
 
 /** One endpoint to serve, with its options already defaulted to `{}`. */
 export interface EndpointSpec {
@@ -36,14 +39,6 @@ export interface Behaviour {
   readonly protocol: 'tcp' | 'udp';
   /** Resolves `null` for behaviours whose fault is that nothing listens. Rejects with a `BackendConfigError` on bad options. */
   start(spec: EndpointSpec, context: StartContext): Promise<RunningBackend | null>;
-}
-
-/** A scenario endpoint the sandbox cannot serve as written (bad options, port taken, missing python3 …). */
-export class BackendConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackendConfigError';
-  }
 }
 
 export function describeEndpoint(spec: EndpointSpec): string {

@@ -1,4 +1,5 @@
 // The backend fault zoo: one real server per scenario endpoint, each on its own loopback address and port.
+import * as net from 'node:net';
 import type { BehaviourName, Scenario, ScenarioEndpoint } from '../scenario/types';
 import { DEFAULT_SOURCE_IPS } from '../healthcheck/plan';
 import { applySourceVerdicts, hostSourceVerdicts } from '../hosts/dataplane';
@@ -75,10 +76,15 @@ export async function startBackends(scenario: Scenario): Promise<RunningBackends
   }
   const started = await Promise.allSettled(specs.map((spec) => startOne(spec, context)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
-  const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure) {
+  const failures = started.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  // A real configuration error wins over a taken address: moving the scenario elsewhere would not fix it.
+  const failure = failures.find((result) => !isAddressInUse(result.reason)) ?? failures[0];
+  // "Nothing listens" is a fault only while it stays true: someone else's server on that address would answer for it.
+  const squatted = failure ? undefined : await firstListening(specs.filter((spec) => spec.behaviour === 'refused'));
+  if (failure || squatted) {
     await Promise.all(running.map((backend) => backend.stop()));
-    throw failure.reason;
+    if (failure) throw failure.reason;
+    throw new BackendConfigError(`endpoint ${squatted?.ip ?? ''}:${String(squatted?.port ?? '')} (refused) must refuse connections, but something else listens there`, { addressInUse: true });
   }
   let stopping: Promise<void> | undefined;
   return {
@@ -117,6 +123,34 @@ function endpointSpecs(endpoints: readonly ScenarioEndpoint[]): EndpointSpec[] {
     byAddress.set(address, { spec, fingerprint });
   }
   return [...byAddress.values()].map((entry) => entry.spec);
+}
+
+const REFUSED_CHECK_TIMEOUT_MS = 1_000;
+
+/** The first of these endpoints that accepts a TCP connection (one short connect each, all at once), if any. */
+async function firstListening(specs: readonly EndpointSpec[]): Promise<EndpointSpec | undefined> {
+  const accepted = await Promise.all(
+    specs.map(
+      (spec) =>
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect({ host: spec.ip, port: spec.port });
+          const done = (connected: boolean): void => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(connected);
+          };
+          const timer = setTimeout(() => done(false), REFUSED_CHECK_TIMEOUT_MS);
+          socket.once('connect', () => done(true));
+          socket.once('error', () => done(false));
+        }),
+    ),
+  );
+  return specs.find((_, index) => accepted[index]);
+}
+
+/** Whether a start failure only means that an endpoint's address is taken by someone else. */
+export function isAddressInUse(err: unknown): boolean {
+  return err instanceof BackendConfigError && err.addressInUse;
 }
 
 function isLoopbackIpv4(ip: string): boolean {

@@ -3,7 +3,7 @@
 // with hundreds of such endpoints costs one python3 start, not hundreds. A helper reads its stdin only to notice when
 // we go away, so it can never outlive the sandbox.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BackendConfigError } from './behaviour';
+import { BackendConfigError } from './config-error';
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 2_000;
@@ -47,7 +47,9 @@ export class PythonBatcher {
       child = await startPythonHelper(this.script, args, fds);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err }));
+      // The helper names the endpoint it failed on; Python's EADDRINUSE text is "[Errno 98] Address already in use".
+      const addressInUse = reason.includes('Address already in use');
+      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err, addressInUse }));
       return;
     }
     let holders = batch.length;

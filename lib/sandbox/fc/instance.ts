@@ -2,7 +2,7 @@
 // environment and a heap limit of its memory size. It runs one invocation at a time; when an invocation outlives
 // the function's timeout the process is killed (as FC does) and the instance is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RUNNER_SOURCE } from './runner-source';
+import { RUNNER_SOURCE } from './runner';
 
 export interface InvocationError {
   errorMessage: string;

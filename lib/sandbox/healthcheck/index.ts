@@ -32,12 +32,25 @@ export interface HealthChecker {
   status(key: string): HealthStatus;
   /** Resolves true once every checked backend has left 'unavailable', false on timeout or stop. */
   settled(timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves true as soon as `key` reports `status` (at once when it already does), false on timeout or stop: woken
+   * by the checker's own transitions, so a test waits for the event, never polls.
+   */
+  waitForStatus(key: string, status: HealthStatus, timeoutMs: number): Promise<boolean>;
+  /** Resolves true once `key` has been checked `count` times, false on timeout or stop (woken by each check). */
+  waitForChecks(key: string, count: number, timeoutMs: number): Promise<boolean>;
+  /** The checked backends that have no verdict yet (still 'unavailable'). */
+  unsettledKeys(): string[];
+  /** Check loops still running; 0 once stop() has resolved, so no check can start after that. */
+  runningLoops(): number;
   stop(): Promise<void>;
   /** Debugging detail for one key. */
   detail(key: string): HealthCheckDetail | undefined;
   keys(): string[];
   /** Probe attempts actually sent so far (identical checks share attempts). */
   attemptsSent(): number;
+  /** The addresses the checks come from. */
+  readonly sourceIps: readonly string[];
 }
 
 interface Checked {
@@ -47,8 +60,13 @@ interface Checked {
   lastOk?: boolean;
 }
 
-export function startHealthChecker(scenario: Scenario): HealthChecker {
-  const sourceIps = scenario.healthChecker?.sourceIps ?? DEFAULT_SOURCE_IPS;
+export interface HealthCheckerOptions {
+  /** Source addresses when the scenario names none (a sandbox passes the slice it claimed); default 127.100.64.1–8. */
+  sourceIps?: readonly string[];
+}
+
+export function startHealthChecker(scenario: Scenario, options: HealthCheckerOptions = {}): HealthChecker {
+  const sourceIps = scenario.healthChecker?.sourceIps ?? options.sourceIps ?? DEFAULT_SOURCE_IPS;
   if (sourceIps.length === 0 || !sourceIps.every(isLoopbackIpv4)) {
     throw new HealthCheckConfigError(`healthChecker.sourceIps must be non-empty 127.x.y.z addresses, got ${JSON.stringify(sourceIps)}`);
   }
@@ -69,6 +87,9 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
   let stopped = false;
   let unsettled = checked.size;
   const settleWaiters = new Set<(settled: boolean) => void>();
+  // Each waiter says whether its wait is over for `key`'s entry; woken after every check of that key.
+  const waiters = new Set<{ key: string; reached: (entry: Checked) => boolean; done: (reached: boolean) => void }>();
+  let running = 0;
 
   const record = (entry: Checked, observation: Observation): void => {
     if (stopped) return;
@@ -76,13 +97,23 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
     const wasUnavailable = entry.state.status === 'unavailable';
     entry.lastResult = result.reason;
     entry.lastOk = result.ok;
-    if (entry.state.record(result.ok, Date.now()) && wasUnavailable) {
+    const changed = entry.state.record(result.ok, Date.now());
+    for (const waiter of [...waiters]) if (waiter.key === entry.plan.key && waiter.reached(entry)) waiter.done(true);
+    if (changed && wasUnavailable) {
       unsettled -= 1;
       if (unsettled === 0) for (const resolve of [...settleWaiters]) resolve(true);
     }
   };
 
   const loop = async (entry: Checked): Promise<void> => {
+    running += 1;
+    try {
+      await checkForever(entry);
+    } finally {
+      running -= 1;
+    }
+  };
+  const checkForever = async (entry: Checked): Promise<void> => {
     const { plan } = entry;
     await sleeper.sleep(Math.random() * plan.intervalMs); // jitter, so thousands of checks do not start together
     let lastSequence = 0;
@@ -103,6 +134,23 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
   };
   const loops = [...checked.values()].map((entry) => loop(entry));
 
+  const waitUntil = (key: string, reached: (entry: Checked) => boolean, timeoutMs: number): Promise<boolean> => {
+    if (stopped) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const waiter = {
+        key,
+        reached,
+        done: (result: boolean): void => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(result);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), timeoutMs);
+      waiters.add(waiter);
+    });
+  };
+
   let stopping: Promise<void> | undefined;
   return {
     status: (key) => checked.get(key)?.state.status ?? 'unavailable',
@@ -119,10 +167,22 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
         settleWaiters.add(done);
       });
     },
+    waitForStatus(key, status, timeoutMs) {
+      if ((checked.get(key)?.state.status ?? 'unavailable') === status) return Promise.resolve(true);
+      return waitUntil(key, (entry) => entry.state.status === status, timeoutMs);
+    },
+    waitForChecks(key, count, timeoutMs) {
+      const entry = checked.get(key);
+      if (entry && entry.state.checks >= count) return Promise.resolve(true);
+      return waitUntil(key, (each) => each.state.checks >= count, timeoutMs);
+    },
+    unsettledKeys: () => [...checked].filter(([, entry]) => entry.state.status === 'unavailable').map(([key]) => key),
+    runningLoops: () => running,
     stop() {
       stopping ??= (async () => {
         stopped = true;
         for (const resolve of [...settleWaiters]) resolve(false);
+        for (const waiter of [...waiters]) waiter.done(false);
         runner.stop();
         sleeper.wakeAll();
         await Promise.allSettled(loops);
@@ -152,6 +212,7 @@ export function startHealthChecker(scenario: Scenario): HealthChecker {
     },
     keys: () => [...checked.keys(), ...notChecked.keys()],
     attemptsSent: () => runner.sent,
+    sourceIps,
   };
 }
 

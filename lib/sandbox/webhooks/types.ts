@@ -2,7 +2,6 @@
 // check what the real services check and answer what they answer. Separate code: imports nothing from the product.
 
 export type SinkKind = 'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook';
-export const SINK_KINDS: readonly SinkKind[] = ['dingtalk', 'slack', 'feishu', 'wecom', 'webhook'];
 
 export interface SinkClock {
   now(): number;

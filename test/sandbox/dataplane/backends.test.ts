@@ -1,9 +1,11 @@
 import * as tls from 'node:tls';
 import { BackendConfigError, startBackends, type RunningBackends } from '../../../lib/sandbox/backends';
 import type { BehaviourName, BehaviourOptions, Scenario, ScenarioEndpoint } from '../../../lib/sandbox/scenario/types';
+import { escapeRegExp, randomTestNet } from '../../support/nets';
 import { httpRequest, statusOf, tcpExchange, udpExchange, type TcpExchange } from './raw-client';
 
-// Each behaviour on its own loopback address in 127.0.41.0/24 (this file's range), all on one port.
+// Each behaviour on its own loopback address in this run's /24 (drawn per run: see test/support/nets.ts), all on one port.
+const NET = randomTestNet();
 const PORT = 18041;
 const ENDPOINTS: { name: string; behaviour: BehaviourName; options?: BehaviourOptions; protocol?: 'udp' }[] = [
   { name: 'healthy', behaviour: 'healthy' },
@@ -31,7 +33,7 @@ const ENDPOINTS: { name: string; behaviour: BehaviourName; options?: BehaviourOp
   { name: 'udp-silent', behaviour: 'udp-silent', protocol: 'udp' },
   { name: 'udp-closed', behaviour: 'udp-closed', protocol: 'udp' },
 ];
-const ipOf = (name: string): string => `127.0.41.${ENDPOINTS.findIndex((endpoint) => endpoint.name === name) + 10}`;
+const ipOf = (name: string): string => `${NET}.${ENDPOINTS.findIndex((endpoint) => endpoint.name === name) + 10}`;
 
 function scenarioWith(endpoints: ScenarioEndpoint[]): Scenario {
   return { regionId: 'cn-sandbox', accountId: '1', vpcs: [], instances: [], securityGroups: [], endpoints, loadBalancers: [] };
@@ -54,7 +56,7 @@ beforeAll(async () => {
         ...(endpoint.options ? { options: endpoint.options } : {}),
         ...(endpoint.protocol ? { protocol: endpoint.protocol } : {}),
       })),
-      { ip: '127.0.41.250', port: PORT, external: true },
+      { ip: `${NET}.250`, port: PORT, external: true },
     ]),
   );
 });
@@ -70,7 +72,7 @@ describe('the fault zoo, seen through raw sockets', () => {
     expect(addresses).toContain(`udp://${ipOf('udp-echo')}:${PORT}`);
     expect(addresses).toContain(`tcp://${ipOf('blackhole')}:${PORT}`);
     expect(addresses.some((address) => address.includes(ipOf('refused')) || address.includes(ipOf('udp-closed')))).toBe(false);
-    expect(addresses.some((address) => address.includes('127.0.41.250'))).toBe(false);
+    expect(addresses.some((address) => address.includes(`${NET}.250`))).toBe(false);
     expect(addresses).toHaveLength(ENDPOINTS.length - 2);
   });
 
@@ -252,11 +254,11 @@ describe('configuration errors and stopping', () => {
   const one = (endpoint: ScenarioEndpoint): Promise<RunningBackends> => startBackends(scenarioWith([endpoint]));
 
   it('rejects options that cannot work, naming the endpoint and the fix', async () => {
-    await expect(one({ ip: '127.0.41.200', port: PORT, behaviour: 'status' })).rejects.toThrow(/127\.0\.41\.200:18041 \(status\): options\.status/);
-    await expect(one({ ip: '127.0.41.200', port: PORT, behaviour: 'default-server' })).rejects.toThrow(/options\.domain/);
-    await expect(one({ ip: '127.0.41.200', port: PORT, behaviour: 'flapping', options: { pattern: 'ok,maybe' } })).rejects.toThrow(/ok\|fail\|hang/);
+    await expect(one({ ip: `${NET}.200`, port: PORT, behaviour: 'status' })).rejects.toThrow(new RegExp(`${escapeRegExp(`${NET}.200:${PORT}`)} \\(status\\): options\\.status`));
+    await expect(one({ ip: `${NET}.200`, port: PORT, behaviour: 'default-server' })).rejects.toThrow(/options\.domain/);
+    await expect(one({ ip: `${NET}.200`, port: PORT, behaviour: 'flapping', options: { pattern: 'ok,maybe' } })).rejects.toThrow(/ok\|fail\|hang/);
     await expect(one({ ip: '10.0.0.1', port: PORT, behaviour: 'healthy' })).rejects.toThrow(/loopback/);
-    await expect(one({ ip: '127.0.41.200', port: PORT, protocol: 'udp', behaviour: 'healthy' })).rejects.toThrow(/behaviour is tcp/);
+    await expect(one({ ip: `${NET}.200`, port: PORT, protocol: 'udp', behaviour: 'healthy' })).rejects.toThrow(/behaviour is tcp/);
     await expect(one({ ip: ipOf('healthy'), port: PORT, behaviour: 'healthy' })).rejects.toThrow(BackendConfigError);
     await expect(one({ ip: ipOf('healthy'), port: PORT, behaviour: 'healthy' })).rejects.toThrow(/address is in use/);
     await expect(one({ ip: ipOf('healthy'), port: PORT, behaviour: 'blackhole' })).rejects.toThrow(/blackhole.*Address already in use/);
@@ -265,27 +267,27 @@ describe('configuration errors and stopping', () => {
   it('stops what it started when a later endpoint fails, and frees every address on stop', async () => {
     const taken = startBackends(
       scenarioWith([
-        { ip: '127.0.41.201', port: PORT, behaviour: 'blackhole' },
-        { ip: '127.0.41.202', port: PORT, behaviour: 'healthy' },
+        { ip: `${NET}.201`, port: PORT, behaviour: 'blackhole' },
+        { ip: `${NET}.202`, port: PORT, behaviour: 'healthy' },
         { ip: ipOf('healthy'), port: PORT, behaviour: 'healthy' },
       ]),
     );
     await expect(taken).rejects.toThrow(/address is in use/);
-    expect((await tcpExchange('127.0.41.202', PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
-    expect((await tcpExchange('127.0.41.201', PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
+    expect((await tcpExchange(`${NET}.202`, PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
+    expect((await tcpExchange(`${NET}.201`, PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
 
     const running = await startBackends(
       scenarioWith([
-        { ip: '127.0.41.203', port: PORT, behaviour: 'blackhole' },
-        { ip: '127.0.41.204', port: PORT, behaviour: 'hang' },
+        { ip: `${NET}.203`, port: PORT, behaviour: 'blackhole' },
+        { ip: `${NET}.204`, port: PORT, behaviour: 'hang' },
       ]),
     );
-    const held = tcpExchange('127.0.41.204', PORT, httpRequest('GET', '/'), { timeoutMs: 5000 });
+    const held = tcpExchange(`${NET}.204`, PORT, httpRequest('GET', '/'), { timeoutMs: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await running.stop();
     expect((await held).ending).not.toBe('timeout');
-    expect((await tcpExchange('127.0.41.203', PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
-    expect((await tcpExchange('127.0.41.204', PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
+    expect((await tcpExchange(`${NET}.203`, PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
+    expect((await tcpExchange(`${NET}.204`, PORT, null, { timeoutMs: 2000 })).errorCode).toBe('ECONNREFUSED');
     await running.stop();
   });
 });

@@ -11,8 +11,10 @@ import type {
   ScenarioLoadBalancer,
   ScenarioListener,
 } from '../../../lib/sandbox/scenario/types';
+import { randomTestNet } from '../../support/nets';
 
-// This file's loopback range: 127.0.42.0/24.
+// This file's loopback range: a /24 drawn per run (test/support/nets.ts).
+const NET = randomTestNet();
 const PORT = 18042;
 /** Fast timing for tests: 1 s timeout, checks every 0.3 s, thresholds 2/2. */
 const FAST: ScenarioHealthCheck = { HealthCheckInterval: 1, HealthCheckTimeout: 1, HealthCheckConnectTimeout: 1, HealthyThreshold: 2, UnhealthyThreshold: 2 };
@@ -34,7 +36,7 @@ function buildScenario(cases: Case[], firstHost: number): Scenario {
   const instances: ScenarioInstance[] = [];
   const loadBalancers: ScenarioLoadBalancer[] = [];
   cases.forEach((testCase, index) => {
-    const ip = `127.0.42.${firstHost + index}`;
+    const ip = `${NET}.${firstHost + index}`;
     const udp = testCase.protocol === 'udp';
     endpoints.push({ ip, port: PORT, behaviour: testCase.behaviour, ...(udp ? { protocol: 'udp' as const } : {}), ...(testCase.options ? { options: testCase.options } : {}) });
     instances.push({ instanceId: `i-${testCase.name}`, status: testCase.instanceStatus ?? 'Running', vpcId: 'vpc-1', privateIp: ip, securityGroupIds: [] });
@@ -49,7 +51,7 @@ function buildScenario(cases: Case[], firstHost: number): Scenario {
 }
 
 const keyOf = (testCase: Case, index: number, firstHost: number): string =>
-  `lb-${testCase.name}/${testCase.protocol}:80/127.0.42.${firstHost + index}:${PORT}`;
+  `lb-${testCase.name}/${testCase.protocol}:80/${NET}.${firstHost + index}:${PORT}`;
 
 const CASES: Case[] = [
   { name: 'healthy', protocol: 'http', behaviour: 'healthy', expected: 'normal', reason: /HTTP 200 is in http_2xx,http_3xx/ },
@@ -121,14 +123,14 @@ describe('SLB health checker against the fault zoo', () => {
   });
 
   it('reports unknown keys and unchecked backends as unavailable, with the reason', () => {
-    expect(checker.status('lb-none/http:80/127.0.42.1:80')).toBe('unavailable');
+    expect(checker.status(`lb-none/http:80/${NET}.1:80`)).toBe('unavailable');
     const index = CASES.findIndex((testCase) => testCase.name === 'check-off');
     expect(checker.detail(keyOf(CASES[index] as Case, index, FIRST))).toMatchObject({ checked: false, check: 'not checked: health check is off', checks: 0 });
   });
 });
 
 describe('SLB health checker: what goes on the wire', () => {
-  const CAPTURE_IP = '127.0.42.200';
+  const CAPTURE_IP = `${NET}.200`;
   const captured: { remote: string; request: string }[] = [];
   const sockets = new Set<net.Socket>();
   let capture: net.Server;
@@ -212,9 +214,8 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
     }
     backends = await startBackends(scenario);
     checker = startHealthChecker(scenario);
-    for (let round = 0; round < 100 && (checker.detail(key(0))?.checks ?? 0) < 8; round += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Woken by the checker after each check of key(0), at most 10 s.
+    await checker.waitForChecks(key(0), 8, 10_000);
   });
 
   afterAll(async () => {
@@ -225,7 +226,8 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
   it('never reaches a threshold when results alternate, so the backend stays unavailable', async () => {
     expect(checker.detail(key(0))?.checks).toBeGreaterThanOrEqual(8);
     expect(checker.status(key(0))).toBe('unavailable');
-    expect(await checker.settled(10)).toBe(false);
+    expect(checker.unsettledKeys()).toContain(key(0));
+    expect(await checker.settled(0)).toBe(false);
   });
 
   it('goes normal on two successes in a row and never abnormal with single failures', () => {
@@ -236,15 +238,20 @@ describe('SLB health checker: flapping, sharing and stopping', () => {
   it('shares attempts among identical checks', () => {
     const checks = checker.keys().reduce((sum, each) => sum + (checker.detail(each)?.checks ?? 0), 0);
     expect(checker.attemptsSent()).toBeLessThan(checks);
-    expect(checker.status('lb-twin-1/http:80/127.0.42.102:18042')).toBe('normal');
+    expect(checker.status(`lb-twin-1/http:80/${NET}.102:${PORT}`)).toBe('normal');
   });
 
   it('stops: settled answers false, and no more checks run', async () => {
     const pending = checker.settled(60_000);
+    const waiting = checker.waitForStatus(key(0), 'normal', 60_000);
+    expect(checker.runningLoops()).toBeGreaterThan(0);
     await checker.stop();
     expect(await pending).toBe(false);
+    expect(await waiting).toBe(false);
+    // Every check loop has ended once stop() resolved: nothing is left that could run another check.
+    expect(checker.runningLoops()).toBe(0);
     const after = checker.detail(key(0))?.checks;
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(checker.detail(key(0))?.checks).toBe(after);
   });
 });

@@ -1,0 +1,202 @@
+// Data-plane evidence for one backend: replay SLB's exact check first, then only the variants that can change the
+// verdict (GET vs HEAD, Host, path, an extended wait, TLS, repeats). Needs no cloud access: it also runs inside the
+// VPC probe function.
+import type { DataPlaneEvidence, HttpProbeRequest, LabelledProbe, ProbeJob, ProbeOutcome, ProbeRequest, ProbeResult, VariantLabel } from '../model';
+import type { ProbeScheduler } from './scheduler';
+import { systemClock, type Clock } from '../util/clock';
+import { mapLimit } from '../util/concurrency';
+import { errorMessage } from '../util/errors';
+
+/** The User-Agent SLB sends when a TCP/UDP listener uses an HTTP check. */
+export const L4_HTTP_CHECK_USER_AGENT = 'KeepAliveClient';
+
+export interface EvidenceOptions {
+  /** Extra replays to detect intermittency (default 3). */
+  repeats?: number;
+  /** Pause between repeats (default 200 ms). */
+  repeatIntervalMs?: number;
+  /** Upper bound of the extended wait, which is 3× the check timeout (default 30 s). */
+  maxExtendedWaitMs?: number;
+  clock?: Clock;
+}
+
+const DEFAULTS = { repeats: 3, repeatIntervalMs: 200, maxExtendedWaitMs: 30_000 };
+
+// Failures that come back fast: repeating them is cheap and tells a steady fault from an intermittent one.
+// Timeouts are not repeated (each repeat would cost a whole timeout); the extended wait covers them.
+const FAST_FAILURES: ReadonlySet<ProbeOutcome> = new Set<ProbeOutcome>([
+  'refused',
+  'reset',
+  'closed_no_response',
+  'malformed_response',
+  'status_not_accepted',
+  'udp_port_unreachable',
+  'udp_unexpected_reply',
+]);
+
+/** SLB's check for this job as a probe request. */
+export function replayRequest(job: ProbeJob): ProbeRequest {
+  const target = { ip: job.ip, port: job.checkPort, timeoutMs: job.timeoutMs };
+  switch (job.checkType) {
+    case 'tcp':
+      return { kind: 'tcp', ...target };
+    case 'udp':
+      return { kind: 'udp', ...target, payload: job.udpRequest, expect: job.udpExpect };
+    case 'http': {
+      const request: HttpProbeRequest = { kind: 'http', ...target, method: job.method, uri: job.uri, httpVersion: job.httpVersion, host: job.host, acceptedCodes: job.acceptedCodes };
+      const l4Listener = job.listenerProtocol === 'tcp' || job.listenerProtocol === 'udp';
+      return l4Listener ? { ...request, userAgent: L4_HTTP_CHECK_USER_AGENT } : request;
+    }
+  }
+}
+
+/** 3× the check timeout, capped; 0 when the cap leaves nothing beyond the timeout itself. */
+export function extendedWaitMs(timeoutMs: number, maxExtendedWaitMs = DEFAULTS.maxExtendedWaitMs): number {
+  const extended = Math.min(3 * timeoutMs, maxExtendedWaitMs);
+  return extended > timeoutMs ? extended : 0;
+}
+
+/** Probing time one job may use: the slowest useful path (replay, GET and the extended wait all time out). */
+export function evidenceBudgetMs(timeoutMs: number, maxExtendedWaitMs = DEFAULTS.maxExtendedWaitMs): number {
+  return 2 * timeoutMs + extendedWaitMs(timeoutMs, maxExtendedWaitMs);
+}
+
+// Timer latency and repeat pauses: a variant may start when the budget is exceeded by no more than this.
+const BUDGET_SLACK_MS = 1_000;
+
+/** The longest collectEvidence can take for a job, pauses and scheduling slack included (deadline planning uses it). */
+export function worstCaseEvidenceMs(timeoutMs: number, maxExtendedWaitMs = DEFAULTS.maxExtendedWaitMs): number {
+  return evidenceBudgetMs(timeoutMs, maxExtendedWaitMs) + BUDGET_SLACK_MS;
+}
+
+/** Evidence for a job that could not be probed at all (e.g. NO_PROBER_FOR_VPC from a fan-out executor). */
+export function errorEvidence(job: ProbeJob, code: string, message: string, clock: Clock = systemClock): DataPlaneEvidence {
+  const replay: ProbeResult = {
+    request: replayRequest(job),
+    outcome: 'error',
+    requestLine: null,
+    statusCode: null,
+    statusLine: null,
+    location: null,
+    bytesRead: 0,
+    timings: { connectMs: null, firstByteMs: null, totalMs: 0 },
+    detail: message,
+  };
+  return { jobId: job.id, target: job.target, replay, variants: [], startedAt: new Date(clock.now()).toISOString(), durationMs: 0, error: { code, message } };
+}
+
+export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, options: EvidenceOptions = {}): Promise<DataPlaneEvidence> {
+  const clock = options.clock ?? systemClock;
+  const settings = { ...DEFAULTS, ...options };
+  const startedAt = new Date(clock.now()).toISOString();
+  const started = performance.now();
+  const variants: LabelledProbe[] = [];
+  // Time spent probing (not queueing), so that no backend, however odd, holds a job beyond its budget.
+  const budgetMs = worstCaseEvidenceMs(job.timeoutMs, settings.maxExtendedWaitMs);
+  let spentMs = 0;
+  const pause = async (ms: number): Promise<void> => {
+    spentMs += ms;
+    await clock.sleep(ms);
+  };
+  const probe = async (label: VariantLabel, request: ProbeRequest): Promise<ProbeResult | null> => {
+    if (spentMs + request.timeoutMs > budgetMs) return null;
+    const result = await scheduler.run(request);
+    spentMs += result.timings.totalMs;
+    variants.push({ label, result });
+    return result;
+  };
+  try {
+    const replay = await scheduler.run(replayRequest(job));
+    spentMs += replay.timings.totalMs;
+    await runVariants(job, replay, probe, pause, settings);
+    return { jobId: job.id, target: job.target, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
+  } catch (err) {
+    return { ...errorEvidence(job, 'PROBE_FAILED', errorMessage(err), clock), variants, startedAt };
+  }
+}
+
+/** Runs one variant; null when the job's probing budget has no room left for it. */
+type Probe = (label: VariantLabel, request: ProbeRequest) => Promise<ProbeResult | null>;
+
+async function runVariants(job: ProbeJob, replay: ProbeResult, probe: Probe, pause: (ms: number) => Promise<void>, settings: typeof DEFAULTS): Promise<void> {
+  const base = replay.request;
+  const passed = replay.outcome === 'ok';
+  // Repeats stop at the first that disagrees with the replay: one disagreement already proves intermittency.
+  const repeatUntilDisagreement = async (): Promise<boolean> => {
+    for (let i = 1; i <= settings.repeats; i++) {
+      await pause(settings.repeatIntervalMs);
+      const repeat = await probe(`repeat-${i}`, base);
+      if (repeat === null) return false;
+      if ((repeat.outcome === 'ok') !== passed) return true;
+    }
+    return false;
+  };
+
+  if (passed) {
+    // SLB says abnormal, we say fine: repeats tell a host firewall against SLB's source (all pass) from flapping.
+    if (!job.sweep && job.slbStatus === 'abnormal') await repeatUntilDisagreement();
+    return;
+  }
+  if (FAST_FAILURES.has(replay.outcome) && (await repeatUntilDisagreement())) return;
+  if (base.kind !== 'http') return;
+
+  const tls = (): Promise<ProbeResult | null> => probe('tls-handshake', { kind: 'tls', ip: base.ip, port: base.port, timeoutMs: base.timeoutMs, serverName: job.domain });
+  const getWorks = async (): Promise<boolean> => base.method === 'HEAD' && (await probe('get', { ...base, method: 'GET' }))?.outcome === 'ok';
+  const hostVariantWorks = async (): Promise<boolean> => {
+    const candidates: Array<[VariantLabel, HttpProbeRequest]> = [];
+    if (job.domain !== null) candidates.push(['http11-domain-host', { ...base, httpVersion: '1.1', host: job.domain }]);
+    candidates.push(['http11-ip-host', { ...base, httpVersion: '1.1', host: job.ip }]);
+    if (base.host !== null) candidates.push(['no-host', { ...base, host: null }]);
+    for (const [label, request] of candidates) {
+      if (request.httpVersion === base.httpVersion && request.host === base.host) continue; // the replay itself
+      if ((await probe(label, request))?.outcome === 'ok') return true;
+    }
+    return false;
+  };
+
+  switch (replay.outcome) {
+    case 'tls_on_plain_port':
+      await tls(); // confirms, and names the certificate
+      return;
+    case 'reset':
+    case 'closed_no_response':
+      if ((await tls())?.outcome === 'ok') return;
+      if (await getWorks()) return;
+      await hostVariantWorks();
+      return;
+    case 'response_timeout': {
+      if (await getWorks()) return;
+      const extended = extendedWaitMs(job.timeoutMs, settings.maxExtendedWaitMs);
+      if (extended > 0) await probe('extended-wait', { ...base, timeoutMs: extended });
+      return;
+    }
+    case 'status_not_accepted':
+      // nginx and Apache answer plain HTTP on a TLS port with 400 ("The plain HTTP request was sent to HTTPS port").
+      if (replay.statusCode === 400 && (await tls())?.outcome === 'ok') return;
+      if (await getWorks()) return;
+      if (await hostVariantWorks()) return;
+      if ((replay.statusCode === 404 || replay.statusCode === 410) && base.uri !== '/') await probe('root-path', { ...base, uri: '/' });
+      return;
+    case 'error':
+      await probe('tcp-connect', { kind: 'tcp', ip: base.ip, port: base.port, timeoutMs: base.timeoutMs });
+      return;
+    default:
+      // refused, connect_timeout, malformed_response: the replay and its repeats already decide.
+      return;
+  }
+}
+
+export interface FleetEvidenceOptions extends EvidenceOptions {
+  /** Jobs not started by this epoch ms are left out, so the caller can report them as not covered. */
+  deadlineAt?: number | null;
+}
+
+/** Evidence for many jobs with the scheduler's concurrency; results keep the order of `jobs` minus those left out. */
+export async function collectEvidenceForJobs(jobs: readonly ProbeJob[], scheduler: ProbeScheduler, options: FleetEvidenceOptions = {}): Promise<DataPlaneEvidence[]> {
+  const clock = options.clock ?? systemClock;
+  const results = await mapLimit(jobs, scheduler.concurrency, async (job) => {
+    if (options.deadlineAt != null && clock.now() >= options.deadlineAt) return null;
+    return collectEvidence(job, scheduler, options);
+  });
+  return results.filter((e): e is DataPlaneEvidence => e !== null);
+}
