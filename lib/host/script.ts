@@ -121,14 +121,7 @@ put() {
   printf '@section %s status=%s rc=%s enc=%s raw=%s\\n%s\\n@end %s\\n' "$name" "$st" "$rc" "$enc" "$raw" "$body" "$name"
   USED=$((USED + \${#body} + 80))
 }
-# run NAME CAP_S CMD...: run a read-only command within the deadline and frame its output.
-run() {
-  local name=$1 cap=$2 out rc
-  shift 2
-  if ! have "$1"; then put "$name" missing 127 ""; return; fi
-  out=$(bound "$cap" "$@" 2>&1); rc=$?
-  put "$name" "$(status_of "$rc" "$out")" "$rc" "$out"
-}
+# Room kept for the small sections that follow the bulky ones.
 RESERVE=3000
 echo "@meta uid=$(id -u 2>/dev/null) host=$(uname -n 2>/dev/null) kernel=$(uname -r 2>/dev/null) backend_ip=$B_IP port=$B_PORT proto=$PROTO"
 
