@@ -172,7 +172,8 @@ function outcomeOf(replay: HostReplay, rc: number, error: string | null, protoco
   if (/reset by peer/i.test(text)) return 'reset';
   if (replay.tool === 'curl' && rc !== 0) return CURL_OUTCOME[rc] ?? 'error';
   if (protocol === 'tcp') return rc === 0 ? 'connected' : 'error';
-  if (protocol === 'udp') return replay.firstLine !== null ? 'udp_reply' : rc === 0 || rc === 1 ? 'udp_no_reply' : 'error';
+  // bash's `read -t` ends with a status above 128 when nothing came back in time.
+  if (protocol === 'udp') return replay.firstLine !== null ? 'udp_reply' : rc === 0 || rc === 1 || rc > 128 ? 'udp_no_reply' : 'error';
   if (replay.status !== null) return 'http';
   if (replay.firstLine !== null) return 'not_http';
   return rc === 0 || rc === 1 ? 'closed' : 'error';

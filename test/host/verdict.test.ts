@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { HOST_SCRIPT_VERSION } from '../../lib/host/script';
 import type { HostCheckSpec, HostVerdict } from '../../lib/host/types';
 import { hostVerdict } from '../../lib/host/verdict';
+import { parseReplays } from '../../lib/host/facts';
 import { fixture } from './fixtures';
 
 const CHECK: HostCheckSpec = { backendIp: '10.0.3.5', port: 8080, protocol: 'http', method: 'HEAD', uri: '/', domain: null, noHost: false, httpVersion: '1.0', codes: ['http_2xx', 'http_3xx'], timeoutSeconds: 5, udpRequest: null, udpExpect: null };
@@ -160,5 +161,20 @@ describe('host-verdict on bad input: HOST_CHECK_UNAVAILABLE or a partial verdict
     const verdict = hostVerdict(cut, CHECK);
     expectNoBlockClaimed(verdict);
     expect(verdict.missing).toEqual(expect.arrayContaining(['section ipt4-nft was left out to fit the 24 KB output limit', 'iptables (nft) rules: left out to fit the 24 KB output limit (812345 bytes)']));
+  });
+});
+
+describe('the local replay as the script reports it', () => {
+  it.each([
+    ['tcp', 'replay target=10.0.3.5 tool=bash rc=0 ms=3', 'connected'],
+    ['tcp', 'replay target=10.0.3.5 tool=bash rc=1 ms=2\nerr bash: connect: Connection refused', 'refused'],
+    ['udp', 'replay target=10.0.3.5 tool=bash rc=142 ms=3001', 'udp_no_reply'],
+    ['udp', 'replay target=10.0.3.5 tool=bash rc=0 ms=4\nline pong', 'udp_reply'],
+    ['udp', 'replay target=10.0.3.5 tool=bash rc=1 ms=1\nerr bash: line 5: read: read error: 0: Connection refused', 'udp_port_unreachable'],
+    ['http', 'replay target=10.0.3.5 tool=curl rc=28 ms=3004\nerr curl: (28) Operation timed out after 3001 milliseconds with 0 bytes received', 'timeout'],
+    ['http', 'replay target=10.0.3.5 tool=curl rc=56 ms=5\nerr curl: (56) Recv failure: Connection reset by peer', 'reset'],
+    ['http', 'replay target=10.0.3.5 tool=bash rc=0 ms=5\nline SSH-2.0-OpenSSH_9.2p1', 'not_http'],
+  ] as const)('%s: %j → %s', (protocol, body, outcome) => {
+    expect(parseReplays(body, protocol)[0]?.outcome).toBe(outcome);
   });
 });
