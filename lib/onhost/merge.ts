@@ -25,6 +25,15 @@ function hostLines(host: HostFinding): string[] {
   return [...host.evidence.map((line) => `host: ${line}`), ...(host.rule ? [`host rule: ${host.rule}`] : [])];
 }
 
+/** The reproduce section leads with the command that prints the exact host script (and reads its output). */
+function withHostCommand(finding: Finding, command: string): Finding {
+  return {
+    ...finding,
+    reproduce: [command, ...finding.reproduce.filter((c) => c !== command)],
+    hostCommands: [command, ...finding.hostCommands.filter((c) => c !== command)],
+  };
+}
+
 function unavailableFinding(base: Finding, reason: string, command: string): Finding {
   return {
     code: 'HOST_CHECK_UNAVAILABLE',
@@ -37,14 +46,14 @@ function unavailableFinding(base: Finding, reason: string, command: string): Fin
     facts: [`the VPC diagnosis stands: ${base.code}: ${base.cause}`],
     remedy: 'Run the host script on the backend by hand (the command below), or make Cloud Assistant able to run it there.',
     guideStep: base.guideStep,
-    reproduce: [],
+    reproduce: [command],
     hostCommands: [command],
   };
 }
 
 function mergeOne(base: Finding, verdict: HostVerdict, command: string, counts: MergeCounts): Finding[] {
   const notes = [...verdict.missing.map((line) => `host could not read: ${line}`), ...verdict.notUnderstood.map((line) => `host rule not understood: ${line}`)];
-  const withCommand = (finding: Finding): Finding => ({ ...finding, hostCommands: [command, ...finding.hostCommands.filter((c) => c !== command)] });
+  const withCommand = (finding: Finding): Finding => withHostCommand(finding, command);
   const unavailable = verdict.findings.find((f) => f.code === 'HOST_CHECK_UNAVAILABLE');
   const refining = verdict.findings.find((f) => REFINING_CODES.has(f.code));
   if (refining) {
@@ -105,7 +114,7 @@ export function mergeHostOutcomes(
         const reason = outcome.reason;
         forCheck(check, (base, command) => {
           counts.unavailable += 1;
-          return [{ ...base, hostCommands: [command, ...base.hostCommands] }, unavailableFinding(base, reason, command)];
+          return [withHostCommand(base, command), unavailableFinding(base, reason, command)];
         });
         return;
       }

@@ -125,10 +125,11 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
-    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move');
-    stoppers.push(() => backends.stop());
+    // The checker's sources first: a host's declared firewall refuses some of them in the backends' kernel filters.
     const sources = await claimSourceSlice();
     stoppers.push(() => sources.release());
+    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move', sources.sourceIps);
+    stoppers.push(() => backends.stop());
     const checker = startHealthChecker(served, { sourceIps: sources.sourceIps });
     stoppers.push(() => checker.stop());
     const context: SandboxContext = { scenario: served, credentials, keys, policy, checker };
@@ -176,14 +177,14 @@ interface Placement {
  * Starts the backends at the scenario's own addresses or, when one is taken, at the same addresses moved to other
  * loopback blocks (the bind itself is the test, so two sandboxes starting together cannot both win one block).
  */
-async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'): Promise<Placement> {
+async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail', checkerSourceIps: readonly string[]): Promise<Placement> {
   let firstConflict: string | undefined;
   let moves: BlockMoves = new Map();
   const tried = new Set<number>();
   for (let attempt = 0; ; attempt += 1) {
     const served = moves.size === 0 ? scenario : validateScenario(relocateScenario(scenario, moves));
     try {
-      const backends = await startBackends(served);
+      const backends = await startBackends(served, { checkerSourceIps });
       const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
       return { backends, served, moves, relocation };
     } catch (err) {

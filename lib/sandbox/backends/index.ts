@@ -64,12 +64,17 @@ export interface RunningBackends {
 }
 
 /** Starts every non-external endpoint of the scenario. On any failure it stops what it started and rejects. */
-export async function startBackends(scenario: Scenario): Promise<RunningBackends> {
+export interface StartBackendsOptions {
+  /** Where SLB's checker sends from (the slice this sandbox claimed), unless the scenario names its sources. */
+  checkerSourceIps?: readonly string[];
+}
+
+export async function startBackends(scenario: Scenario, options: StartBackendsOptions = {}): Promise<RunningBackends> {
   const specs = endpointSpecs(scenario.endpoints);
   // All at once, so that python3 work is coalesced into one helper per script (binds are cheap: ~0.1 ms each).
   const context = new StartContext();
   // Each host's declared firewall decides what SLB's checker sources get from that host's TCP endpoints.
-  const firewalled = hostSourceVerdicts(scenario, scenario.healthChecker?.sourceIps ?? DEFAULT_SOURCE_IPS);
+  const firewalled = hostSourceVerdicts(scenario, scenario.healthChecker?.sourceIps ?? options.checkerSourceIps ?? DEFAULT_SOURCE_IPS);
   for (const spec of specs) {
     const verdicts = firewalled.get(`${spec.ip}:${spec.port}`);
     if (verdicts) spec.hostFirewall = (server) => applySourceVerdicts(spec, server, verdicts, context);

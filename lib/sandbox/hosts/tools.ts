@@ -199,7 +199,7 @@ for arg in "$@"; do
     *) if [ -z "$object" ]; then object="$arg"; elif [ -z "$verb" ]; then verb="$arg"; fi ;;
   esac
 done
-slb_range='^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.[0-9]+\.([0-9]+)$'
+slb_range='^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.[0-9]+\\.([0-9]+)$'
 case "$object:$verb" in
   r:get|ro:get|rou:get|route:get)
     dst=""; from=""; iif=""; prev=""; args=(); back=()
