@@ -61,3 +61,43 @@ if (!mountable) console.warn('skipping slb-doctor audit --on-host: the fake fire
     expect(result.stdout.replace(/\s+/g, ' ')).toContain(`slb-doctor host-script --backend-ip ${NET}.11 --port 8080`);
   });
 });
+
+(mountable ? describe : describe.skip)('slb-doctor audit --on-host without the opt-in RAM statement', () => {
+  let cloud: TestCloud;
+  const DENIED_NET = '127.214.0';
+
+  beforeAll(async () => {
+    cloud = await startTestCloud(
+      oneVpcScenario(DENIED_NET, {
+        instances: [{ ...instance('i-fw', `${DENIED_NET}.11`), host: { firewall: { iptables: `*filter\n:INPUT ACCEPT [0:0]\n${RULE}\nCOMMIT\n` } } }],
+        endpoints: [{ ip: `${DENIED_NET}.11`, port: 8080, behaviour: 'healthy' }],
+        loadBalancers: [
+          {
+            LoadBalancerId: 'lb-denied',
+            VpcId: 'vpc-test',
+            BackendServers: [{ ServerId: 'i-fw', Weight: 100 }],
+            Listeners: [{ ListenerPort: 80, ListenerProtocol: 'http', BackendServerPort: 8080, healthCheck: { HealthCheckInterval: 1, HealthCheckTimeout: 1, HealthyThreshold: 2, UnhealthyThreshold: 2 } }],
+          },
+        ],
+        api: { denyActions: ['ecs:RunCommand'] },
+      }),
+    );
+    if (!(await cloud.sandbox.checker.settled(20_000))) throw new Error('the health checker did not settle');
+  });
+  afterAll(() => cloud?.stop());
+
+  it('Forbidden.RAM for ecs:RunCommand: the VPC diagnosis stands, and HOST_CHECK_UNAVAILABLE names the permission', async () => {
+    let stdout = '';
+    let stderr = '';
+    const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.credentials.accessKeySecret };
+    const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), isTty: false, env };
+    const exitCode = await main(['audit', '--region', cloud.regionId, '--slb-endpoint', cloud.endpoints.slb, '--ecs-endpoint', cloud.endpoints.ecs, '--on-host', '--format', 'json'], io);
+    expect(stderr).toBe('');
+    expect(exitCode).toBe(1);
+    const summary = JSON.parse(stdout) as { findings: Finding[] };
+    expect(summary.findings.map((f) => f.code).sort()).toEqual(['HOST_CHECK_UNAVAILABLE', 'SLB_SOURCE_BLOCKED']);
+    const unavailable = summary.findings.find((f) => f.code === 'HOST_CHECK_UNAVAILABLE');
+    expect(unavailable?.cause).toMatch(/RunCommand failed: .*Forbidden\.RAM.*Grant the RAM permission ecs:RunCommand .*opt-in on-host statement/);
+    expect(unavailable?.facts[0]).toMatch(/^the VPC diagnosis stands: SLB_SOURCE_BLOCKED: /);
+  });
+});
