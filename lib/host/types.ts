@@ -21,6 +21,9 @@ export interface HostCheckSpec {
   udpExpect: string | null;
 }
 
+/** The codes only the host verdict gives (diagnose() from the VPC never does). */
+export const HOST_ONLY_CODES = ['HOST_FIREWALL_BLOCKS_SLB', 'SERVICE_BOUND_TO_LOOPBACK', 'ROUTE_TO_SLB_ASYMMETRIC', 'HOST_CHECK_UNAVAILABLE'] as const satisfies readonly FindingCode[];
+
 /** The stable codes a host verdict can give: the four host codes, and existing codes the host confirms. */
 export type HostFindingCode = Extract<
   FindingCode,

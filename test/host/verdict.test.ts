@@ -2,7 +2,7 @@
 // and on bad input: truncated, garbled, another version, another check, every tool missing, no root.
 import { gzipSync } from 'node:zlib';
 import { HOST_SCRIPT_VERSION } from '../../lib/host/script';
-import type { HostCheckSpec, HostVerdict } from '../../lib/host/types';
+import { HOST_ONLY_CODES, type HostCheckSpec, type HostVerdict } from '../../lib/host/types';
 import { hostVerdict } from '../../lib/host/verdict';
 import { parseReplays } from '../../lib/host/facts';
 import { fixture } from './fixtures';
@@ -161,6 +161,13 @@ describe('host-verdict on bad input: HOST_CHECK_UNAVAILABLE or a partial verdict
     const verdict = hostVerdict(cut, CHECK);
     expectNoBlockClaimed(verdict);
     expect(verdict.missing).toEqual(expect.arrayContaining(['section ipt4-nft was left out to fit the 24 KB output limit', 'iptables (nft) rules: left out to fit the 24 KB output limit (812345 bytes)']));
+  });
+});
+
+describe('every host-only code', () => {
+  it('is given by the verdict on some real output', () => {
+    const given = new Set(['allowlist', 'loopback', 'tailscale-route', 'no-tools'].flatMap((scenario) => codes(verdictOf(scenario))));
+    for (const code of HOST_ONLY_CODES) expect(given).toContain(code);
   });
 });
 
