@@ -52,7 +52,11 @@ function unavailableFinding(base: Finding, reason: string, command: string): Fin
 }
 
 function mergeOne(base: Finding, verdict: HostVerdict, command: string, counts: MergeCounts): Finding[] {
-  const notes = [...verdict.missing.map((line) => `host could not read: ${line}`), ...verdict.notUnderstood.map((line) => `host rule not understood: ${line}`)];
+  const notes = [
+    ...verdict.notes.map((line) => `host: ${line}`),
+    ...verdict.missing.map((line) => `host could not read: ${line}`),
+    ...verdict.notUnderstood.map((line) => `host rule not understood: ${line}`),
+  ];
   const withCommand = (finding: Finding): Finding => withHostCommand(finding, command);
   const unavailable = verdict.findings.find((f) => f.code === 'HOST_CHECK_UNAVAILABLE');
   const refining = verdict.findings.find((f) => REFINING_CODES.has(f.code));
