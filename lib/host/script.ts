@@ -66,6 +66,8 @@ export function renderHostScript(check: HostCheckSpec): string {
     '#!/bin/bash',
     `# ${HOST_SCRIPT_VERSION}: read-only health-check diagnosis for SLB Health Doctor (slb-doctor host-verdict reads its output).`,
     '# It changes nothing and installs nothing; it reads the firewall with the *-save tools, nft and ipset, as root for a full view.',
+    // Run by sh (dash) instead of bash, the script starts itself again with bash, or says it needs bash.
+    'if [ -z "${BASH_VERSION:-}" ]; then if [ -f "$0" ] && command -v bash >/dev/null 2>&1; then exec bash "$0" "$@"; fi; echo "slb-doctor host script: run it with bash" >&2; exit 2; fi',
     `echo ${shellQuote(`#${HOST_SCRIPT_VERSION}`)}`,
     `B_IP=${shellQuote(check.backendIp)}`,
     `B_PORT=${check.port}`,

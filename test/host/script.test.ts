@@ -2,6 +2,10 @@
 // in time when tools hang, within Cloud Assistant's 24 KB output on a 10,000-rule Kubernetes node, and saying what
 // it cut when the output cannot fit.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { renderHostScript, shellQuote } from '../../lib/host/script';
 import type { HostCheckSpec } from '../../lib/host/types';
 import { hostVerdict } from '../../lib/host/verdict';
@@ -9,6 +13,17 @@ import { parseHostOutput } from '../../lib/host/output';
 import { NamespacePair, namespaceSkipReason } from './namespaces';
 
 const CHECK: HostCheckSpec = { backendIp: '10.0.3.5', port: 8080, protocol: 'http', method: 'HEAD', uri: '/', domain: null, noHost: false, httpVersion: '1.0', codes: ['http_2xx', 'http_3xx'], timeoutSeconds: 5, udpRequest: null, udpExpect: null };
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Cloud Assistant takes CommandContent up to 24 KB once Base64-encoded (RunCommand), so the script stays below. */
 const COMMAND_CONTENT_LIMIT = 24 * 1024;
@@ -19,7 +34,7 @@ describe('the host script text', () => {
     for (const protocol of ['http', 'tcp', 'udp'] as const) {
       const script = renderHostScript({ ...CHECK, protocol, udpRequest: protocol === 'udp' ? 'ping' : null });
       expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
-      expect(script.split('\n')[3]).toBe("echo '#slb-doctor-host-script v1'");
+      expect(script.split('\n')[4]).toBe("echo '#slb-doctor-host-script v1'");
       expect(Buffer.from(script).toString('base64').length).toBeLessThan(COMMAND_CONTENT_LIMIT);
     }
   });
@@ -31,10 +46,24 @@ describe('the host script text', () => {
     expect(script).not.toMatch(/>\s*\/(?!dev\/null)/);
   });
 
+  it('started by sh instead of bash, runs itself again with bash', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'slbd-script-'));
+    try {
+      const file = path.join(dir, 'host.sh');
+      // Outside a namespace the replay may only reach loopback, on a port nobody serves.
+      writeFileSync(file, renderHostScript({ ...CHECK, backendIp: '127.0.0.1', port: await freeLoopbackPort() }));
+      const run = spawnSync('sh', [file], { timeout: 20_000 });
+      expect(run.stdout.toString().split('\n')[0]).toBe('#slb-doctor-host-script v1');
+      expect(run.stdout.toString()).toMatch(/\n@done ms=\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes hostile check values through quoting unchanged', () => {
     const hostile = { ...CHECK, uri: "/a'b\"$(touch${IFS}/x)`id`;|&\\n", domain: 'x-$HOME.example' };
-    const header = renderHostScript(hostile).split('\n').slice(0, 12).join('\n');
-    const printed = spawnSync('bash', ['-c', `${header.replace(/^echo .*$/m, '')}\nprintf '%s\\n' "$URI"; printf '%s' "$REQ" | od -An -c | tr -s ' '; printf '%s\\n' "\${CURLOPT[@]}"`]).stdout.toString();
+    const header = renderHostScript(hostile).split('\n').slice(0, 13).join('\n');
+    const printed = spawnSync('bash', ['-c', `${header.replace(/^(echo|if) .*$/gm, '')}\nprintf '%s\\n' "$URI"; printf '%s' "$REQ" | od -An -c | tr -s ' '; printf '%s\\n' "\${CURLOPT[@]}"`]).stdout.toString();
     expect(printed.split('\n')[0]).toBe(hostile.uri);
     expect(printed).toContain('Host: x-$HOME.example');
     expect(printed).toContain('\\r \\n');
