@@ -408,7 +408,8 @@ function readReplays(verdict: HostVerdict, check: HostVerdictInput, usable: Usab
     const listening = listeners?.find((l) => listenerCovers(l.address, check.backendIp));
     if (listening) {
       // Something listens, yet the host's own connection is refused: a firewall rule rejects it on lo as well.
-      const line = `the host's own check to ${check.backendIp}:${check.port} is refused although ${listening.process ?? 'a socket'} listens on ${listening.address}:${listening.port}: a firewall rule rejects it on the host too`;
+      const why = listening.address === '::' ? 'an IPv6-only socket (bindv6only) or a firewall rule that rejects it on the host too' : 'a firewall rule rejects it on the host too';
+      const line = `the host's own check to ${check.backendIp}:${check.port} is refused although ${listening.process ?? 'a socket'} listens on ${listening.address}:${listening.port}: ${why}`;
       const block = findings.all().find((f) => f.code === 'HOST_FIREWALL_BLOCKS_SLB');
       if (block) block.evidence.push(...evidence, line);
       else verdict.notes.push(line);
