@@ -33,6 +33,7 @@ const INTEGRATION = [
   'state/file-store.test.ts',
   'host/netns.test.ts',
   'host/script.test.ts',
+  'host/pipeline.test.ts',
   'onhost/cloud-assistant-emulator.test.ts',
   'onhost/sandbox-firewall.test.ts',
   'onhost/sandbox-onhost.test.ts',
