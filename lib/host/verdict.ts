@@ -212,6 +212,8 @@ function readFirewall(verdict: HostVerdict, check: HostVerdictInput, usable: Usa
   }
   if (!ipsetSection && section('ipset')?.status !== 'missing') verdict.missing.push(whyUnreadable(section('ipset'), 'ipset'));
 
+  const ipv6Rules = ['ipt6-nft', 'ipt6-legacy'].reduce((n, name) => n + (usable(name)?.body.match(/^-A /gm)?.length ?? 0), 0);
+  if (ipv6Rules > 0) verdict.notes.push(`ip6tables holds ${ipv6Rules} rule(s) on the input path; SLB checks over IPv4, so they do not decide`);
   if (!anyRead) {
     verdict.missing.unshift(`firewall: none of iptables-nft-save, iptables-legacy-save and nft could be read (${['ipt4-nft', 'ipt4-legacy', 'nft'].map((n) => `${n} ${section(n)?.status ?? 'absent'}`).join(', ')}): whether 100.64.0.0/10 is blocked is not known`);
     return false;

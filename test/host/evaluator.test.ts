@@ -145,6 +145,20 @@ describe('the firewall evaluator on the kinds of §2', () => {
     expect(result.uncertain).toHaveLength(1);
   });
 
+  it('nftables: ct state vmap (firewalld 2.x) sends a new connection on to the zone rules', () => {
+    const json = JSON.stringify({
+      nftables: [
+        { table: { family: 'inet', name: 'firewalld' } },
+        { chain: { family: 'inet', table: 'firewalld', name: 'filter_INPUT', type: 'filter', hook: 'input', prio: 10, policy: 'accept' } },
+        { rule: { family: 'inet', table: 'firewalld', chain: 'filter_INPUT', handle: 1, expr: [{ vmap: { key: { ct: { key: 'state' } }, data: { set: [['established', { accept: null }], ['related', { accept: null }], ['invalid', { drop: null }]] } } }] } },
+        { rule: { family: 'inet', table: 'firewalld', chain: 'filter_INPUT', handle: 2, expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '100.96.0.0', len: 11 } } } }, { reject: { type: 'icmpx', expr: 'admin-prohibited' } }] } },
+      ],
+    });
+    const result = evaluateFirewall(parseNftJson(json).tables, packet());
+    expect(only(result).decider).toMatchObject({ position: 2, verdict: 'reject', rejectWith: 'icmpx admin-prohibited' });
+    expect(toCidrs(only(result).sources)).toEqual(['100.96.0.0/11']);
+  });
+
   it('nftables: a verdict map on the source address splits the /10', () => {
     const json = JSON.stringify({
       nftables: [
