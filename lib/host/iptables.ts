@@ -20,7 +20,7 @@ const TWO_ARGUMENTS = new Set(['--match-set', '--tcp-flags', '--set-counters', '
 /** Matches decided from the packet alone; anything else is not understood. */
 const KNOWN_MATCHES = new Set(['tcp', 'udp', 'multiport', 'conntrack', 'state', 'set', 'iprange', 'comment', 'addrtype', 'mark', 'connmark', 'pkttype', 'icmp']);
 
-export function tokenize(line: string): string[] {
+function tokenize(line: string): string[] {
   const tokens: string[] = [];
   const pattern = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
   for (let m = pattern.exec(line); m; m = pattern.exec(line)) tokens.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string));
@@ -159,7 +159,7 @@ function conditionMatch(c: Condition, packet: PacketContext, sets: Map<string, I
 }
 
 /** A mark match, decided when every mark the packet may carry gives the same answer. */
-export function markMatch(packet: PacketContext, value: number, mask: number, negated: boolean): Evaluation | 'unknown' {
+function markMatch(packet: PacketContext, value: number, mask: number, negated: boolean): Evaluation | 'unknown' {
   if (packet.possibleMarks === null || Number.isNaN(value) || Number.isNaN(mask)) return 'unknown';
   const answers = new Set(packet.possibleMarks.map((m) => ((m & mask) >>> 0) === value >>> 0));
   if (answers.size !== 1) return 'unknown';
@@ -197,7 +197,7 @@ interface ParsedRule {
   goto: boolean;
 }
 
-export function parseRuleLine(line: string): ParsedRule | null {
+function parseRuleLine(line: string): ParsedRule | null {
   const tokens = tokenize(line);
   if (tokens[0] !== '-A' || !tokens[1]) return null;
   const rule: ParsedRule = { chain: tokens[1], conditions: [], target: null, targetArgs: [], goto: false };

@@ -23,13 +23,13 @@ function ansiQuote(value: string): string {
 }
 
 /** The Host header SLB sends: the check domain, else the backend IP; none with noHost. */
-export function checkHost(check: HostCheckSpec): string | null {
+function checkHost(check: HostCheckSpec): string | null {
   if (check.protocol !== 'http' || check.noHost) return null;
   return check.domain ?? check.backendIp;
 }
 
 /** The request bytes SLB's health checker writes (the same as the guide's nc line). */
-export function checkRequest(check: HostCheckSpec): string {
+function checkRequest(check: HostCheckSpec): string {
   if (check.protocol === 'udp') return check.udpRequest ?? '';
   if (check.protocol === 'tcp') return '';
   const host = checkHost(check);
