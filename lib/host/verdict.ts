@@ -115,6 +115,9 @@ export function hostVerdict(output: string, check: HostVerdictInput): HostVerdic
   };
 
   const findings = new Findings();
+  // Security software first: it names who wrote a rule (and what else may block) in the firewall findings.
+  const software = usable('software');
+  if (software) facts.securitySoftware = parseSoftware(software.body);
   readInterface(verdict, check, usable);
   const firewallComplete = readFirewall(verdict, check, usable, section, findings);
   const listeners = readListeners(verdict, check, usable, section, findings);
@@ -122,8 +125,6 @@ export function hostVerdict(output: string, check: HostVerdictInput): HostVerdic
   readReplays(verdict, check, usable, section, findings, listeners);
   const load = usable('load');
   if (load) facts.load = parseLoad(load.body);
-  const software = usable('software');
-  if (software) facts.securitySoftware = parseSoftware(software.body);
 
   for (const finding of findings.all()) {
     // A drop read in a whole section is final whatever else was lost; the finding says the output was cut.
@@ -288,6 +289,7 @@ function blockFinding(block: Block, check: HostVerdictInput, walked: string[], v
       `affected: ${describeShare(block.sources)}`,
       `packet: a new ${proto} connection (SYN, conntrack NEW) from ${SLB_CIDR} to ${check.backendIp}:${check.port} in on ${verdict.facts.interfaceName ?? 'an unknown interface'}`,
       `base chains walked: ${walked.join('; ') || 'none'}`,
+      ...(verdict.facts.securitySoftware.length > 0 ? [`security software on the host: ${verdict.facts.securitySoftware.join(', ')}`] : []),
     ],
     remedy: remedyFor(block, check, manager),
     rule: d.text,
