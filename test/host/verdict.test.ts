@@ -77,6 +77,15 @@ describe('host-verdict on real script output', () => {
     expect(verdictOf('garbage').findings.map((f) => [f.code, f.cause])).toEqual([['PROTOCOL_ERROR', expect.stringMatching(/not HTTP.*\(node \(pid \d+\) listens on the port\)/)]]);
   });
 
+  it('names host-protection software seen on the host (Alibaba Cloud Security Center) in the firewall finding', () => {
+    const output = fixture('allowlist', 'host-output.txt').replace(/@section software [^\n]*\n[\s\S]*?@end software/, '@section software status=ok rc=0 enc=plain raw=34\nprocess AliYunDun\nprocess AliYunDunMonitor\n@end software');
+    const verdict = hostVerdict(output, CHECK);
+    const block = verdict.findings.find((f) => f.code === 'HOST_FIREWALL_BLOCKS_SLB');
+    expect(block?.evidence).toContain('security software on the host: AliYunDun, AliYunDunMonitor');
+    expect(block?.remedy).toMatch(/Security Center \(AliYunDun\) also runs/);
+    expect(verdict.facts.securitySoftware).toEqual(['AliYunDun', 'AliYunDunMonitor']);
+  });
+
   it('says when host facts and SLB disagree, instead of picking one', () => {
     const verdict = verdictOf('allowlist', { slbStatus: 'normal' });
     expect(verdict.findings[0]?.evidence.join('\n')).toMatch(/disagreement: SLB reports this backend normal/);
