@@ -12,8 +12,8 @@ const SCENARIOS = path.join(__dirname, '../fixtures/host/scenarios');
 export function namespaceSkipReason(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'not root (network namespaces need root; CI runs as root)';
-  for (const tool of ['ip', 'iptables-nft-save', 'iptables-legacy', 'nft', 'ipset', 'curl']) {
-    if (spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (apt-get install -y iproute2 iptables nftables ipset curl, as .ci/run does)`;
+  for (const tool of ['ip', 'iptables-nft-save', 'iptables-legacy', 'nft', 'ipset']) {
+    if (spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (apt-get install -y iproute2 iptables nftables ipset, as .ci/run does)`;
   }
   const probe = `slbd-probe-${process.pid}`;
   const added = spawnSync('ip', ['netns', 'add', probe], { stdio: 'pipe', timeout: 5000 });
