@@ -16,9 +16,6 @@ const INTEGRATION = [
   'cli/interrupt-process.test.ts',
   'cli/dev-tools.test.ts',
   'cli/text-layout.test.ts',
-  'cli/interrupt-process.test.ts',
-  'cli/dev-tools.test.ts',
-  'cli/text-layout.test.ts',
   'diagnose/e2e.test.ts',
   'cloud/loopback.test.ts',
   'cloud/silent-endpoint.test.ts',
@@ -51,6 +48,7 @@ const common = {
   roots: ['<rootDir>/test'],
   // Type checking is done once by `tsc` in `npm test`; jest only transpiles, which keeps the suite fast.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', transpilation: true }] },
+  setupFiles: ['<rootDir>/test/support/no-metadata.ts'],
 };
 
 /** @type {import('jest').Config} */

@@ -1,6 +1,7 @@
 // Diagnosis accuracy: the findings the audit delivered (read back from the generic-webhook digests) against the
 // faults the scenario planted.
 import { targetKey, type BackendTarget, type ListenerProtocol } from '../lib/model';
+import { isJsonObject } from '../lib/util/schema';
 
 const PLANTED_KEY = /^([^/]+)\/(http|https|tcp|udp):(\d+)\/([\d.]+):(\d+)$/;
 
@@ -35,7 +36,7 @@ export interface DeliveredDigests {
 }
 
 function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return isJsonObject(value) ? value : null;
 }
 
 function findingOf(notice: unknown): DeliveredFinding | null {

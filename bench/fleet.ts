@@ -166,6 +166,8 @@ export async function runFleetRow(
   let stack: SandboxStack | null = null;
   try {
     stack = await unlessInterrupted(starting, options.interrupted);
+    const moved = stack.cloud.relocation;
+    if (moved) progress(`${loadBalancers} LBs: ${moved.reason} (another sandbox?); serving the fleet at ${moved.blocks.map((b) => b.to).join(', ')} instead`);
     const settleStarted = Date.now();
     const settled = await unlessInterrupted(stack.cloud.checker.settled(settleBudgetMs(scenario)), options.interrupted);
     const settleMs = Date.now() - settleStarted;

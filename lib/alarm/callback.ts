@@ -1,6 +1,7 @@
 // CloudMonitor's threshold-alert callback: a form-urlencoded POST (JSON accepted too) whose `dimensions` is either the
 // non-JSON string `{userId=1, instanceId=lb-x, port=80, vip=1.2.3.4}` or a JSON array of objects.
 import type { ListenerProtocol } from '../model';
+import { isJsonObject } from '../util/schema';
 
 export type AlertState = 'ALERT' | 'OK' | 'INSUFFICIENT_DATA';
 
@@ -34,10 +35,6 @@ export class AlarmRequestError extends Error {
 
 const LOAD_BALANCER_ID = /^lb-[a-z0-9][a-z0-9-]{2,63}$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function scalarText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -62,7 +59,7 @@ function parseJsonDimensions(value: unknown): Record<string, string> {
   const items = Array.isArray(value) ? value : [value];
   const dimensions: Record<string, string> = {};
   for (const item of items) {
-    if (!isRecord(item)) throw new AlarmRequestError(400, 'DIMENSIONS_INVALID', 'dimensions must be objects of key → value');
+    if (!isJsonObject(item)) throw new AlarmRequestError(400, 'DIMENSIONS_INVALID', 'dimensions must be objects of key → value');
     for (const [key, raw] of Object.entries(item)) {
       const text = scalarText(raw);
       if (text !== null) dimensions[key] = text;
@@ -105,7 +102,7 @@ function fieldsOf(body: Buffer, contentType: string | null): Record<string, unkn
     } catch {
       throw new AlarmRequestError(400, 'BODY_INVALID', 'body is declared JSON but does not parse');
     }
-    if (!isRecord(parsed)) throw new AlarmRequestError(400, 'BODY_INVALID', 'JSON body must be an object');
+    if (!isJsonObject(parsed)) throw new AlarmRequestError(400, 'BODY_INVALID', 'JSON body must be an object');
     return parsed;
   }
   if (type !== '' && type !== 'application/x-www-form-urlencoded') {

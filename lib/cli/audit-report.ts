@@ -190,7 +190,9 @@ export function renderAuditJson(summary: AuditSummary, inventory: Inventory): st
       unhealthyBackends: listener.backends.filter((b) => b.slbStatus !== 'normal'),
     })),
   }));
-  return `${JSON.stringify({ ...summary, loadBalancers, inventoryErrors: inventory.errors }, null, 2)}\n`;
+  // The delivery is not part of the report: it runs after it and has its own document (lib/cli/outcome.ts).
+  const { notify: _delivery, ...report } = summary;
+  return `${JSON.stringify({ ...report, loadBalancers, inventoryErrors: inventory.errors }, null, 2)}\n`;
 }
 
 function markdownCell(text: string): string {

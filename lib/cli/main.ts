@@ -66,7 +66,8 @@ export async function dispatch(program: string, commands: Record<string, Command
     const known = err instanceof UserFacingError;
     io.stderr(`${program} ${name}: ${known ? err.message : `unexpected error: ${errorMessage(err)}`}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
-    else if (!known) io.stderr('Run again with --debug for the stack trace.\n');
+    if (debug && err instanceof Error && err.cause !== undefined) io.stderr(`caused by: ${errorMessage(err.cause)}\n`);
+    if (!debug && !known) io.stderr('Run again with --debug for the stack trace.\n');
     return EXIT.usage;
   }
 }

@@ -34,8 +34,8 @@ export interface CredentialOptions {
 const SET_THESE =
   'set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (plus ALIBABA_CLOUD_SECURITY_TOKEN for STS keys), or configure an Alibaba Cloud credentials profile or RAM role';
 
-function missing(detail: string): UserFacingError {
-  return new UserFacingError(`No Alibaba Cloud credentials found (${detail}): ${SET_THESE}.`, 'CREDENTIALS_MISSING');
+function missing(detail: string, cause?: unknown): UserFacingError {
+  return new UserFacingError(`No Alibaba Cloud credentials found (${detail}): ${SET_THESE}.`, 'CREDENTIALS_MISSING', { cause });
 }
 
 function staticCredential(keys: StaticCredentials): Credential {
@@ -62,7 +62,12 @@ function guardedChain(createChain: () => CredentialsProvider): CredentialsProvid
         chain ??= createChain();
         return await chain.getCredentials();
       } catch (err) {
-        throw missing(`the default credentials chain said: ${errorMessage(err)}`);
+        // The chain's own message lists every provider's failure (hundreds of characters, SDK typos included);
+        // the user needs only where we looked. --debug still prints it through the error's cause.
+        if (/any of the providers in the chain/.test(errorMessage(err))) {
+          throw missing('looked in the environment, the CLI profiles ~/.aliyun/config.json and ~/.alibabacloud/credentials, and the ECS RAM role', err);
+        }
+        throw missing(`the default credentials chain said: ${errorMessage(err)}`, err);
       }
     },
   };

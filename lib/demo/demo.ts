@@ -74,6 +74,8 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     throw new UserFacingError(`the sandbox could not start: ${err instanceof Error ? err.message : String(err)}`, 'DEMO_FAILED');
   }
   try {
+    const moved = stack.cloud.relocation;
+    if (moved) step(`The scenario's addresses are taken (${moved.reason}; another sandbox?): serving it at ${moved.blocks.map((b) => b.to).join(', ')} instead`);
     const settled = await stack.cloud.checker.settled(30_000);
     step(`SLB's own health checker (sending from 127.100.64.0/24) ${settled ? 'has reached a verdict on every backend' : 'is still deciding on some backends'}`);
 

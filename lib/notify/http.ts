@@ -65,7 +65,7 @@ export function parseReplyObject(body: string): Record<string, unknown> | null {
 }
 
 /** One attempt: POST, then the channel's reading of the reply. Never throws. */
-export async function sendRendered(channel: Channel, target: NotifyTarget, request: RenderedRequest, deps: SendDeps, signal?: AbortSignal): Promise<SendResult> {
+async function sendRendered(channel: Channel, target: NotifyTarget, request: RenderedRequest, deps: SendDeps, signal?: AbortSignal): Promise<SendResult> {
   const host = hostOf(request.url);
   const bytes = Buffer.byteLength(request.body, 'utf8');
   if (signal?.aborted) return { ok: false, retryable: false, interrupted: 'before', reason: `${host}: not sent, the run was interrupted`, bytes };

@@ -1,7 +1,7 @@
 // The per-target outbox kept in the state: a digest is queued in the same write that marks its findings as told,
 // claimed by the run that sends it, and removed only once delivered. Nothing is lost when a target is down.
-import { hostname } from 'node:os';
 import { SEVERITY_ORDER } from '../model';
+import { knownDead, processAlive, thisProcessIdentity } from '../util/liveness';
 import type { DigestClaim, DigestItem, PendingDigest, RunContext } from './vocabulary';
 
 /** A target down for days must not grow the state without bound: beyond this the least important notices go. */
@@ -53,24 +53,14 @@ export interface ClaimOwner {
   alive: (pid: number) => boolean;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function thisProcess(): ClaimOwner {
-  return { pid: process.pid, host: hostname(), alive: processAlive };
+  return { ...thisProcessIdentity(), alive: processAlive };
 }
 
 /** A claim whose owner is known to be gone (same host, process ended) or whose heartbeat stopped. */
 export function claimIsDead(claim: DigestClaim, now: number, owner: ClaimOwner): boolean {
   if (claim.until <= now) return true;
-  return claim.host === owner.host && claim.pid !== owner.pid && !owner.alive(claim.pid);
+  return knownDead(claim, owner, owner.alive);
 }
 
 /**

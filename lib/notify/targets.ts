@@ -93,8 +93,6 @@ const TargetEntrySchema = v.strictObject(
   (issue) => (issue.expected === 'never' ? `is not a known field (${TARGET_FIELDS.join(', ')})` : 'is not an object'),
 );
 
-export type TargetEntry = v.InferOutput<typeof TargetEntrySchema>;
-
 class EntryError extends Error {}
 
 function check(condition: boolean, message: string): asserts condition {

@@ -2,7 +2,7 @@
 // the API servers (SLB, ECS; FC, OSS and webhook sinks plug in as more SandboxServiceFactory entries).
 // `slb-doctor sandbox` runs it and prints ONE JSON line with everything a client needs.
 
-import { isAddressInUse, startBackends, type RunningBackends } from './backends';
+import { BackendConfigError, isAddressInUse, startBackends, type RunningBackends } from './backends';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
 import { claimSourceSlice } from './healthcheck/sources';
 import { createCloudAssistant, createEcsProduct } from './ecs';
@@ -126,11 +126,13 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
   };
   try {
     // The checker's sources first: a host's declared firewall refuses some of them in the backends' kernel filters.
-    const sources = await claimSourceSlice();
-    stoppers.push(() => sources.release());
-    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move', sources.sourceIps);
+    // A scenario that names its checker's source addresses keeps them; otherwise this sandbox claims its own slice.
+    const named = valid.healthChecker?.sourceIps;
+    const sources = named === undefined ? await claimSourceSlice() : null;
+    if (sources) stoppers.push(() => sources.release());
+    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move', sources?.sourceIps ?? named ?? []);
     stoppers.push(() => backends.stop());
-    const checker = startHealthChecker(served, { sourceIps: sources.sourceIps });
+    const checker = startHealthChecker(served, sources ? { sourceIps: sources.sourceIps } : {});
     stoppers.push(() => checker.stop());
     const context: SandboxContext = { scenario: served, credentials, keys, policy, checker };
     const services: SandboxService[] = [];
@@ -188,8 +190,8 @@ async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'
       const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
       return { backends, served, moves, relocation };
     } catch (err) {
-      if (!isAddressInUse(err) || !(err instanceof Error)) throw err;
-      firstConflict ??= err.message;
+      if (!isAddressInUse(err) || !(err instanceof BackendConfigError)) throw err;
+      firstConflict ??= err.taken ?? err.message;
       const cannotMove = onAddressInUse === 'fail' ? 'the sandbox was asked not to move it' : whyNotRelocatable(scenario);
       if (cannotMove !== null) throw new Error(`${err.message} (${cannotMove})`, { cause: err });
       if (attempt === MAX_RELOCATIONS) {

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { systemClock, type Clock } from '../util/clock';
 import { UserFacingError, errorMessage } from '../util/errors';
+import { knownDead, thisProcessIdentity } from '../util/liveness';
 import type { Revisioned, StateCodec, StateLogger, StateStore } from './types';
 
 export interface FileStateStoreOptions {
@@ -159,7 +160,9 @@ class FileStateStore<S extends Revisioned> implements StateStore<S> {
   }
 
   private async withLock<T>(work: () => Promise<T>): Promise<T> {
-    const token = `${process.pid}:${randomUUID()}`;
+    // The holder's host and pid, so that a lock left by a killed process on this host is broken at once.
+    const { host, pid } = thisProcessIdentity();
+    const token = `${host}:${pid}:${randomUUID()}`;
     await this.acquire(token);
     try {
       return await work();
@@ -194,14 +197,23 @@ class FileStateStore<S extends Revisioned> implements StateStore<S> {
     throw new UserFacingError(`could not take the lock ${this.lockPath} in ${MAX_LOCK_ATTEMPTS} attempts; if no run is writing, delete it`, 'STATE_LOCKED');
   }
 
+  /** The holder named in a lock this version wrote (`host:pid:uuid`); null for anything else. */
+  private static holderOf(token: string): { host: string; pid: number } | null {
+    const match = /^(.*):(\d+):[0-9a-f-]{36}$/.exec(token);
+    return match ? { host: match[1]!, pid: Number(match[2]) } : null;
+  }
+
   private async breakStaleLock(): Promise<boolean> {
     let ageMs: number;
+    let holder: { host: string; pid: number } | null;
     try {
       ageMs = Date.now() - (await fs.stat(this.lockPath)).mtimeMs;
+      holder = FileStateStore.holderOf(await fs.readFile(this.lockPath, 'utf8'));
     } catch (err) {
       return errnoCode(err) === 'ENOENT'; // released meanwhile: try again at once
     }
-    if (ageMs <= this.staleLockMs) return false;
+    const dead = holder !== null && knownDead(holder);
+    if (!dead && ageMs <= this.staleLockMs) return false;
     // Rename first: only one of several processes that saw the stale lock wins the rename.
     const aside = `${this.lockPath}.stale-${randomUUID().slice(0, 8)}`;
     try {
@@ -210,7 +222,11 @@ class FileStateStore<S extends Revisioned> implements StateStore<S> {
       return true;
     }
     await fs.unlink(aside).catch(() => undefined);
-    this.warn(`broke a stale lock on ${this.location} (${Math.round(ageMs / 1000)} s old, left by a run that crashed)`);
+    this.warn(
+      dead
+        ? `broke the lock on ${this.location} left by process ${holder!.pid}, which is gone`
+        : `broke a stale lock on ${this.location} (${Math.round(ageMs / 1000)} s old, left by a run that crashed)`,
+    );
     return true;
   }
 

@@ -57,7 +57,8 @@ export interface RunningCli {
 
 /** Starts a command line; `env` is the child's whole environment (PATH and HOME are added). */
 export function startCli(command: string, args: readonly string[], env: NodeJS.ProcessEnv, options: { shell?: boolean; cwd?: string } = {}): RunningCli {
-  const fullEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  // No spawned CLI may ask the ECS metadata service (100.100.100.200) for a RAM role: tests talk to loopback only.
+  const fullEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...env };
   const child = options.shell
     ? spawn('/bin/bash', ['-c', command], { env: fullEnv, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, [command, ...args], { env: fullEnv, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -14,6 +14,9 @@ import { startReceiver, type Receiver } from './receiver';
 const NET = randomTestNet();
 const SCOPE = ['--lb', 'lb-sandbox-db'];
 
+// Each test spawns the CLI up to three times; on a loaded 2-core machine a whole-region run can take 30 s.
+jest.setTimeout(180_000);
+
 let cloud: TestCloud;
 let cli: CompiledCli;
 let dir: string;

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import type { AuditSummary } from '../../lib/audit/types';
 import { AUDIT_HELP } from '../../lib/cli/audit-command';
+import { renderAuditText } from '../../lib/cli/audit-report';
 import { auditExitCode } from '../../lib/cli/outcome';
 import { emptyScopeWarnings } from '../../lib/cli/scope';
 import { DEFAULT_WIDTH, clip, fitTable, outputWidth, wrapCommand, wrapText } from '../../lib/cli/table';
@@ -96,4 +97,51 @@ test('audit --help documents the exit codes, the output modes and the variables'
     expect(AUDIT_HELP).toMatch(line);
   }
   for (const text of ['--verbose', '--quiet', '--output FILE', 'COLUMNS', 'SLB_DOCTOR_FORMAT', 'SLB_DOCTOR_NOTIFY_TARGETS', 'SLB_DOCTOR_STATE', 'SLB_DOCTOR_REGION']) expect(AUDIT_HELP).toContain(text);
+});
+
+describe('the compact text report', () => {
+  const finding = (code: string, ip: string, remedy: string, cause: string): Finding =>
+    ({
+      code,
+      severity: 'error',
+      subject: { regionId: 'cn-hangzhou', loadBalancerId: 'lb-a', loadBalancerName: 'web', vpcId: 'vpc-1', tags: {}, listener: { port: 80, protocol: 'http' }, backend: { serverId: 'i-1', ip, port: 8080, checkPort: 8080 } },
+      slbStatus: 'abnormal',
+      cause,
+      evidenceLine: 'HEAD /healthz HTTP/1.0 → 404',
+      evidence: [],
+      facts: [],
+      remedy,
+      reproduce: [`echo -e "HEAD /healthz HTTP/1.0\\r\\nHost: ${ip}\\r\\n\\r\\n" | nc -w 1 ${ip} 8080`, `curl -0 -I -m 1 http://${ip}:8080/healthz`],
+      hostCommands: [],
+    }) as unknown as Finding;
+  const create = 'Create /healthz, or set HealthCheckURI to a page that exists.';
+  const findings = [
+    finding('PATH_NOT_FOUND', '10.0.0.11', create, '/healthz answers 404 while / answers 200: the check page is missing on this backend.'),
+    finding('PATH_NOT_FOUND', '10.0.0.12', create, '/healthz answers 404 while / answers 200: the check page is missing on this backend.'),
+    finding('PORT_CLOSED', '10.0.0.13', 'Start the service on port 8080.', 'Nothing accepts connections on 10.0.0.13:8080: connection refused.'),
+  ];
+  const summary = { runId: 'r', regionId: 'cn-hangzhou', uncovered: [], findings, countsBySeverity: { error: 3 } } as unknown as AuditSummary;
+  const backends = ['10.0.0.11', '10.0.0.12', '10.0.0.13'].map((ip) => ({ serverId: 'i-1', ip, port: 8080, checkPort: 8080, slbStatus: 'abnormal' }));
+  const listener = { port: 80, protocol: 'http', status: 'running', healthCheck: { enabled: false }, backends };
+  const inventory = { regionId: 'cn-hangzhou', loadBalancers: [{ id: 'lb-a', name: 'web', vpcId: 'vpc-1', listeners: [listener] }], errors: [] } as unknown as Inventory;
+
+  test('one line per finding under its load balancer, then each distinct remedy once with one reproduce command', () => {
+    const text = renderAuditText(summary, inventory, { width: 80, verbose: false });
+    const lines = text.trimEnd().split('\n');
+    expect(lines.filter((line) => line.length > 80)).toEqual([]);
+    expect(lines.filter((line) => /^ {2}http:80 /.test(line))).toHaveLength(3);
+    expect(text).toContain('lb-a (web), vpc-1\n');
+    expect(text.split(create)).toHaveLength(2);
+    expect(text).toMatch(/^\[1\] PATH_NOT_FOUND \[error\], 2 findings$/m);
+    expect(text).toMatch(/^\[2\] PORT_CLOSED \[error\], lb-a http:80 10\.0\.0\.13:8080$/m);
+    expect((text.match(/reproduce:/g) ?? []).length).toBe(2);
+    expect(text).not.toContain('evidence:');
+  });
+
+  test('--verbose adds the evidence, every reproduce command and the fix per finding', () => {
+    const text = renderAuditText(summary, inventory, { width: 80, verbose: true });
+    expect(text).toContain('Details:');
+    expect(text).toContain('evidence: HEAD /healthz HTTP/1.0 → 404');
+    expect(text).toContain('curl -0 -I -m 1 http://10.0.0.12:8080/healthz');
+  });
 });

@@ -54,6 +54,8 @@ it('npm run demo works while it runs', async () => {
   const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (out += t), isTty: false, env: {} };
   const code = await runDemoCommand(['--functions', bundles.dir], io);
   expect(code).toBe(0);
+  // The running sandbox holds the default scenario's addresses, so the demo says it serves them elsewhere.
+  expect(out).toMatch(/The scenario's addresses are taken \((tcp|udp) 127\.\d+\.0\.\d+:\d+ is in use; another sandbox\?\): serving it at 127\.\d+\.0\.0\/16 instead/);
   expect(out).toMatch(/covered 3 load balancer\(s\), 0 not covered/);
   expect(out).toContain('notifications: sandbox-dingtalk sent, sandbox-slack sent');
   expect(out).toMatch(/The scoped audit for lb-sandbox-web:80 found \d+ finding/);
@@ -70,7 +72,7 @@ describe('a second sandbox with the same addresses', () => {
 
   it('moves to free addresses and says which and why', () => {
     const relocation = cloud.sandbox.relocation;
-    expect(relocation?.reason).toMatch(/127\.\d+\.0\.\d+:\d+.*in use/);
+    expect(relocation?.reason).toMatch(/^(tcp|udp) 127\.\d+\.0\.\d+:\d+ is in use$/);
     expect(relocation?.blocks).toHaveLength(1);
     const to = relocation?.blocks[0]?.to ?? '';
     expect(to).not.toBe(relocation?.blocks[0]?.from);

@@ -87,7 +87,7 @@ describe('two sandboxes with one scenario', () => {
     expect(second.relocation).not.toBeNull();
     const line = JSON.parse(JSON.stringify(describeSandbox(second))) as { relocated?: { reason: string; blocks: Array<{ from: string; to: string }> } };
     expect(line.relocated).toEqual(second.relocation);
-    expect(line.relocated?.reason).toMatch(new RegExp(`cannot listen on tcp ${first.actual(NET).replaceAll('.', '\\.')}\\.1[12]:8080: the address is in use`));
+    expect(line.relocated?.reason).toMatch(new RegExp(`^tcp ${escapeRegExp(first.actual(NET))}\\.1[12]:8080 is in use$`));
     expect(second.actual(`${NET}.11:8080`)).not.toBe(first.actual(`${NET}.11:8080`));
     if (first.relocation === null) expect(first.actual(`${NET}.11`)).toBe(`${NET}.11`);
   });
@@ -122,7 +122,7 @@ describe('two sandboxes with one scenario', () => {
       const line = JSON.parse(out.join('')) as { relocated?: { blocks: Array<{ from: string; to: string }> } };
       const block = line.relocated?.blocks[0];
       expect(block?.from).toBe(`127.${NET.split('.')[1] ?? ''}.0.0/16`);
-      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: .*the address is in use.*; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
+      expect(err).toEqual([expect.stringMatching(new RegExp(`^slb-doctor sandbox: tcp [0-9.]+:8080 is in use; serving the scenario at other addresses instead \\(${escapeRegExp(`${block?.from ?? ''} → ${block?.to ?? ''}`)}\\), as "relocated" in the line above says\n$`))]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -150,10 +150,10 @@ describe('a refused endpoint whose address someone else serves', () => {
   }
 
   it('is not served there (it would answer): the backends refuse to start, and a sandbox moves', async () => {
-    await expect(startBackends(refusedAt(squatNet))).rejects.toThrow(`endpoint ${squatNet}.13:8080 (refused) must refuse connections, but something else listens there`);
+    await expect(startBackends(refusedAt(squatNet))).rejects.toThrow(`endpoint ${squatNet}.13:8080 (refused): another process listens there, so it would not refuse connections`);
     const cloud = await startSandboxCloud(refusedAt(squatNet));
     try {
-      expect(cloud.relocation?.reason).toBe(`endpoint ${squatNet}.13:8080 (refused) must refuse connections, but something else listens there`);
+      expect(cloud.relocation?.reason).toBe(`tcp ${squatNet}.13:8080 must refuse connections (behaviour refused), but another process listens there`);
       expect(cloud.actual(`${squatNet}.13`)).not.toBe(`${squatNet}.13`);
     } finally {
       await cloud.stop();

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -125,6 +126,18 @@ describe('file state store', () => {
     const blocked = fileStateStore(file, { lockWaitMs: 100 });
     await expect(blocked.update(() => undefined)).rejects.toThrow(UserFacingError);
     await expect(blocked.update(() => undefined)).rejects.toThrow(/stayed locked .* delete .*state\.json\.lock/);
+  });
+
+  it('breaks at once a fresh lock whose holder process on this host is gone (a run killed mid-write)', async () => {
+    const file = path.join(dir, 'state.json');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await fs.writeFile(`${file}.lock`, `${os.hostname()}:${gone.stdout}:${randomUUID()}`);
+    const store = fileStateStore(file, { lockWaitMs: 100 });
+    await store.update(() => undefined);
+    expect(store.warnings.join('\n')).toContain(`broke the lock on file:${file} left by process ${gone.stdout}, which is gone`);
+    // A fresh lock of a live process is respected.
+    await fs.writeFile(`${file}.lock`, `${os.hostname()}:${process.pid}:${randomUUID()}`);
+    await expect(fileStateStore(file, { lockWaitMs: 100 }).update(() => undefined)).rejects.toThrow(/stayed locked/);
   });
 
   it('rejects unsupported state URLs with one line', () => {

@@ -89,7 +89,9 @@ export async function startBackends(scenario: Scenario, options: StartBackendsOp
   if (failure || squatted) {
     await Promise.all(running.map((backend) => backend.stop()));
     if (failure) throw failure.reason;
-    throw new BackendConfigError(`endpoint ${squatted?.ip ?? ''}:${String(squatted?.port ?? '')} (refused) must refuse connections, but something else listens there`, { addressInUse: true });
+    const where = `${squatted?.ip ?? ''}:${String(squatted?.port ?? '')}`;
+    const taken = `tcp ${where} must refuse connections (behaviour refused), but another process listens there`;
+    throw new BackendConfigError(`endpoint ${where} (refused): another process listens there, so it would not refuse connections`, { taken });
   }
   let stopping: Promise<void> | undefined;
   return {

@@ -47,9 +47,10 @@ export class PythonBatcher {
       child = await startPythonHelper(this.script, args, fds);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      // The helper names the endpoint it failed on; Python's EADDRINUSE text is "[Errno 98] Address already in use".
-      const addressInUse = reason.includes('Address already in use');
-      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err, addressInUse }));
+      // The helper names the endpoint it failed on ("ip:port: [Errno 98] Address already in use"; TCP-only helpers).
+      const inUse = /(\d+\.\d+\.\d+\.\d+:\d+): \[Errno 98\] Address already in use/.exec(reason);
+      const taken = inUse ? { taken: `tcp ${inUse[1] ?? ''} is in use` } : {};
+      for (const { job, reject } of batch) reject(new BackendConfigError(`${job.purpose}: ${reason}`, { cause: err, ...taken }));
       return;
     }
     let holders = batch.length;

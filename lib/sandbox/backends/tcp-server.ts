@@ -73,7 +73,7 @@ export function listenError(spec: EndpointSpec, protocol: 'tcp' | 'udp', err: No
   const what = `${describeEndpoint(spec)} cannot listen on ${protocol} ${spec.ip}:${spec.port}`;
   switch (err.code) {
     case 'EADDRINUSE':
-      return new BackendConfigError(`${what}: the address is in use; give the endpoint a free port in the scenario`, { cause: err, addressInUse: true });
+      return new BackendConfigError(`${what}: the address is in use; give the endpoint a free port in the scenario`, { cause: err, taken: `${protocol} ${spec.ip}:${spec.port} is in use` });
     case 'EACCES':
       return new BackendConfigError(`${what}: permission denied; use a port ≥ 1024 or run as root`, { cause: err });
     case 'EADDRNOTAVAIL':
