@@ -1,11 +1,12 @@
 // hostVerdict on the host script's real output (captured in network namespaces by test/fixtures/host/capture.sh),
 // and on bad input: truncated, garbled, another version, another check, every tool missing, no root.
+import { readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { HOST_SCRIPT_VERSION } from '../../lib/host/script';
 import { HOST_ONLY_CODES, type HostCheckSpec, type HostVerdict } from '../../lib/host/types';
 import { hostVerdict } from '../../lib/host/verdict';
 import { parseReplays } from '../../lib/host/facts';
-import { fixture } from './fixtures';
+import { FIXTURES, fixture } from './fixtures';
 
 const CHECK: HostCheckSpec = { backendIp: '10.0.3.5', port: 8080, protocol: 'http', method: 'HEAD', uri: '/', domain: null, noHost: false, httpVersion: '1.0', codes: ['http_2xx', 'http_3xx'], timeoutSeconds: 5, udpRequest: null, udpExpect: null };
 
@@ -192,5 +193,25 @@ describe('the local replay as the script reports it', () => {
     ['http', 'replay target=10.0.3.5 tool=bash rc=0 ms=5\nline SSH-2.0-OpenSSH_9.2p1', 'not_http'],
   ] as const)('%s: %j → %s', (protocol, body, outcome) => {
     expect(parseReplays(body, protocol)[0]?.outcome).toBe(outcome);
+  });
+});
+
+describe('host-verdict never throws on damaged output', () => {
+  const scenarios = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'scenarios').map((d) => d.name);
+
+  it.each(scenarios)('%s: cut at 40 points, each gives HOST_CHECK_UNAVAILABLE; 40 damaged bytes never crash it', (scenario) => {
+    const output = fixture(scenario, 'host-output.txt');
+    const end = output.indexOf('@done');
+    for (let i = 1; i <= 40; i++) {
+      const verdict = hostVerdict(output.slice(0, Math.floor((end * i) / 41)), CHECK);
+      expect(codes(verdict)).toContain('HOST_CHECK_UNAVAILABLE');
+    }
+    let seed = 7;
+    for (let i = 0; i < 40; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const at = seed % output.length;
+      const damaged = `${output.slice(0, at)}${String.fromCharCode(seed % 256)}${output.slice(at + 1)}`;
+      expect(() => hostVerdict(damaged, CHECK)).not.toThrow();
+    }
   });
 });
