@@ -58,7 +58,7 @@ if (!mountable) console.warn('skipping slb-doctor audit --on-host: the fake fire
     expect(result.stdout).toMatch(/^On the hosts \(Cloud Assistant\): 1 of 1 instance\(s\) examined in \d+\.\d s; 1 refined/m);
     // The reproduce section prints the command that prints the exact host script.
     expect(result.stdout).toMatch(/reproduce:\n(.*\n)*\s+slb-doctor host-script --backend-ip/);
-    expect(result.stdout.replace(/\s+/g, ' ')).toContain(`slb-doctor host-script --backend-ip ${NET}.11 --port 8080`);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain(`slb-doctor host-script --backend-ip ${cloud.sandbox.actual(`${NET}.11`)} --port 8080`);
   });
 });
 

@@ -65,7 +65,8 @@ function scenario() {
   });
 }
 
-const key = (id: string): string => `lb-onhost/http:80/${NET}.${hosts[id]?.last ?? 0}:8080`;
+/** The scenario's key for a host; `served` maps it to where the sandbox serves it (moved when the block was taken). */
+const scenarioKey = (id: string): string => `lb-onhost/http:80/${NET}.${hosts[id]?.last ?? 0}:8080`;
 
 // The host script puts the system directories first on its PATH; the sandbox's fake firewall tools reach it only
 // through a private mount namespace over /usr/local/sbin, which needs root.
@@ -77,6 +78,7 @@ describeIfRoot('audit --on-host in the sandbox: one host per new code', () => {
   let cloud: TestCloud;
   let vpcOnly: AuditRun;
   let onHost: AuditRun;
+  const key = (id: string): string => cloud.sandbox.actual(scenarioKey(id));
 
   beforeAll(async () => {
     cloud = await startTestCloud(scenario());
@@ -123,8 +125,9 @@ describeIfRoot('audit --on-host in the sandbox: one host per new code', () => {
     expect(drop?.facts).toContain('host rule: -A INPUT -s 100.64.0.0/10 -p tcp -m tcp --dport 8080 -j DROP');
     expect(drop?.facts[0]).toMatch(/^the VPC diagnosis was SLB_SOURCE_BLOCKED: /);
     expect(drop?.evidence.length).toBeGreaterThan(0);
+    const ip = cloud.sandbox.actual(`${NET}.11`);
     expect(drop?.hostCommands[0]).toBe(
-      `slb-doctor host-script --backend-ip ${NET}.11 --port 8080 --protocol http --method HEAD --uri / --http-version 1.0 --codes http_2xx,http_3xx --timeout 1 > slb-check.sh && sudo bash slb-check.sh | slb-doctor host-verdict --backend-ip ${NET}.11 --port 8080 --protocol http --method HEAD --uri / --http-version 1.0 --codes http_2xx,http_3xx --timeout 1 --slb-status abnormal`,
+      `slb-doctor host-script --backend-ip ${ip} --port 8080 --protocol http --method HEAD --uri / --http-version 1.0 --codes http_2xx,http_3xx --timeout 1 > slb-check.sh && sudo bash slb-check.sh | slb-doctor host-verdict --backend-ip ${ip} --port 8080 --protocol http --method HEAD --uri / --http-version 1.0 --codes http_2xx,http_3xx --timeout 1 --slb-status abnormal`,
     );
     const reject = findingFor('i-fw-reject', 'HOST_FIREWALL_BLOCKS_SLB');
     expect(reject?.evidenceLine).toContain('--match-set slb-nodes src');
