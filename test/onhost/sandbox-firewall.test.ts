@@ -8,6 +8,7 @@ import { FirewallRuleError, parseIpsetSave, parseIptablesSave, parseIpv4 } from 
 import type { Scenario } from '../../lib/sandbox/scenario/types';
 import { ScenarioError, validateScenario } from '../../lib/sandbox/scenario/validate';
 import { smallScenario } from '../sandbox/api/helpers';
+import { instance, oneVpcScenario } from '../support/scenarios';
 
 const ip = (text: string): number => parseIpv4(text) ?? -1;
 const packet = (source: string, port = 8080, inInterface = 'eth0') => ({ source: ip(source), destination: ip('10.0.3.5'), destinationPort: port, sourcePort: 40000, inInterface });
@@ -81,19 +82,13 @@ function connectFrom(localAddress: string, host: string, port: number, timeoutMs
 }
 
 describe('the declared firewall decides what SLB checker sources experience on the data plane', () => {
-  const backendIp = '127.0.0.57';
-  const scenario = (): Scenario => {
-    const base = smallScenario();
-    return {
-      ...base,
+  // A block of its own (127.215.0.0/24), so that no other sandbox on this machine serves this address.
+  const backendIp = '127.215.0.57';
+  const scenario = (): Scenario =>
+    oneVpcScenario('127.215.0', {
       instances: [
-        ...base.instances,
         {
-          instanceId: 'i-fw',
-          status: 'Running',
-          vpcId: 'vpc-a',
-          privateIp: backendIp,
-          securityGroupIds: [],
+          ...instance('i-fw', backendIp),
           host: {
             firewall: {
               iptables: `*filter
@@ -109,8 +104,8 @@ COMMIT
         },
       ],
       endpoints: [{ ip: backendIp, port: 18081, behaviour: 'healthy' }],
-    };
-  };
+      loadBalancers: [],
+    });
   let backends: RunningBackends;
   beforeAll(async () => {
     backends = await startBackends(validateScenario(scenario()));
