@@ -165,7 +165,7 @@ fi
 # --- who listens on the check port ---
 if [ "$PROTO" = udp ]; then SSOPT=-Hlunp; PROCNET="/proc/net/udp /proc/net/udp6"; LSTATE=07; else SSOPT=-Hltnp; PROCNET="/proc/net/tcp /proc/net/tcp6"; LSTATE=0A; fi
 if have ss; then
-  L=$(bound 2 ss $SSOPT "( sport = :$B_PORT )" 2>&1); rc=$?
+  L=$(bound 4 ss $SSOPT "( sport = :$B_PORT )" 2>&1); rc=$?
   put listen "$(status_of $rc "$L")" $rc "tool=ss
 $L"
 else
