@@ -129,6 +129,8 @@ function crossCheck(scenario: Scenario): void {
   checkEndpoints(scenario.endpoints);
   checkLoadBalancers(scenario.loadBalancers, context);
   if (scenario.api !== undefined) {
+    const latency = scenario.api.latencyMs;
+    if (latency !== undefined && latency[0] > latency[1]) fail('api.latencyMs', 'min must not exceed max');
     const knownLbs = new Set(scenario.loadBalancers.map((lb) => lb.LoadBalancerId));
     scenario.api.faults?.forEach((fault, index) => checkFault(fault, `api.faults[${index}]`, knownLbs));
     const keyIds = new IdRegistry('accessKeyId');
@@ -137,7 +139,6 @@ function crossCheck(scenario: Scenario): void {
       checkAccessKey(key, `api.accessKeys[${index}]`);
     });
   }
-  if (scenario.api?.latencyMs !== undefined && scenario.api.latencyMs[0] > scenario.api.latencyMs[1]) fail('api.latencyMs', 'min must not exceed max');
   if (scenario.expectedFindings !== undefined) checkExpectedFindings(scenario.expectedFindings, scenario.loadBalancers, context);
   if (scenario.expectedOnHostFindings !== undefined) checkExpectedFindings(scenario.expectedOnHostFindings, scenario.loadBalancers, context, 'expectedOnHostFindings');
   scenario.instances.forEach((instance, index) => {

@@ -104,6 +104,8 @@ describe('loadScenario', () => {
       (s) => (s.api = { faults: [{ action: 'DescribeHealthStatus', kind: 'http5xx', loadBalancerIds: ['lb-9'] }] }),
       "api.faults[0].loadBalancerIds[0]: unknown load balancer 'lb-9' (not in loadBalancers)",
     ],
+    ['an API latency range upside down', (s) => (s.api = { latencyMs: [50, 10] }), 'api.latencyMs: min must not exceed max'],
+    ['an array where an object belongs', (s) => (s.vpcs[0] = ['vpc-a']), 'vpcs[0]: must be an object'],
     ['a latency fault without latency', (s) => (s.api = { faults: [{ action: '*', kind: 'latency' }] }), 'api.faults[0].latencyMs: is required for kind "latency"'],
     ['a misspelt behaviour key', (s) => (s.endpoints[0] = { ip: '127.0.0.11', port: 80, behavior: 'healthy' }), 'endpoints[0].behavior: unknown field (spelled behaviour)'],
     ['a UDP behaviour on TCP', (s) => (s.endpoints[0].behaviour = 'udp-echo'), `endpoints[0].behaviour: 'udp-echo' is a UDP behaviour: set protocol to "udp"`],
