@@ -28,6 +28,15 @@ const INTEGRATION = [
   'notify/scope.test.ts',
   'state/failures.test.ts',
   'state/file-store.test.ts',
+  'host/netns.test.ts',
+  'host/script.test.ts',
+  'host/pipeline.test.ts',
+  'onhost/cloud-assistant-emulator.test.ts',
+  'onhost/sandbox-firewall.test.ts',
+  'onhost/sandbox-onhost.test.ts',
+  'onhost/sandbox-fixtures.test.ts',
+  'onhost/default-scenario.test.ts',
+  'onhost/cli.test.ts',
 ];
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -51,6 +51,12 @@ function headline(summary: AuditSummary, inventory: Inventory): string[] {
   if (summary.uncovered.length > 0) {
     lines.push(`Not covered (${summary.uncovered.length}): ${summary.uncovered.map((u) => `${u.loadBalancerId} (${u.reason})`).join('; ')}`);
   }
+  const host = summary.onHost;
+  if (host) {
+    lines.push(
+      `On the hosts (Cloud Assistant): ${host.commanded} of ${host.instances} instance(s) examined in ${(host.elapsedMs / 1000).toFixed(1)} s; ${host.refined} refined, ${host.confirmed} confirmed, ${host.disagreed} disagreed, ${host.unavailable} unavailable${host.stillRunning > 0 ? `, ${host.stillRunning} still running` : ''}`,
+    );
+  }
   return lines;
 }
 

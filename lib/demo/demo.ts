@@ -6,6 +6,7 @@ import type { AuditInvocationResult } from '../audit/invocation-result';
 import { EXIT, type CliIo } from '../cli/io';
 import { parseFlags, wantsHelp } from '../cli/args';
 import { clip, renderTable } from '../cli/table';
+import { showHostVerdict } from './on-host-step';
 import { UserFacingError } from '../util/errors';
 import defaultScenario from '../sandbox/default-scenario.json';
 import { loadScenario, ScenarioError, type Scenario } from '../sandbox/scenario';
@@ -90,6 +91,8 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
         io.stdout(`${stack.sinks.transcript(kind) || '(nothing)'}\n`);
       }
     }
+
+    await showHostVerdict(stack, io, step);
 
     const target = timerRun.findings.find((f) => f.backend !== null);
     if (!target) throw new UserFacingError('the audit found nothing to raise an alarm about; the demo scenario should plant faults', 'DEMO_FAILED');

@@ -149,6 +149,38 @@ const vpcSchema = fields({
   vSwitchId: ID,
 });
 
+/**
+ * The host firewall, declared once as real rules: it decides what SLB's checker experiences (its checks from
+ * 127.100.64.0/24 are really dropped or refused) and what the firewall tools print to a script run through Cloud
+ * Assistant (lib/sandbox/hosts). Written with the real range 100.64.0.0/10: checker source 127.100.64.K stands for
+ * 100.64.0.K. The validator evaluates the rules once and names the first line the sandbox cannot evaluate.
+ */
+const hostFirewallSchema = fields({
+  /** `iptables-save` text (iptables-legacy; `nft list ruleset` is then empty). */
+  iptables: v.optional(text(200_000)),
+  /** `ipset save` text for the sets the rules match with `-m set --match-set NAME src`. */
+  ipset: v.optional(text(200_000)),
+});
+
+/** A sandbox host: its operating system as Cloud Assistant sees it. Sockets, replay and processes are the machine's. */
+const hostSchema = fields({
+  /** Default 'Linux'. A Windows host cannot run RunShellScript. */
+  osType: v.optional(oneOf(['Linux', 'Windows'])),
+  /** The Cloud Assistant agent: 'online' (default), 'absent' (not installed), 'needs-upgrade' (too old to run commands). */
+  cloudAssistant: v.optional(oneOf(['online', 'absent', 'needs-upgrade'])),
+  /** The agent is held this long before the script starts (a host too loaded to run anything); default 0. */
+  busySeconds: v.optional(integer(0, 600)),
+  firewall: v.optional(hostFirewallSchema),
+  /** Replies to 100.64.0.0/10 leave through another interface (a VPN such as Tailscale's table 52, a second NIC). */
+  replyRoute: v.optional(
+    fields({
+      device: matching(/^[A-Za-z0-9_.:-]{1,15}$/, 'an interface name such as tailscale0'),
+      table: v.optional(matching(/^[A-Za-z0-9_-]{1,32}$/, 'a routing table name or number')),
+      via: v.optional(matching(/^[0-9.]{7,15}$/, 'an IPv4 gateway address')),
+    }),
+  ),
+});
+
 const instanceSchema = fields({
   instanceId: ID,
   instanceName: v.optional(text(128)),
@@ -156,6 +188,8 @@ const instanceSchema = fields({
   vpcId: REFERENCE,
   privateIp: LOOPBACK_ADDRESS,
   securityGroupIds: list(REFERENCE, 5),
+  /** Absent: a Linux host with an online agent and no firewall. */
+  host: v.optional(hostSchema),
 });
 
 const securityGroupRuleSchema = fields(
@@ -419,11 +453,24 @@ export const scenarioSchema = fields({
       'must be an object of "lbId/protocol:port/ip:port" → finding code',
     ),
   ),
+  /**
+   * What `audit --on-host` reports instead, for the keys whose findings the host script changes: key → the codes,
+   * sorted and comma-separated (e.g. "CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE"). Keys not listed keep expectedFindings.
+   */
+  expectedOnHostFindings: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(FINDING_KEY, 'key must look like "lb-id/http:80/127.0.0.11:8080"')),
+      matching(/^[A-Z][A-Z0-9_]*(,[A-Z][A-Z0-9_]*)*$/, 'finding codes, sorted and comma-separated, such as CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE'),
+      'must be an object of "lbId/protocol:port/ip:port" → finding codes',
+    ),
+  ),
 });
 
 export const schemas = {
   vpc: vpcSchema,
   instance: instanceSchema,
+  host: hostSchema,
+  hostFirewall: hostFirewallSchema,
   securityGroup: securityGroupSchema,
   securityGroupRule: securityGroupRuleSchema,
   endpoint: endpointSchema,
