@@ -70,6 +70,21 @@ describe('the schemas catch what the real tools refuse', () => {
     fn.Properties.MemorySize = 100;
     expect(rosTemplateProblems(rosBroken)).toEqual(['Resources.slb-doctor.audit.Properties.MemorySize: must be 128-32768 MB in steps of 64']);
   });
+
+  it('a conditional statement on an undeclared condition, or with a Sid in a branch', () => {
+    const rosBroken = structuredClone(template) as { Conditions: Record<string, unknown>; Resources: Record<string, { Properties: { Policies: Array<{ Statement: unknown[] }> } }> };
+    const statements = rosBroken.Resources['slb-doctor']?.Properties.Policies[0]?.Statement ?? [];
+    const conditional = statements.findIndex((s) => typeof s === 'object' && s !== null && 'Fn::If' in s);
+    expect(conditional).toBeGreaterThan(-1); // the opt-in on-host statement
+    const branch = (statements[conditional] as { 'Fn::If': [string, Record<string, unknown>, unknown] })['Fn::If'];
+    branch[1].Sid = 'x';
+    delete rosBroken.Conditions.OnHostEnabled;
+    const at = `Resources.slb-doctor.Properties.Policies[0].Statement[${conditional}].Fn::If`;
+    expect(rosTemplateProblems(rosBroken)).toEqual([
+      `${at}[0]: OnHostEnabled is not declared under Conditions`,
+      `${at}[1].Sid: not a field (allowed: Effect, Action, NotAction, Resource, Condition)`,
+    ]);
+  });
 });
 
 describe('docs/deploy.md', () => {

@@ -42,6 +42,23 @@ export function ramStatementProblems(statement: unknown, where: string): Problem
   return problems;
 }
 
+// A ROS template may make a statement conditional: `Fn::If: [Condition, statement, {Ref: ALIYUN::NoValue}]`, where
+// the condition is declared under Conditions and ALIYUN::NoValue drops the item
+// (https://www.alibabacloud.com/help/en/ros/developer-reference/function-if and .../pseudo-parameters).
+function rosStatementProblems(statement: unknown, where: string, conditions: ReadonlySet<string>): Problem[] {
+  if (!isMapping(statement) || !('Fn::If' in statement)) return ramStatementProblems(statement, where);
+  const args = statement['Fn::If'];
+  const at = `${where}.Fn::If`;
+  if (Object.keys(statement).length !== 1 || !Array.isArray(args) || args.length !== 3) return [`${at}: must be the only key, with [condition, value if true, value if false]`];
+  const [condition, whenTrue, whenFalse] = args as [unknown, unknown, unknown];
+  const problems: Problem[] = typeof condition === 'string' && conditions.has(condition) ? [] : [`${at}[0]: ${String(condition)} is not declared under Conditions`];
+  for (const [index, branch] of [whenTrue, whenFalse].entries()) {
+    const noValue = isMapping(branch) && branch.Ref === 'ALIYUN::NoValue' && Object.keys(branch).length === 1;
+    if (!noValue) problems.push(...ramStatementProblems(branch, `${at}[${index + 1}]`));
+  }
+  return problems;
+}
+
 // ---- ROS template with the Serverless transform.
 // Aliyun::Serverless::Service: https://www.alibabacloud.com/help/en/ros/developer-reference/aliyun-serverless-service
 // Aliyun::Serverless::Function: https://www.alibabacloud.com/help/en/ros/developer-reference/aliyun-serverless-function
@@ -95,6 +112,7 @@ export function rosTemplateProblems(template: unknown): Problem[] {
   if (doc.ROSTemplateFormatVersion !== '2015-09-01') problems.push('template.ROSTemplateFormatVersion: must be 2015-09-01');
   if (doc.Transform !== 'Aliyun::Serverless-2018-04-03') problems.push('template.Transform: must be Aliyun::Serverless-2018-04-03');
   const parameters = isMapping(doc.Parameters) ? doc.Parameters : {};
+  const conditions = new Set(Object.keys(isMapping(doc.Conditions) ? doc.Conditions : {}));
   for (const [name, parameter] of Object.entries(parameters)) {
     problems.push(...mapping(parameter, `Parameters.${name}`, ['Type', 'Default', 'Description', 'NoEcho', 'MinLength', 'MaxLength', 'AllowedValues', 'AllowedPattern', 'Label', 'ConstraintDescription'], ['Type']).problems);
   }
@@ -114,7 +132,7 @@ export function rosTemplateProblems(template: unknown): Problem[] {
           if (typeof policy === 'string') continue; // a system policy by name
           const at = `${where}.Properties.Policies[${index}]`;
           const p = mapping(policy, at, ['Version', 'Statement'], ['Version', 'Statement']);
-          problems.push(...p.problems, ...each(p.doc?.Statement, `${at}.Statement`, ramStatementProblems));
+          problems.push(...p.problems, ...each(p.doc?.Statement, `${at}.Statement`, (item, itemAt) => rosStatementProblems(item, itemAt, conditions)));
         }
         for (const [fnName, fn] of Object.entries(resource)) {
           if (fnName === 'Type' || fnName === 'Properties') continue;
