@@ -13,6 +13,7 @@ const INTEGRATION = [
   'bench/deadline.test.ts',
   'functions/stack.test.ts',
   'cli/audit-process.test.ts',
+  'cli/audit-config.test.ts',
   'cli/interrupt-process.test.ts',
   'cli/dev-tools.test.ts',
   'cli/text-layout.test.ts',
