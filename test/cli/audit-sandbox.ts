@@ -1,5 +1,5 @@
 // The sandbox that `slb-doctor audit` process tests run against: one per test file (the audit tests are split over
-// two files so that jest's two workers share them), with the CLI compiled once for the file and its whole
+// two files so that jest's workers share them), with the CLI compiled once for the file and its whole
 // configuration in the environment.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
