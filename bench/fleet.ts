@@ -35,7 +35,10 @@ export const BENCH_AUDIT_TIMEOUT_SECONDS = 600;
 export const AUDITOR_MEMORY_MB = 256;
 const SETTLE_LIMIT_MS = 5 * 60_000;
 
-const HELP = `usage: slb-doctor bench [--lbs N] [--all] [--alarm] [--json] [--seed N] [--functions DIR] [--batch-size N] [--fanout-concurrency N]
+/** With --on-host every unhealthy ECS backend runs the host script with bash on this machine: one fleet, 100 LBs. */
+export const DEFAULT_ON_HOST_FLEET_SIZES: readonly number[] = [100];
+
+const HELP = `usage: slb-doctor bench [--lbs N] [--all] [--alarm] [--json] [--seed N] [--functions DIR] [--batch-size N] [--fanout-concurrency N] [--on-host]
 
 Benchmarks a fleet audit in the sandbox: the audit function runs in the FC emulator and fans out to one probe
 function per VPC, against a generated fleet (5 VPCs, ~3 listeners and ~10 backends per load balancer, 5 % of them
@@ -52,6 +55,8 @@ with blackbox_exporter when it is installed.
   --functions DIR   the built function bundles (default dist/fc; 'npm run build' makes them)
   --batch-size N            probe jobs per probe-function invocation (SLB_DOCTOR_PROBE_BATCH_SIZE; default its default)
   --fanout-concurrency N    probe-function invocations in flight (SLB_DOCTOR_FANOUT_CONCURRENCY; default its default)
+  --on-host         also run the host script through Cloud Assistant (SLB_DOCTOR_ON_HOST=true) and report its extra
+                    API calls and time; default fleet ${DEFAULT_ON_HOST_FLEET_SIZES.join(', ')} LBs (the sandbox runs every script with bash here)
 `;
 
 type Progress = (line: string) => void;
@@ -229,6 +234,7 @@ export async function runFleetRow(
       notices: { digests: delivered.digests, omitted: delivered.omitted, delivered: delivered.findings.length },
       fanout: result.fanout,
       sweep: null,
+      onHost: result.onHost ?? null,
     };
     progress(`${loadBalancers} LBs: audit took ${(wallMs / 1000).toFixed(1)} s (${row.ratio.toFixed(2)}× the bound), ${row.apiCallsTotal} API calls, ${row.probesSent} probes, accuracy ${accuracy.correct}/${accuracy.planted}`);
     if (options.sweep) {
@@ -283,15 +289,20 @@ export async function runBenchCommand(argv: string[], io: CliIo): Promise<number
     'fanout-concurrency': { type: 'string' },
     all: { type: 'boolean' },
     alarm: { type: 'boolean' },
+    'on-host': { type: 'boolean' },
   });
-  const everything = values.lbs === undefined && !values.alarm;
-  const sizes = values.alarm ? [] : values.lbs === undefined ? DEFAULT_FLEET_SIZES : [parsePositiveInt('lbs', values.lbs, 1, MAX_FLEET_LOAD_BALANCERS)];
+  const onHost = values['on-host'] ?? false;
+  // The default run measures everything; --lbs, --alarm and --on-host each measure what they name.
+  const everything = values.lbs === undefined && !values.alarm && !onHost;
+  const defaultSizes = onHost ? DEFAULT_ON_HOST_FLEET_SIZES : DEFAULT_FLEET_SIZES;
+  const sizes = values.alarm ? [] : values.lbs === undefined ? defaultSizes : [parsePositiveInt('lbs', values.lbs, 1, MAX_FLEET_LOAD_BALANCERS)];
   const sweeps = (size: number): boolean => (everything ? size === SWEEP_FLEET_SIZE : values.all === true);
   const seed = parsePositiveInt('seed', values.seed, DEFAULT_SEED, 2 ** 32 - 1);
   const functionsDir = values.functions ?? join(process.cwd(), 'dist', 'fc');
   const auditEnv: Record<string, string> = {};
   if (values['batch-size'] !== undefined) auditEnv.SLB_DOCTOR_PROBE_BATCH_SIZE = String(parsePositiveInt('batch-size', values['batch-size'], 1, 50));
   if (values['fanout-concurrency'] !== undefined) auditEnv.SLB_DOCTOR_FANOUT_CONCURRENCY = String(parsePositiveInt('fanout-concurrency', values['fanout-concurrency'], 1, MAX_FANOUT_CONCURRENCY));
+  if (onHost) auditEnv.SLB_DOCTOR_ON_HOST = 'true';
   const settings = concurrencySettings(auditEnv);
   const report: BenchReport = { command: `slb-doctor bench ${argv.join(' ')}`.trim(), machine: machine(), seed, settings, rows: [], alarm: null, sideBySide: null };
   const progress: Progress = (line) => io.stderr(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -51,6 +51,8 @@ export interface FleetRow {
   fanout: AuditInvocationResult['fanout'];
   /** The --all sweep on this fleet, when it was measured. */
   sweep: SweepFigures | null;
+  /** The on-host phase (--on-host): instances, Cloud Assistant calls per action, its time; null when off. */
+  onHost: NonNullable<AuditInvocationResult['onHost']> | null;
 }
 
 export interface BenchReport {
@@ -151,6 +153,13 @@ function rowDetail(row: FleetRow): string {
   lines.push(
     `  accuracy ${a.correct}/${a.planted}; wrong code: ${counts(a.wrongCode)}; missing ${a.missing}; not covered ${a.notCovered}; unexpected findings: ${counts(a.unexpected)}`,
   );
+  if (row.onHost) {
+    const h = row.onHost;
+    const calls = Object.entries(h.apiCalls).map(([action, n]) => `${action} ${n}`).join(', ') || 'none';
+    lines.push(
+      `  on-host: ${h.instances} instance(s), ${h.commanded} commanded in ${h.runCommandCalls} RunCommand call(s), ${h.pollRounds} poll round(s); extra API calls ${Object.values(h.apiCalls).reduce((n, c) => n + c, 0)} (${calls}); extra time ${seconds(h.elapsedMs)} s; refined ${h.refined}, confirmed ${h.confirmed}, disagreed ${h.disagreed}, unavailable ${h.unavailable}, still running ${h.stillRunning}`,
+    );
+  }
   if (Object.keys(row.modelMismatches).length > 0) lines.push(`  the diagnosis logic itself reads these planted faults as another code: ${counts(row.modelMismatches)}`);
   return lines.join('\n');
 }

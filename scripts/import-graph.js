@@ -24,16 +24,20 @@ const LAYERS = {
   'lib/fanout': ['lib/util', 'lib/model', 'lib/probe', 'lib/cloud'],
   'lib/diagnose': ['lib/util', 'lib/model', 'lib/probe'],
   'lib/state': ['lib/util', 'lib/model'],
+  // The on-host check (issue 10): the host script, its parser and the firewall evaluator; no cloud.
+  'lib/host': ['lib/util', 'lib/model'],
+  // Cloud Assistant runs of the host script over a fleet (issue 14), merged into the findings.
+  'lib/onhost': ['lib/util', 'lib/model', 'lib/cloud', 'lib/diagnose', 'lib/host'],
   // lib/config only for its decoders (notifyOptionsFromEnv, readTargetsDocument take the env object from the entry point).
   'lib/notify': ['lib/util', 'lib/model', 'lib/config', 'lib/diagnose', 'lib/state'],
-  'lib/audit': ['lib/util', 'lib/model', 'lib/cloud', 'lib/inventory', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/state', 'lib/notify'],
+  'lib/audit': ['lib/util', 'lib/model', 'lib/cloud', 'lib/inventory', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/state', 'lib/notify', 'lib/onhost'],
   'lib/alarm': ['lib/util', 'lib/model', 'lib/audit'],
   // The sandbox is separate code: it imports nothing from the product (and the product nothing from it).
   'lib/sandbox': [],
   // Composition roots: they wire the layers below together.
   functions: ['lib/util', 'lib/model', 'lib/config', 'lib/cloud', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/notify', 'lib/audit', 'lib/alarm'],
   // The CLI users install: no sandbox, demo or benchmark.
-  'lib/cli': ['lib/util', 'lib/model', 'lib/config', 'lib/cloud', 'lib/inventory', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/state', 'lib/notify', 'lib/audit'],
+  'lib/cli': ['lib/util', 'lib/model', 'lib/config', 'lib/cloud', 'lib/inventory', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/state', 'lib/notify', 'lib/audit', 'lib/host'],
   // Development tools: they drive the product against the sandbox, and reuse the CLI's flag parsing and output.
   'lib/demo': ['lib/util', 'lib/model', 'lib/config', 'lib/cloud', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/state', 'lib/notify', 'lib/audit', 'lib/cli', 'lib/sandbox'],
   bench: ['lib/util', 'lib/model', 'lib/config', 'lib/cloud', 'lib/inventory', 'lib/probe', 'lib/fanout', 'lib/diagnose', 'lib/audit', 'lib/cli', 'lib/sandbox'],

@@ -8,6 +8,7 @@ import type { ProbeExecutor } from '../../lib/model';
 import { notifyOptionsFromEnv } from '../../lib/notify/options';
 import { readTargetsDocument } from '../../lib/notify/targets';
 import { accessKeyFromEnv, readEndpointEnv, readEnv, readIntEnv } from '../../lib/config/env';
+import { UserFacingError } from '../../lib/util/errors';
 import { fcClientFor } from '../fc-client';
 import { functionDeadline, type FunctionRuntime } from '../function-runtime';
 
@@ -40,6 +41,10 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
   const slb = readEndpointEnv('SLB_DOCTOR_SLB_ENDPOINT', env);
   const ecs = readEndpointEnv('SLB_DOCTOR_ECS_ENDPOINT', env);
   const oss = readEnv('SLB_DOCTOR_OSS_ENDPOINT', env);
+  const onHost = readEnv('SLB_DOCTOR_ON_HOST', env);
+  if (onHost !== 'true' && onHost !== 'false') {
+    throw new UserFacingError(`SLB_DOCTOR_ON_HOST must be true or false, got '${onHost ?? ''}'.`, 'CONFIG_INVALID');
+  }
   const options: AuditOptions = {
     scope: {
       regionId,
@@ -56,6 +61,7 @@ export async function planAuditRun(request: AuditRequest, runtime: FunctionRunti
       ? { targetsJson: targets.json, targetsSource: targets.source, stateUrl: readEnv('SLB_DOCTOR_STATE', env) ?? null, options: notifyOptions.options }
       : null,
     deadlineAt: functionDeadline(runtime.startedAt, runtime.timeoutSeconds),
+    onHost: onHost === 'true',
     ...(onProgress ? { onProgress } : {}),
   };
   return { options, fanout };

@@ -1,5 +1,10 @@
 // CloudMonitor's threshold-alert callback: a form-urlencoded POST (JSON accepted too) whose `dimensions` is either the
-// non-JSON string `{userId=1, instanceId=lb-x, port=80, vip=1.2.3.4}` or a JSON array of objects.
+// non-JSON string `{userId=1, instanceId=lb-x, port=80, vip=1.2.3.4}` or a JSON array of objects
+// (https://www.alibabacloud.com/help/en/cms/user-guide/use-the-alert-callback-feature-to-send-notifications-about-threshold-triggered-alerts).
+// Real bodies also carry regionId, regionName, lastTime, rawMetricName, transId, groupId, productGroupName and unit,
+// and their timestamp is in milliseconds. The CLB metric table gives UnhealthyServerCount the instanceId dimension
+// only (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/monitoring-and-alerting-metrics):
+// without a port the whole load balancer is audited.
 import type { ListenerProtocol } from '../model';
 import { isJsonObject } from '../util/schema';
 
@@ -12,7 +17,18 @@ export interface AlarmCallback {
   /** `metricProject` (= namespace), e.g. acs_slb_dashboard. */
   namespace: string | null;
   dimensions: Record<string, string>;
-  timestamp: string | null;
+  /** When CloudMonitor raised it, epoch milliseconds; null when the body has no timestamp. */
+  timestampMs: number | null;
+  /** The alarming resource's region (real bodies carry it); null when absent. */
+  regionId: string | null;
+  /** How long the alarm has lasted, as CloudMonitor words it (e.g. "8 minutes"). */
+  lastTime: string | null;
+  rawMetricName: string | null;
+  /** CloudMonitor's id of this notification, for the log. */
+  transId: string | null;
+  groupId: string | null;
+  productGroupName: string | null;
+  unit: string | null;
 }
 
 /** What the alarm asks us to examine: one load balancer, optionally one listener port. */
@@ -34,6 +50,9 @@ export class AlarmRequestError extends Error {
 }
 
 const LOAD_BALANCER_ID = /^lb-[a-z0-9][a-z0-9-]{2,63}$/;
+const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+/** Below this a numeric timestamp is in seconds (older samples); real bodies use milliseconds. */
+const SECONDS_BELOW = 1e11;
 
 function scalarText(value: unknown): string | null {
   if (typeof value === 'string') return value;
@@ -113,6 +132,22 @@ function fieldsOf(body: Buffer, contentType: string | null): Record<string, unkn
   return fields;
 }
 
+function timestampOf(raw: string | null): number | null {
+  if (raw === null || raw.trim() === '') return null;
+  const value = Number(raw.trim());
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new AlarmRequestError(400, 'TIMESTAMP_INVALID', `timestamp must be epoch milliseconds, got '${raw}'`);
+  }
+  return value < SECONDS_BELOW ? value * 1000 : value;
+}
+
+function regionOf(raw: string | null): string | null {
+  if (raw === null || raw.trim() === '') return null;
+  const region = raw.trim();
+  if (!REGION_ID.test(region)) throw new AlarmRequestError(400, 'REGION_INVALID', `regionId must be a region id like cn-hangzhou, got '${raw}'`);
+  return region;
+}
+
 export function parseAlarmCallback(body: Buffer, contentType: string | null): AlarmCallback {
   if (body.length === 0) throw new AlarmRequestError(400, 'BODY_EMPTY', 'empty body: expected a CloudMonitor alert callback');
   const fields = fieldsOf(body, contentType);
@@ -125,8 +160,35 @@ export function parseAlarmCallback(body: Buffer, contentType: string | null): Al
     metricName: text('metricName'),
     namespace: text('metricProject') ?? text('namespace'),
     dimensions: parseDimensions(fields.dimensions),
-    timestamp: text('timestamp'),
+    timestampMs: timestampOf(text('timestamp')),
+    regionId: regionOf(text('regionId')),
+    lastTime: text('lastTime'),
+    rawMetricName: text('rawMetricName'),
+    transId: text('transId'),
+    groupId: text('groupId'),
+    productGroupName: text('productGroupName'),
+    unit: text('unit'),
   };
+}
+
+/** How far a callback's timestamp may lie from now: CloudMonitor delivers at once and retries 3 times, 5 s apart. */
+export const CALLBACK_MAX_AGE_MS = 15 * 60_000;
+/** Clock skew allowed the other way. */
+export const CALLBACK_MAX_AHEAD_MS = 5 * 60_000;
+
+/** Rejects a replayed (or badly clocked) callback: its timestamp must lie within the window around `nowMs`. */
+export function assertFresh(alarm: AlarmCallback, nowMs: number): void {
+  if (alarm.timestampMs === null) return;
+  const ageMs = nowMs - alarm.timestampMs;
+  if (ageMs > CALLBACK_MAX_AGE_MS || -ageMs > CALLBACK_MAX_AHEAD_MS) {
+    const when = new Date(alarm.timestampMs).toISOString();
+    const window = `${CALLBACK_MAX_AGE_MS / 60_000} minutes past to ${CALLBACK_MAX_AHEAD_MS / 60_000} minutes ahead`;
+    throw new AlarmRequestError(
+      422,
+      'TIMESTAMP_OUT_OF_WINDOW',
+      `timestamp ${when} is ${ageMs > 0 ? 'too old' : 'in the future'} (accepted: ${window} of now): a replayed callback, or a clock that is off`,
+    );
+  }
 }
 
 /** The load balancer (and port) the alarm is about, from the SLB dimensions userId/instanceId/port/vip. */

@@ -4,7 +4,7 @@
 import type { AuditRequest } from '../audit/request';
 import { errorMessage } from '../util/errors';
 import { tokenMatches } from './auth';
-import { AlarmRequestError, parseAlarmCallback, scopeOfAlarm } from './callback';
+import { AlarmRequestError, assertFresh, parseAlarmCallback, scopeOfAlarm } from './callback';
 
 export const MAX_ALARM_BODY_BYTES = 64 * 1024;
 
@@ -26,6 +26,8 @@ export interface AlarmDeps {
   /** Queues an asynchronous audit run; resolves once it is accepted. */
   queueAudit: (request: AuditRequest) => Promise<{ requestId: string | null }>;
   log?: (line: string) => void;
+  /** Epoch milliseconds now, for the replay window (default Date.now). */
+  now?: () => number;
 }
 
 function single(value: string | string[] | undefined): string | null {
@@ -48,6 +50,7 @@ export async function handleAlarmRequest(request: AlarmHttpRequest, deps: AlarmD
   let alarm;
   try {
     alarm = parseAlarmCallback(request.body, single(request.headers['content-type']));
+    assertFresh(alarm, (deps.now ?? Date.now)());
     scope = scopeOfAlarm(alarm);
   } catch (err) {
     if (err instanceof AlarmRequestError) return reject(err.status, err.code, err.message);
@@ -58,17 +61,26 @@ export async function handleAlarmRequest(request: AlarmHttpRequest, deps: AlarmD
   }
 
   // ALERT finds out why; OK runs too, so that findings of this listener resolve without waiting for the timer.
+  // An alarm from another region audits that region, not the function's own.
   const auditRequest: AuditRequest = {
+    ...(alarm.regionId ? { regionId: alarm.regionId } : {}),
     loadBalancerIds: [scope.loadBalancerId],
     ...(scope.listener ? { listener: scope.listener } : {}),
-    trigger: `alarm ${alarm.alertState}${alarm.alertName ? ` '${alarm.alertName}'` : ''}`,
+    trigger: `alarm ${alarm.alertState}${alarm.alertName ? ` '${alarm.alertName}'` : ''}${alarm.transId ? ` (transId ${alarm.transId})` : ''}`.slice(0, 200),
   };
   try {
     const { requestId } = await deps.queueAudit(auditRequest);
     deps.log?.(`queued audit ${requestId ?? '(no request id)'} for ${scope.loadBalancerId}${scope.listener ? `:${scope.listener.port}` : ''} (${alarm.alertState})`);
     return {
       status: 202,
-      body: { queued: true, requestId, alertState: alarm.alertState, loadBalancerId: scope.loadBalancerId, listenerPort: scope.listener?.port ?? null },
+      body: {
+        queued: true,
+        requestId,
+        alertState: alarm.alertState,
+        regionId: alarm.regionId,
+        loadBalancerId: scope.loadBalancerId,
+        listenerPort: scope.listener?.port ?? null,
+      },
     };
   } catch (err) {
     deps.log?.(`could not queue the audit for ${scope.loadBalancerId}: ${errorMessage(err)}`);

@@ -1,6 +1,7 @@
 // What the audit function returns (and what an async invocation's result holds): the run's summary → counts and
 // coverage, not the evidence, so it stays small for FC's reply and logs. The demo and the benchmark read it back.
 import type { FanoutStats, FcFanoutExecutor } from '../fanout/fc-executor';
+import type { OnHostReport } from '../onhost';
 import type { AuditRequest } from './request';
 import type { AuditSummary } from './types';
 
@@ -31,6 +32,8 @@ export interface AuditInvocationResult {
   probesSent: number;
   fanout: FanoutStats | null;
   notify: unknown;
+  /** The on-host phase's figures (SLB_DOCTOR_ON_HOST=true): instances, Cloud Assistant calls, time. */
+  onHost?: OnHostReport;
 }
 
 export const MAX_FINDINGS_LISTED = 100;
@@ -58,6 +61,7 @@ export function invocationResult(summary: AuditSummary, request: AuditRequest, f
     apiCalls: summary.apiCalls,
     probesSent: summary.probesSent,
     fanout: fanout ? { ...fanout.stats } : null,
+    ...(summary.onHost ? { onHost: summary.onHost } : {}),
     notify: summary.notify,
   };
 }

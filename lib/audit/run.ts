@@ -15,6 +15,7 @@ import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type No
 import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
 import { systemClock, type Clock } from '../util/clock';
 import { reserveMs } from '../util/deadline';
+import { ON_HOST_DEFAULT_BUDGET_MS, confirmOnHosts, type OnHostReport } from '../onhost';
 import { UserFacingError } from '../util/errors';
 import { computeCoverage, examinedScopeOf, type Coverage } from './coverage';
 import type { AuditOptions, AuditScope, AuditSummary } from './types';
@@ -171,7 +172,16 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 
-  const findings = await diagnose({ inventory, jobs, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+  let findings = await diagnose({ inventory, jobs, evidence, recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+
+  let onHost: OnHostReport | null = null;
+  if (options.onHost) {
+    // The host phase ends where probing had to end: the notification reserve stays untouched.
+    const hostDeadline = probeDeadline ?? clock.now() + ON_HOST_DEFAULT_BUDGET_MS;
+    const confirmed = await confirmOnHosts({ clients, inventory, findings, deadlineAt: hostDeadline, clock, onProgress: progress });
+    findings = confirmed.findings;
+    onHost = confirmed.report;
+  }
 
   const summary: AuditSummary = {
     runId,
@@ -186,6 +196,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
     apiCalls: inventory.apiCalls,
     probesSent: evidence.reduce((n, e) => n + (e.error ? 0 : 1 + e.variants.length), 0),
     notify: null,
+    ...(onHost ? { onHost } : {}),
   };
   return { summary, scope: options.scope, inventory, jobs, evidence, coverage, delivery };
 }

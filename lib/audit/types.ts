@@ -1,6 +1,7 @@
 // The contract of one audit run, shared by the CLI and functions/audit.
 import type { Finding, InventoryFilter, ProbeExecutor } from '../model';
 import type { EnvironmentAccessKey, StaticCredentials } from '../cloud';
+import type { OnHostReport } from '../onhost';
 import type { NotifyOptions, NotifyReport } from '../notify/types';
 import type { Clock } from '../util/clock';
 
@@ -32,6 +33,8 @@ export interface AuditOptions {
   clock?: Clock;
   /** Progress lines for long runs (stderr on a terminal, the log on FC). */
   onProgress?: (line: string) => void;
+  /** Run the host script through Cloud Assistant on the backends host facts can explain (opt-in; lib/onhost). */
+  onHost?: boolean;
 }
 
 export interface AuditSummary {
@@ -50,4 +53,6 @@ export interface AuditSummary {
   probesSent: number;
   /** The notification report, or null when notifications are off. */
   notify: NotifyReport | null;
+  /** What the on-host phase did (instances, Cloud Assistant calls, refined/confirmed findings); absent when off. */
+  onHost?: OnHostReport;
 }

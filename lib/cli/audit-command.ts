@@ -39,6 +39,9 @@ report, and then (with targets configured) notifies.
   --state URL            notification state: file:PATH (default ${DEFAULT_STATE_URL}), oss://bucket/key or
                          memory:; also SLB_DOCTOR_STATE
   --probe-concurrency N  probes in flight at once (default 64)
+  --on-host              also run the read-only host script through Cloud Assistant on the ECS backends whose
+                         findings host facts can confirm (needs ecs:RunCommand, ecs:DescribeInvocationResults,
+                         ecs:DescribeCloudAssistantStatus; see docs/deploy.md)
   --slb-endpoint URL     override the SLB endpoint (e.g. the sandbox's); also SLB_DOCTOR_SLB_ENDPOINT
   --ecs-endpoint URL     override the ECS endpoint; also SLB_DOCTOR_ECS_ENDPOINT
   --oss-endpoint URL     override the OSS endpoint; also SLB_DOCTOR_OSS_ENDPOINT
@@ -182,6 +185,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     'notify-config': { type: 'string' },
     state: { type: 'string' },
     'probe-concurrency': { type: 'string' },
+    'on-host': { type: 'boolean' },
     'slb-endpoint': { type: 'string' },
     'ecs-endpoint': { type: 'string' },
     'oss-endpoint': { type: 'string' },
@@ -228,6 +232,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     executor: inProcessExecutor({ concurrency }),
     notify,
     deadlineAt: null,
+    onHost: values['on-host'] ?? false,
     onProgress: (line) => (line.startsWith('notify:') ? io.stderr(`${line}\n`) : progress(line)),
   });
 

@@ -51,6 +51,12 @@ function headline(summary: AuditSummary, inventory: Inventory): string[] {
   if (summary.uncovered.length > 0) {
     lines.push(`Not covered (${summary.uncovered.length}): ${summary.uncovered.map((u) => `${u.loadBalancerId} (${u.reason})`).join('; ')}`);
   }
+  const host = summary.onHost;
+  if (host) {
+    lines.push(
+      `On the hosts (Cloud Assistant): ${host.commanded} of ${host.instances} instance(s) examined in ${(host.elapsedMs / 1000).toFixed(1)} s; ${host.refined} refined, ${host.confirmed} confirmed, ${host.disagreed} disagreed, ${host.unavailable} unavailable${host.stillRunning > 0 ? `, ${host.stillRunning} still running` : ''}`,
+    );
+  }
   return lines;
 }
 
@@ -70,13 +76,14 @@ function textLoadBalancer(lb: LoadBalancer, byBackend: Map<string, Finding[]>, l
   for (const listener of lb.listeners) {
     const healthy = listener.backends.filter((b) => b.slbStatus === 'normal').length;
     lines.push(`  ${listener.protocol.toUpperCase()}:${listener.port} ${listener.status}, ${healthy}/${listener.backends.length} normal — ${describeSpec(listener.healthCheck)}`);
+    for (const warning of listener.warnings ?? []) lines.push(`    warning: ${warning}`);
     for (const finding of lbFindings.filter((f) => f.subject.listener?.port === listener.port && f.subject.listener.protocol === listener.protocol && f.subject.backend === null)) {
       lines.push(...textFinding(finding, '    '));
     }
     for (const backend of listener.backends) {
       const findings = byBackend.get(targetKey({ loadBalancerId: lb.id, listener, backend })) ?? [];
       if (backend.slbStatus === 'normal' && findings.length === 0) continue;
-      lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatus}`);
+      lines.push(`    ${backend.ip}:${backend.port} (${backend.serverId}, check port ${backend.checkPort}) SLB says ${backend.slbStatusReported ?? backend.slbStatus}`);
       for (const finding of findings) lines.push(...textFinding(finding, '      '));
     }
   }

@@ -17,6 +17,8 @@ export interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   audit: { summary: 'audit a region: list listeners, probe unhealthy backends, diagnose, report, notify', load: () => (require('./audit-command') as typeof import('./audit-command')).runAuditCommand },
   probe: { summary: 'diagnose one backend with no cloud at all', load: () => (require('./probe-command') as typeof import('./probe-command')).runProbeCommand },
+  'host-script': { summary: 'print the read-only script that examines one backend host (firewall, routes, listeners)', load: () => (require('./host-command') as typeof import('./host-command')).runHostScriptCommand },
+  'host-verdict': { summary: 'read the host script\'s output on stdin and name what blocks SLB\'s checks', load: () => (require('./host-command') as typeof import('./host-command')).runHostVerdictCommand },
 };
 
 /** Development commands a user may look for in the product CLI, and where they are. */

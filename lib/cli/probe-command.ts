@@ -112,7 +112,7 @@ export function parseProbeArgs(argv: string[]): ProbeCommandSpec {
   const udpText = (flag: 'udp-request' | 'udp-expect'): string | null => {
     const value = values[flag];
     if (value === undefined) return null;
-    if (!/^[A-Za-z0-9]{1,500}$/.test(value)) throw usageError(`--${flag} must be 1-500 letters or digits (as SLB allows), got '${JSON.stringify(value).slice(1, -1)}'.`);
+    if (!/^[A-Za-z0-9]{1,64}$/.test(value)) throw usageError(`--${flag} must be 1-64 letters or digits (as SLB allows), got '${JSON.stringify(value).slice(1, -1)}'.`);
     return value;
   };
 

@@ -7,7 +7,7 @@ import { EndpointTimeoutError } from './timeouts';
 
 export type CloudProduct = 'slb' | 'ecs';
 
-const PRODUCT_NAME: Record<CloudProduct, string> = { slb: 'SLB', ecs: 'ECS' };
+export const PRODUCT_NAME: Record<CloudProduct, string> = { slb: 'SLB', ecs: 'ECS' };
 
 /** A call that failed for good: after retries, or with an answer a retry cannot change. */
 export class CloudApiError extends UserFacingError {
@@ -167,8 +167,11 @@ function accessError(product: CloudProduct, action: string, facts: FailureFacts,
   const code = facts.code ?? 'InvalidCredentials';
   const what = `${PRODUCT_NAME[product]} refused ${action}: ${describe(facts)}`;
   if ((code.startsWith('Forbidden') && !code.startsWith('Forbidden.AccessKey')) || code === 'NoPermission') {
+    const how = CLOUD_ASSISTANT_ACTIONS.has(action)
+      ? "the opt-in on-host statement in docs/deploy.md, or leave --on-host / SLB_DOCTOR_ON_HOST off"
+      : 'e.g. attach AliyunSLBReadOnlyAccess and AliyunECSReadOnlyAccess';
     return new CloudAccessError(
-      `${what}. Grant the RAM permission ${product}:${action} to these credentials (e.g. attach AliyunSLBReadOnlyAccess and AliyunECSReadOnlyAccess).`,
+      `${what}. Grant the RAM permission ${product}:${action} to these credentials (${how}).`,
       'PERMISSION_DENIED',
       code,
       { cause },
@@ -200,6 +203,9 @@ function accessError(product: CloudProduct, action: string, facts: FailureFacts,
     { cause },
   );
 }
+
+/** Actions only `--on-host` calls: their permission is the separate, opt-in statement. */
+const CLOUD_ASSISTANT_ACTIONS = new Set(['RunCommand', 'DescribeInvocationResults', 'DescribeCloudAssistantStatus']);
 
 const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 

@@ -16,12 +16,25 @@ export { ApiCounters, callsSince, type ActionCounts } from './counters';
 export { CloudAccessError, CloudApiError, type CloudProduct } from './errors';
 export { DEFAULT_ACTION_RATE_LIMIT } from './invoker';
 export { SlbClient, LISTENER_BATCH_SIZE, LOAD_BALANCER_PAGE_SIZE } from './slb';
-export { EcsClient, INSTANCE_BATCH_SIZE } from './ecs';
+export {
+  EcsClient,
+  INSTANCE_BATCH_SIZE,
+  RUN_COMMAND_INSTANCE_LIMIT,
+  CLOUD_ASSISTANT_STATUS_BATCH_SIZE,
+  COMMAND_CONTENT_LIMIT_BYTES,
+  COMMAND_OUTPUT_LIMIT_BYTES,
+  TERMINAL_INVOCATION_STATUSES,
+  type CloudAssistantAgentStatus,
+  type InvocationResult,
+  type InvocationStatus,
+  type RunShellScriptRequest,
+} from './ecs';
 export type { ApiEndpoint } from './endpoints';
 export type { ApiRequest, CallApi } from './transport';
 export { resolveCredentials, type StaticCredentials, type CredentialSource, type EnvironmentAccessKey, type ResolvedCredentials } from './credentials';
 export { resolveEndpoint, parseEndpointOverride } from './endpoints';
 export type * from './slb-types';
+export { isKnown, spellingOf } from './spelling';
 
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;

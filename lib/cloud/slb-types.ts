@@ -1,9 +1,18 @@
 // SLB (CLB) API 2014-05-15: the requests we send and the reply fields we read, named exactly as the API names them
-// (aliyun/alibabacloud-typescript-sdk slb-20140515/src/models/*.ts). Replies are checked against these shapes in slb.ts before anyone reads them.
+// (SDK models: aliyun/alibabacloud-typescript-sdk slb-20140515/src/models/*.ts). Replies are checked against these
+// shapes in slb.ts before anyone reads them. The SDK types every enum as a plain string: ours are `Spelled`, a known
+// value or the raw spelling of an unknown one, so that an unknown value costs a warning, never the load balancer.
+import type { DroppedItem } from './reply';
+import type { LenientNumber, Spelled } from './spelling';
+
+export type { DroppedItem } from './reply';
+export type { LenientNumber, Spelled, UnknownSpelling } from './spelling';
 
 export type SlbListenerProtocol = 'http' | 'https' | 'tcp' | 'udp';
 export type SlbServerHealthStatus = 'normal' | 'abnormal' | 'unavailable';
 export type SlbBackendType = 'ecs' | 'eni' | 'eci';
+/** DescribeLoadBalancerListeners' Status values. */
+export type SlbListenerStatus = 'running' | 'stopped' | 'starting' | 'stopping' | 'configuring';
 
 export interface SlbTag {
   TagKey: string;
@@ -62,6 +71,8 @@ export interface DescribeLoadBalancersResponse {
   PageSize: number;
   TotalCount: number;
   LoadBalancers: { LoadBalancer: SlbLoadBalancerSummary[] };
+  /** Entries without a LoadBalancerId: set aside, with their reason. */
+  dropped: DroppedItem[];
 }
 
 // ---- DescribeLoadBalancerAttribute
@@ -74,40 +85,44 @@ export interface DescribeLoadBalancerAttributeRequest {
 export interface SlbDefaultBackendServer {
   ServerId: string;
   Weight?: number;
-  Type?: SlbBackendType;
+  Type?: Spelled<SlbBackendType>;
   ServerIp?: string;
   Description?: string;
 }
 export interface SlbListenerPortAndProtocol {
   ListenerPort: number;
-  ListenerProtocol: SlbListenerProtocol;
+  ListenerProtocol: Spelled<SlbListenerProtocol>;
 }
 export interface DescribeLoadBalancerAttributeResponse extends SlbLoadBalancerFields {
   RequestId: string;
   ListenerPortsAndProtocol: { ListenerPortAndProtocol: SlbListenerPortAndProtocol[] };
   BackendServers: { BackendServer: SlbDefaultBackendServer[] };
+  dropped: DroppedItem[];
 }
 
 // ---- Health-check settings, as both the batched listener configs and the per-listener describes name them
 
+/** Numbers are `LenientNumber`: a value that is not a number is kept raw and gets the documented default. */
 export interface SlbHealthCheckConfig {
-  HealthCheck?: 'on' | 'off';
+  HealthCheck?: Spelled<'on' | 'off'>;
   /** TCP listeners only: tcp | http. */
-  HealthCheckType?: 'tcp' | 'http';
+  HealthCheckType?: Spelled<'tcp' | 'http'>;
   HealthCheckDomain?: string;
   HealthCheckURI?: string;
-  HealthCheckConnectPort?: number;
+  HealthCheckConnectPort?: LenientNumber;
   /** Comma list of http_2xx | http_3xx | http_4xx | http_5xx. */
   HealthCheckHttpCode?: string;
-  HealthCheckMethod?: 'head' | 'get';
-  HealthCheckHttpVersion?: 'http1.0' | 'http1.1';
-  HealthCheckInterval?: number;
+  /** "tcp" in the TCP listener doc example reads as unset. */
+  HealthCheckMethod?: Spelled<'head' | 'get'>;
+  /** "HTTP 1.0" in the DescribeLoadBalancerListeners doc example; http1.0 in the parameter table. */
+  HealthCheckHttpVersion?: Spelled<'http1.0' | 'http1.1'>;
+  HealthCheckInterval?: LenientNumber;
   /** HTTP/HTTPS listeners. */
-  HealthCheckTimeout?: number;
+  HealthCheckTimeout?: LenientNumber;
   /** TCP/UDP listeners. */
-  HealthCheckConnectTimeout?: number;
-  HealthyThreshold?: number;
-  UnhealthyThreshold?: number;
+  HealthCheckConnectTimeout?: LenientNumber;
+  HealthyThreshold?: LenientNumber;
+  UnhealthyThreshold?: LenientNumber;
   /** UDP listeners. */
   HealthCheckReq?: string;
   HealthCheckExp?: string;
@@ -130,8 +145,8 @@ export interface DescribeLoadBalancerListenersRequest {
 export interface SlbListener {
   LoadBalancerId: string;
   ListenerPort: number;
-  ListenerProtocol: SlbListenerProtocol;
-  Status: string;
+  ListenerProtocol: Spelled<SlbListenerProtocol>;
+  Status?: Spelled<SlbListenerStatus>;
   BackendServerPort?: number;
   VServerGroupId?: string;
   Scheduler?: string;
@@ -150,6 +165,8 @@ export interface DescribeLoadBalancerListenersResponse {
   TotalCount?: number;
   /** A bare array (no `Listener` wrapper). */
   Listeners: SlbListener[];
+  /** Entries without a LoadBalancerId or ListenerPort: set aside, with their reason. */
+  dropped: DroppedItem[];
 }
 
 // ---- DescribeLoadBalancer{HTTP,HTTPS,TCP,UDP}ListenerAttribute
@@ -162,7 +179,7 @@ export interface DescribeListenerAttributeRequest {
 export interface DescribeListenerAttributeResponse extends SlbHealthCheckConfig {
   RequestId: string;
   ListenerPort: number;
-  Status: string;
+  Status?: Spelled<SlbListenerStatus>;
   BackendServerPort?: number;
   VServerGroupId?: string;
 }
@@ -182,13 +199,15 @@ export interface SlbBackendHealth {
   /** The backend port. */
   Port: number;
   ListenerPort: number;
-  /** The listener's protocol. */
+  /** The listener's protocol; an unknown spelling reads as absent (the port then tells the listener). */
   Protocol?: SlbListenerProtocol;
-  ServerHealthStatus: SlbServerHealthStatus;
+  /** An unknown status is kept raw and reported as such. */
+  ServerHealthStatus: Spelled<SlbServerHealthStatus>;
 }
 export interface DescribeHealthStatusResponse {
   RequestId: string;
   BackendServers: { BackendServer: SlbBackendHealth[] };
+  dropped: DroppedItem[];
 }
 
 // ---- VServer groups
@@ -215,7 +234,7 @@ export interface SlbGroupBackendServer {
   ServerId: string;
   Port: number;
   Weight?: number;
-  Type?: SlbBackendType;
+  Type?: Spelled<SlbBackendType>;
   ServerIp?: string;
   Description?: string;
 }
@@ -225,6 +244,7 @@ export interface DescribeVServerGroupAttributeResponse {
   VServerGroupName: string;
   LoadBalancerId?: string;
   BackendServers: { BackendServer: SlbGroupBackendServer[] };
+  dropped: DroppedItem[];
 }
 
 // ---- Master-slave groups
@@ -238,7 +258,7 @@ export interface SlbMasterSlaveBackendServer {
   ServerId: string;
   Port: number;
   Weight?: number;
-  Type?: SlbBackendType;
+  Type?: Spelled<SlbBackendType>;
   ServerType: 'Master' | 'Slave';
   ServerIp?: string;
   Description?: string;
@@ -249,4 +269,5 @@ export interface DescribeMasterSlaveServerGroupAttributeResponse {
   MasterSlaveServerGroupName: string;
   LoadBalancerId?: string;
   MasterSlaveBackendServers: { MasterSlaveBackendServer: SlbMasterSlaveBackendServer[] };
+  dropped: DroppedItem[];
 }

@@ -1,7 +1,7 @@
 // The typed SLB (CLB 2014-05-15) client: one method per action, replies checked at the boundary, paging helpers.
 import OpenApiUtil from '@alicloud/openapi-util';
 import type { ApiInvoker } from './invoker';
-import { ReplyObject, nextPageToken } from './reply';
+import { ReplyObject, nextPageToken, type DroppedItem } from './reply';
 import type {
   DescribeHealthStatusRequest,
   DescribeHealthStatusResponse,
@@ -25,9 +25,13 @@ import type {
   SlbHealthCheckConfig,
   SlbListener,
   SlbListenerProtocol,
+  SlbListenerStatus,
   SlbLoadBalancerSummary,
+  SlbServerHealthStatus,
   SlbTag,
+  Spelled,
 } from './slb-types';
+import { isKnown } from './spelling';
 import type { CallApi } from './transport';
 
 export const SLB_API_VERSION = '2014-05-15';
@@ -40,6 +44,8 @@ export const LISTENER_PAGE_SIZE = 100;
 
 const PROTOCOLS: readonly SlbListenerProtocol[] = ['http', 'https', 'tcp', 'udp'];
 const BACKEND_TYPES: readonly SlbBackendType[] = ['ecs', 'eni', 'eci'];
+const LISTENER_STATUSES: readonly SlbListenerStatus[] = ['running', 'stopped', 'starting', 'stopping', 'configuring'];
+const HEALTH_STATUSES: readonly SlbServerHealthStatus[] = ['normal', 'abnormal', 'unavailable'];
 
 const LISTENER_ATTRIBUTE_ACTION: Record<SlbListenerProtocol, string> = {
   http: 'DescribeLoadBalancerHTTPListenerAttribute',
@@ -74,19 +80,20 @@ function readLoadBalancerSummary(lb: ReplyObject): SlbLoadBalancerSummary {
 /** Reads the health-check settings wherever they sit (a batched listener's config object, or a per-listener reply). */
 function readHealthCheckConfig(source: ReplyObject): SlbHealthCheckConfig {
   return {
-    HealthCheck: source.optEnum('HealthCheck', ['on', 'off'] as const),
-    HealthCheckType: source.optEnum('HealthCheckType', ['tcp', 'http'] as const),
+    HealthCheck: source.optSpelled('HealthCheck', ['on', 'off'] as const),
+    HealthCheckType: source.optSpelled('HealthCheckType', ['tcp', 'http'] as const),
     HealthCheckDomain: source.optString('HealthCheckDomain'),
     HealthCheckURI: source.optString('HealthCheckURI'),
-    HealthCheckConnectPort: source.optNumber('HealthCheckConnectPort'),
+    HealthCheckConnectPort: source.optLenientNumber('HealthCheckConnectPort'),
     HealthCheckHttpCode: source.optString('HealthCheckHttpCode'),
-    HealthCheckMethod: source.optEnum('HealthCheckMethod', ['head', 'get'] as const),
-    HealthCheckHttpVersion: source.optEnum('HealthCheckHttpVersion', ['http1.0', 'http1.1'] as const),
-    HealthCheckInterval: source.optNumber('HealthCheckInterval'),
-    HealthCheckTimeout: source.optNumber('HealthCheckTimeout'),
-    HealthCheckConnectTimeout: source.optNumber('HealthCheckConnectTimeout'),
-    HealthyThreshold: source.optNumber('HealthyThreshold'),
-    UnhealthyThreshold: source.optNumber('UnhealthyThreshold'),
+    // The TCP listener attribute example spells the method of a TCP check "tcp": no HTTP method at all.
+    HealthCheckMethod: source.optSpelled('HealthCheckMethod', ['head', 'get'] as const, ['tcp']),
+    HealthCheckHttpVersion: source.optSpelled('HealthCheckHttpVersion', ['http1.0', 'http1.1'] as const),
+    HealthCheckInterval: source.optLenientNumber('HealthCheckInterval'),
+    HealthCheckTimeout: source.optLenientNumber('HealthCheckTimeout'),
+    HealthCheckConnectTimeout: source.optLenientNumber('HealthCheckConnectTimeout'),
+    HealthyThreshold: source.optLenientNumber('HealthyThreshold'),
+    UnhealthyThreshold: source.optLenientNumber('UnhealthyThreshold'),
     HealthCheckReq: source.optString('HealthCheckReq'),
     HealthCheckExp: source.optString('HealthCheckExp'),
     MasterSlaveServerGroupId: source.optString('MasterSlaveServerGroupId') || undefined,
@@ -97,8 +104,8 @@ function readListener(entry: ReplyObject): SlbListener {
   const listener: SlbListener = {
     LoadBalancerId: entry.string('LoadBalancerId'),
     ListenerPort: entry.number('ListenerPort'),
-    ListenerProtocol: entry.enumValue('ListenerProtocol', PROTOCOLS),
-    Status: entry.optString('Status') ?? '',
+    ListenerProtocol: entry.spelled('ListenerProtocol', PROTOCOLS),
+    Status: entry.optSpelled('Status', LISTENER_STATUSES),
     BackendServerPort: entry.optNumber('BackendServerPort'),
     VServerGroupId: entry.optString('VServerGroupId') || undefined,
     Scheduler: entry.optString('Scheduler'),
@@ -111,11 +118,11 @@ function readListener(entry: ReplyObject): SlbListener {
   return listener;
 }
 
-function readServerBasics(server: ReplyObject): { ServerId: string; Weight?: number; Type?: SlbBackendType; ServerIp?: string; Description?: string } {
+function readServerBasics(server: ReplyObject): { ServerId: string; Weight?: number; Type?: Spelled<SlbBackendType>; ServerIp?: string; Description?: string } {
   return {
     ServerId: server.string('ServerId'),
     Weight: server.optNumber('Weight'),
-    Type: server.optEnum('Type', BACKEND_TYPES),
+    Type: server.optSpelled('Type', BACKEND_TYPES),
     ServerIp: server.optString('ServerIp') || undefined,
     Description: server.optString('Description'),
   };
@@ -154,37 +161,46 @@ export class SlbClient {
 
   /** One page; see `loadBalancers()` for all of them. */
   describeLoadBalancers(request: DescribeLoadBalancersRequest): Promise<DescribeLoadBalancersResponse> {
-    return this.call('DescribeLoadBalancers', request, (reply) => ({
-      RequestId: reply.optString('RequestId') ?? '',
-      PageNumber: reply.optNumber('PageNumber') ?? request.PageNumber ?? 1,
-      PageSize: reply.optNumber('PageSize') ?? request.PageSize ?? LOAD_BALANCER_PAGE_SIZE,
-      TotalCount: reply.number('TotalCount'),
-      LoadBalancers: { LoadBalancer: reply.list('LoadBalancers', 'LoadBalancer').map(readLoadBalancerSummary) },
-    }));
+    return this.call('DescribeLoadBalancers', request, (reply) => {
+      const { items, dropped } = reply.listEach('LoadBalancers', 'LoadBalancer', readLoadBalancerSummary);
+      return {
+        RequestId: reply.optString('RequestId') ?? '',
+        PageNumber: reply.optNumber('PageNumber') ?? request.PageNumber ?? 1,
+        PageSize: reply.optNumber('PageSize') ?? request.PageSize ?? LOAD_BALANCER_PAGE_SIZE,
+        TotalCount: reply.number('TotalCount'),
+        LoadBalancers: { LoadBalancer: items },
+        dropped,
+      };
+    });
   }
 
-  /** Every load balancer matching `request`, page by page (100 per call) until TotalCount is reached. */
-  async *loadBalancers(request: Omit<DescribeLoadBalancersRequest, 'PageNumber' | 'PageSize'>): AsyncGenerator<SlbLoadBalancerSummary> {
+  /**
+   * Every load balancer matching `request`, page by page (100 per call) until TotalCount is reached. Entries that
+   * could not be read go to `dropped`.
+   */
+  async *loadBalancers(request: Omit<DescribeLoadBalancersRequest, 'PageNumber' | 'PageSize'>, dropped: DroppedItem[] = []): AsyncGenerator<SlbLoadBalancerSummary> {
     let seen = 0;
     for (let page = 1; ; page++) {
       const reply = await this.describeLoadBalancers({ ...request, PageNumber: page, PageSize: LOAD_BALANCER_PAGE_SIZE });
       const items = reply.LoadBalancers.LoadBalancer;
+      dropped.push(...reply.dropped);
       yield* items;
-      seen += items.length;
+      seen += items.length + reply.dropped.length;
       // A short page also ends the walk: load balancers deleted meanwhile shrink the total.
-      if (items.length < LOAD_BALANCER_PAGE_SIZE || seen >= reply.TotalCount) return;
+      if (items.length + reply.dropped.length < LOAD_BALANCER_PAGE_SIZE || seen >= reply.TotalCount) return;
     }
   }
 
-  async collectLoadBalancers(request: Omit<DescribeLoadBalancersRequest, 'PageNumber' | 'PageSize'>): Promise<SlbLoadBalancerSummary[]> {
+  async collectLoadBalancers(request: Omit<DescribeLoadBalancersRequest, 'PageNumber' | 'PageSize'>, dropped: DroppedItem[] = []): Promise<SlbLoadBalancerSummary[]> {
     const all: SlbLoadBalancerSummary[] = [];
-    for await (const lb of this.loadBalancers(request)) all.push(lb);
+    for await (const lb of this.loadBalancers(request, dropped)) all.push(lb);
     return all;
   }
 
   describeLoadBalancerAttribute(request: DescribeLoadBalancerAttributeRequest): Promise<DescribeLoadBalancerAttributeResponse> {
     return this.call('DescribeLoadBalancerAttribute', request, (reply) => {
       const summary = readLoadBalancerSummary(reply);
+      const servers = reply.listEach('BackendServers', 'BackendServer', readServerBasics);
       return {
         RequestId: reply.optString('RequestId') ?? '',
         LoadBalancerId: summary.LoadBalancerId,
@@ -198,10 +214,11 @@ export class SlbClient {
         ListenerPortsAndProtocol: {
           ListenerPortAndProtocol: reply.optList('ListenerPortsAndProtocol', 'ListenerPortAndProtocol').map((entry) => ({
             ListenerPort: entry.number('ListenerPort'),
-            ListenerProtocol: entry.enumValue('ListenerProtocol', PROTOCOLS),
+            ListenerProtocol: entry.spelled('ListenerProtocol', PROTOCOLS),
           })),
         },
-        BackendServers: { BackendServer: reply.list('BackendServers', 'BackendServer').map(readServerBasics) },
+        BackendServers: { BackendServer: servers.items },
+        dropped: servers.dropped,
         ...(summary.Tags ? { Tags: summary.Tags } : {}),
       };
     });
@@ -212,29 +229,37 @@ export class SlbClient {
     if (request.LoadBalancerId.length === 0 || request.LoadBalancerId.length > LISTENER_BATCH_SIZE) {
       throw new RangeError(`DescribeLoadBalancerListeners takes 1-${LISTENER_BATCH_SIZE} load balancer ids, got ${request.LoadBalancerId.length}`);
     }
-    return this.call('DescribeLoadBalancerListeners', request, (reply) => ({
-      RequestId: reply.optString('RequestId') ?? '',
-      NextToken: reply.optString('NextToken') || undefined,
-      MaxResults: reply.optNumber('MaxResults'),
-      TotalCount: reply.optNumber('TotalCount'),
-      Listeners: reply.list('Listeners').map(readListener),
-    }));
+    return this.call('DescribeLoadBalancerListeners', request, (reply) => {
+      const { items, dropped } = reply.listEach('Listeners', undefined, readListener);
+      return {
+        RequestId: reply.optString('RequestId') ?? '',
+        NextToken: reply.optString('NextToken') || undefined,
+        MaxResults: reply.optNumber('MaxResults'),
+        TotalCount: reply.optNumber('TotalCount'),
+        Listeners: items,
+        dropped,
+      };
+    });
   }
 
-  /** Every listener of up to 10 load balancers, page by page (100 per call) following NextToken. */
-  async *listeners(request: Omit<DescribeLoadBalancerListenersRequest, 'MaxResults' | 'NextToken'>): AsyncGenerator<SlbListener> {
+  /**
+   * Every listener of up to 10 load balancers, page by page (100 per call) following NextToken. Entries that could
+   * not be read go to `dropped`.
+   */
+  async *listeners(request: Omit<DescribeLoadBalancerListenersRequest, 'MaxResults' | 'NextToken'>, dropped: DroppedItem[] = []): AsyncGenerator<SlbListener> {
     const tokens = new Set<string>();
     let token: string | undefined;
     do {
       const reply = await this.describeLoadBalancerListeners({ ...request, MaxResults: LISTENER_PAGE_SIZE, NextToken: token });
+      dropped.push(...reply.dropped);
       yield* reply.Listeners;
       token = nextPageToken('slb', 'DescribeLoadBalancerListeners', reply.NextToken, tokens);
     } while (token !== undefined);
   }
 
-  async collectListeners(request: Omit<DescribeLoadBalancerListenersRequest, 'MaxResults' | 'NextToken'>): Promise<SlbListener[]> {
+  async collectListeners(request: Omit<DescribeLoadBalancerListenersRequest, 'MaxResults' | 'NextToken'>, dropped: DroppedItem[] = []): Promise<SlbListener[]> {
     const all: SlbListener[] = [];
-    for await (const listener of this.listeners(request)) all.push(listener);
+    for await (const listener of this.listeners(request, dropped)) all.push(listener);
     return all;
   }
 
@@ -244,7 +269,7 @@ export class SlbClient {
       ...readHealthCheckConfig(reply),
       RequestId: reply.optString('RequestId') ?? '',
       ListenerPort: reply.optNumber('ListenerPort') ?? request.ListenerPort,
-      Status: reply.optString('Status') ?? '',
+      Status: reply.optSpelled('Status', LISTENER_STATUSES),
       BackendServerPort: reply.optNumber('BackendServerPort'),
       VServerGroupId: reply.optString('VServerGroupId') || undefined,
     }));
@@ -267,19 +292,20 @@ export class SlbClient {
   }
 
   describeHealthStatus(request: DescribeHealthStatusRequest): Promise<DescribeHealthStatusResponse> {
-    return this.call('DescribeHealthStatus', request, (reply) => ({
-      RequestId: reply.optString('RequestId') ?? '',
-      BackendServers: {
-        BackendServer: reply.list('BackendServers', 'BackendServer').map((server) => ({
+    return this.call('DescribeHealthStatus', request, (reply) => {
+      const { items, dropped } = reply.listEach('BackendServers', 'BackendServer', (server) => {
+        const protocol = server.optSpelled('Protocol', PROTOCOLS);
+        return {
           ServerId: server.string('ServerId'),
           ServerIp: server.optString('ServerIp') || undefined,
           Port: server.number('Port'),
           ListenerPort: server.number('ListenerPort'),
-          Protocol: server.optEnum('Protocol', PROTOCOLS),
-          ServerHealthStatus: server.enumValue('ServerHealthStatus', ['normal', 'abnormal', 'unavailable'] as const),
-        })),
-      },
-    }));
+          Protocol: isKnown(protocol) ? protocol : undefined,
+          ServerHealthStatus: server.spelled('ServerHealthStatus', HEALTH_STATUSES),
+        };
+      });
+      return { RequestId: reply.optString('RequestId') ?? '', BackendServers: { BackendServer: items }, dropped };
+    });
   }
 
   describeVServerGroups(request: DescribeVServerGroupsRequest): Promise<DescribeVServerGroupsResponse> {
@@ -295,32 +321,36 @@ export class SlbClient {
   }
 
   describeVServerGroupAttribute(request: DescribeVServerGroupAttributeRequest): Promise<DescribeVServerGroupAttributeResponse> {
-    return this.call('DescribeVServerGroupAttribute', request, (reply) => ({
-      RequestId: reply.optString('RequestId') ?? '',
-      VServerGroupId: reply.optString('VServerGroupId') ?? request.VServerGroupId,
-      VServerGroupName: reply.optString('VServerGroupName') ?? '',
-      LoadBalancerId: reply.optString('LoadBalancerId'),
-      BackendServers: {
-        BackendServer: reply.list('BackendServers', 'BackendServer').map((server) => ({ ...readServerBasics(server), Port: server.number('Port') })),
-      },
-    }));
+    return this.call('DescribeVServerGroupAttribute', request, (reply) => {
+      const servers = reply.listEach('BackendServers', 'BackendServer', (server) => ({ ...readServerBasics(server), Port: server.number('Port') }));
+      return {
+        RequestId: reply.optString('RequestId') ?? '',
+        VServerGroupId: reply.optString('VServerGroupId') ?? request.VServerGroupId,
+        VServerGroupName: reply.optString('VServerGroupName') ?? '',
+        LoadBalancerId: reply.optString('LoadBalancerId'),
+        BackendServers: { BackendServer: servers.items },
+        dropped: servers.dropped,
+      };
+    });
   }
 
   describeMasterSlaveServerGroupAttribute(
     request: DescribeMasterSlaveServerGroupAttributeRequest,
   ): Promise<DescribeMasterSlaveServerGroupAttributeResponse> {
-    return this.call('DescribeMasterSlaveServerGroupAttribute', request, (reply) => ({
-      RequestId: reply.optString('RequestId') ?? '',
-      MasterSlaveServerGroupId: reply.optString('MasterSlaveServerGroupId') ?? request.MasterSlaveServerGroupId,
-      MasterSlaveServerGroupName: reply.optString('MasterSlaveServerGroupName') ?? '',
-      LoadBalancerId: reply.optString('LoadBalancerId'),
-      MasterSlaveBackendServers: {
-        MasterSlaveBackendServer: reply.list('MasterSlaveBackendServers', 'MasterSlaveBackendServer').map((server) => ({
-          ...readServerBasics(server),
-          Port: server.number('Port'),
-          ServerType: server.enumValue('ServerType', ['Master', 'Slave'] as const),
-        })),
-      },
-    }));
+    return this.call('DescribeMasterSlaveServerGroupAttribute', request, (reply) => {
+      const servers = reply.listEach('MasterSlaveBackendServers', 'MasterSlaveBackendServer', (server) => ({
+        ...readServerBasics(server),
+        Port: server.number('Port'),
+        ServerType: server.enumValue('ServerType', ['Master', 'Slave'] as const),
+      }));
+      return {
+        RequestId: reply.optString('RequestId') ?? '',
+        MasterSlaveServerGroupId: reply.optString('MasterSlaveServerGroupId') ?? request.MasterSlaveServerGroupId,
+        MasterSlaveServerGroupName: reply.optString('MasterSlaveServerGroupName') ?? '',
+        LoadBalancerId: reply.optString('LoadBalancerId'),
+        MasterSlaveBackendServers: { MasterSlaveBackendServer: servers.items },
+        dropped: servers.dropped,
+      };
+    });
   }
 }

@@ -33,6 +33,7 @@ export const ENV = {
   SLB_DOCTOR_PROBE_CONCURRENCY: { description: 'Probes in flight at once where probing runs (the audit function without fan-out, or one probe-function instance across its concurrent invocations), 1–1024.', default: '256', usedBy: ['audit', 'probe'] },
   SLB_DOCTOR_PROBE_ALLOWED_CIDRS: { description: 'Required by the probe function: comma-separated IPv4 CIDRs it may probe (the VPC\'s ranges, each /8 or narrower); other targets are refused.', usedBy: ['probe'] },
   SLB_DOCTOR_ALARM_TOKEN: { description: 'Required by the alarm function: the secret (≥24 characters) the CloudMonitor callback URL must carry as ?token=.', usedBy: ['alarm'] },
+  SLB_DOCTOR_ON_HOST: { description: 'true runs the read-only host script through Cloud Assistant on the ECS backends host facts can explain (needs the opt-in RAM statement, docs/deploy.md).', default: 'false', usedBy: ['audit'] },
   SLB_DOCTOR_AUDIT_FUNCTION: { description: 'The audit function the alarm function queues: "function" (same service) or "service/function".', default: 'audit', usedBy: ['alarm'] },
 } satisfies Record<string, EnvVariable>;
 

@@ -6,6 +6,7 @@ import type { AuditInvocationResult } from '../audit/invocation-result';
 import { EXIT, type CliIo } from '../cli/io';
 import { parseFlags, wantsHelp } from '../cli/args';
 import { clip, renderTable } from '../cli/table';
+import { showHostVerdict } from './on-host-step';
 import { UserFacingError } from '../util/errors';
 import defaultScenario from '../sandbox/default-scenario.json';
 import { loadScenario, ScenarioError, type Scenario } from '../sandbox/scenario';
@@ -91,20 +92,27 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
       }
     }
 
-    const target = timerRun.findings.find((f) => f.listener !== null && f.backend !== null);
-    if (!target || target.listener === null) throw new UserFacingError('the audit found nothing to raise an alarm about; the demo scenario should plant faults', 'DEMO_FAILED');
-    const port = target.listener.split(':')[1] ?? '';
-    step(`CloudMonitor raises UnhealthyServerCount for ${target.loadBalancerId} port ${port}: posting its callback to the alarm function`);
+    await showHostVerdict(stack, io, step);
+
+    const target = timerRun.findings.find((f) => f.backend !== null);
+    if (!target) throw new UserFacingError('the audit found nothing to raise an alarm about; the demo scenario should plant faults', 'DEMO_FAILED');
+    // CloudMonitor's UnhealthyServerCount has the instanceId dimension only, so the callback names no port and the
+    // alarm audits the whole load balancer; the timestamp is in milliseconds, and the region comes along.
+    step(`CloudMonitor raises UnhealthyServerCount for ${target.loadBalancerId}: posting its callback to the alarm function`);
     const form = new URLSearchParams({
       alertName: 'slb-unhealthy-servers',
       alertState: 'ALERT',
       curValue: '1',
-      dimensions: `{userId=${stack.cloud.accountId}, instanceId=${target.loadBalancerId}, port=${port}, vip=127.0.0.1}`,
+      dimensions: `{userId=${stack.cloud.accountId}, instanceId=${target.loadBalancerId}}`,
       expression: '$Maximum>=1',
       metricName: 'UnhealthyServerCount',
+      rawMetricName: 'UnhealthyServerCount',
       metricProject: 'acs_slb_dashboard',
       namespace: 'acs_slb_dashboard',
-      timestamp: String(Math.floor(Date.now() / 1000)),
+      regionId: stack.cloud.regionId,
+      lastTime: '1 minute',
+      unit: 'Count',
+      timestamp: String(Date.now()),
       userId: stack.cloud.accountId,
     });
     const alarmUrl = `${stack.fc.httpTriggerUrl({ service: SERVICE_NAME, name: 'alarm' })}?token=${encodeURIComponent(stack.alarmToken)}`;
@@ -114,7 +122,7 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     io.stdout(`alarm function answered ${reply.status} in ${Date.now() - alarmStarted} ms: ${JSON.stringify(replyBody)}\n`);
     if (reply.status !== 202 || !replyBody.requestId) throw new UserFacingError(`the alarm function did not queue an audit (HTTP ${reply.status})`, 'DEMO_FAILED');
     const scopedRun = await awaitAudit(stack, replyBody.requestId, 'alarm-triggered audit');
-    step(`The scoped audit for ${target.loadBalancerId}:${port} found ${scopedRun.findingCount} finding(s):`);
+    step(`The scoped audit for ${target.loadBalancerId} (every listener) found ${scopedRun.findingCount} finding(s):`);
     io.stdout(`${summaryTable(scopedRun)}\n${notifyLine(scopedRun)}\n`);
 
     step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: 'npm run sandbox' prints the endpoints; 'node bin/slb-doctor.js audit --help'.`);

@@ -193,7 +193,19 @@ function backendFinding(
   const verdict = withoutEcsFacts(decided, gap);
   const instance = inventory.instances[backend.serverId];
   const baseFacts = 'facts' in verdict ? verdict.facts : [];
-  const facts = [...new Set([...baseFacts, describeCheck(listener), `SLB status ${backend.slbStatus}`, `weight ${backend.weight}`, ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []), ...(gap ? [`ECS facts unavailable: ${gap.reason}`] : []), ...extraFacts])];
+  const facts = [
+    ...new Set([
+      ...baseFacts,
+      describeCheck(listener),
+      `SLB status ${backend.slbStatusReported ?? backend.slbStatus}`,
+      `weight ${backend.weight}`,
+      ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []),
+      ...(gap ? [`ECS facts unavailable: ${gap.reason}`] : []),
+      // How SLB spelled this listener's settings when we did not know the spelling: the probe used the default.
+      ...(listener.warnings ?? []),
+      ...extraFacts,
+    ]),
+  ];
   const severity = severityFor(verdict.code, 'severity' in verdict ? verdict.severity : undefined, context, facts);
   const labelled: LabelledProbe[] = evidence ? [{ label: 'replay', result: evidence.replay }, ...evidence.variants] : [];
   return {

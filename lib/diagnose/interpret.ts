@@ -3,6 +3,7 @@ import type { DataPlaneEvidence, FindingCode, HttpProbeRequest, LabelledProbe, P
 import { answerLatencyMs, describeOutcome, describeProbe, formatDuration } from './describe';
 import type { EcsFactsGap } from './control-plane';
 import { GUIDE, requestStep, sourceStep } from './guide';
+import { recognizeService } from './services';
 
 /** Share of the timeout at which a healthy answer is reported as a risk (TIMEOUT_RISK) or a likely cause (SLOW_RESPONSE). */
 export const TIMEOUT_RISK_RATIO = 0.8;
@@ -62,18 +63,51 @@ export function interpretEvidence(job: ProbeJob, evidence: DataPlaneEvidence): D
   const checks = identicalChecks(evidence);
   const passes = checks.filter((r) => r.outcome === 'ok');
   if (passes.length === checks.length) return healthyVerdict(job, checks);
-  if (passes.length > 0) {
-    const failed = checks.find((r) => r.outcome !== 'ok') as ProbeResult;
-    return {
-      code: 'FLAPPING',
-      cause: `${passes.length} of ${checks.length} identical checks passed: the backend fails intermittently (${describeProbe(failed)}).`,
-      evidenceLine: checks.map((r) => describeProbe(r)).join('; '),
-      remedy: 'Look for restarts, exhausted worker or connection pools, GC pauses or a failing dependency at the failure times; a higher UnhealthyThreshold stops one failed check from removing the backend.',
-      guideStep: GUIDE.timeWindows,
-      contrast: [],
-    };
-  }
+  if (passes.length > 0) return flappingVerdict(job, checks);
   return failureVerdict(job, evidence);
+}
+
+/** Answers that refuse a request for its rate: nginx limit_req answers 503 by default (limit_req_status), others 429. */
+const RATE_LIMIT_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/** Which way identical checks disagree, where the sequence shows it. */
+function flappingPattern(checks: ProbeResult[]): 'rate-limit' | 'alternating' | 'random' {
+  const passed = checks.map((r) => r.outcome === 'ok');
+  const failures = checks.filter((r) => r.outcome !== 'ok');
+  const burst = passed.some((ok, i) => !ok && i > 0 && !passed[i - 1]);
+  const limited = failures.every((r) => r.statusCode !== null && RATE_LIMIT_STATUSES.has(r.statusCode));
+  if (limited && (burst || failures.some((r) => r.statusCode === 429))) return 'rate-limit';
+  if (checks.length >= 4 && passed.every((ok, i) => i === 0 || ok !== passed[i - 1])) return 'alternating';
+  return 'random';
+}
+
+function flappingVerdict(job: ProbeJob, checks: ProbeResult[]): DataPlaneVerdict {
+  const passes = checks.filter((r) => r.outcome === 'ok').length;
+  const failed = checks.find((r) => r.outcome !== 'ok') as ProbeResult;
+  const tally = `${passes} of ${checks.length} identical checks passed`;
+  const common = { code: 'FLAPPING' as const, evidenceLine: checks.map((r) => describeProbe(r)).join('; '), guideStep: GUIDE.timeWindows, contrast: [] };
+  switch (flappingPattern(checks)) {
+    case 'rate-limit': {
+      const codes = [...new Set(checks.filter((r) => r.outcome !== 'ok').map((r) => r.statusCode))].join('/');
+      return {
+        ...common,
+        cause: `${tally}; the others were refused with ${codes}, in bursts: a request rate limit (such as nginx limit_req, a WAF or an API gateway) most likely refuses SLB's checks when they come too fast.`,
+        remedy: `Exempt SLB's health-check source 100.64.0.0/10 or the check path ${job.uri} from the rate limit (in nginx, a location for the check path without limit_req, or a geo/map that gives 100.64.0.0/10 an empty limit key), or raise the rate and burst above what SLB sends: several check nodes each check every HealthCheckInterval. The error log tells a limit ("limiting requests") from an application that sheds load with ${codes} when it is overloaded.`,
+      };
+    }
+    case 'alternating':
+      return {
+        ...common,
+        cause: `${tally}, alternating pass and failure (${describeProbe(failed)}): a local round-robin proxy (nginx upstream, haproxy) most likely spreads the requests over several application processes and one of them is dead.`,
+        remedy: `Check each application process behind the proxy on ${job.ip} directly (curl each upstream port), restart or remove the dead one, and let the proxy take a dead member out by itself (nginx max_fails/fail_timeout, haproxy \`check\`).`,
+      };
+    case 'random':
+      return {
+        ...common,
+        cause: `${tally}: the backend fails intermittently (${describeProbe(failed)}).`,
+        remedy: 'Look for restarts, exhausted worker or connection pools, GC pauses or a failing dependency at the failure times; a higher UnhealthyThreshold stops one failed check from removing the backend.',
+      };
+  }
 }
 
 function healthyVerdict(job: ProbeJob, checks: ProbeResult[]): DataPlaneVerdict | null {
@@ -95,9 +129,12 @@ function healthyVerdict(job: ProbeJob, checks: ProbeResult[]): DataPlaneVerdict 
     }
     return {
       code: 'SLB_SOURCE_BLOCKED',
-      cause: `SLB reports abnormal, but all ${checks.length} identical checks from inside the VPC pass: only SLB's health-check source 100.64.0.0/10 seems to be refused on the host (iptables, security software or rp_filter).`,
+      cause: `SLB reports abnormal, but all ${checks.length} identical checks from inside the VPC pass: only SLB's health-check source 100.64.0.0/10 seems to be refused on the host (iptables, security software, rp_filter, or a source allow-list in the web server itself).`,
       evidenceLine: describeProbe(checks[0] as ProbeResult) + (checks.length > 1 ? ` (${checks.length} of ${checks.length} passed)` : ''),
-      remedy: 'On the backend, allow 100.64.0.0/10 in iptables/firewalld and in security software, and set rp_filter to 0 or 2; tcpdump shows whether SLB\'s checks arrive and are answered.',
+      remedy:
+        'On the backend, allow 100.64.0.0/10 in iptables/firewalld and in security software, and set rp_filter to 0 or 2. ' +
+        'Also look for a source allow-list in the web server, which answers SLB 403: nginx `allow`/`deny` (add `allow 100.64.0.0/10;` before `deny all;`), Apache `Require ip` (add `Require ip 100.64.0.0/10`). ' +
+        `SLB's refused requests show in the access log: \`grep -E '^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.' access.log | tail\` lists them with their status (403 means an allow-list); no lines at all means the packets never reach the server (iptables, security software, rp_filter), which tcpdump confirms.`,
       guideStep: sourceStep(job),
       contrast: [],
     };
@@ -165,13 +202,19 @@ function failureVerdict(job: ProbeJob, evidence: DataPlaneEvidence): DataPlaneVe
         [hostPass],
       );
     }
-    const remedy =
-      passing.host === null
-        ? `The server rejects ${hostText(request)}: clear HealthCheckDomain so SLB sends none, or let the server accept it.`
-        : request.host === null || request.host === job.ip
-          ? `Set HealthCheckDomain to ${passing.host === job.ip ? 'a domain the server serves (or $_ip, which sends the backend IP)' : passing.host} so the check reaches the right virtual host, or make the default server answer the check path.`
-          : `The site for ${hostText(request)} fails the check while ${hostText(passing)} works: fix that site, or set HealthCheckDomain to ${passing.host}.`;
-    return verdict('HOST_REJECTED', `The answer depends on the Host header: ${hostText(request)} fails, ${hostText(passing)} answers ${hostPass.statusCode}.`, remedy, GUIDE.checkDomain, [hostPass]);
+    // Only a "no such site" answer means the Host is rejected; any other failure is the site's own (a 5xx: its
+    // application fails), and pointing the check at the Host that works would hide that outage.
+    if (isNoSuchSite(replay)) {
+      const answer = describeOutcome(replay);
+      const remedy =
+        passing.host === null
+          ? `The server has no site for ${hostText(request)} (${answer}), while a request without a Host reaches one: add ${request.host} to the server_name/ServerName of the site this listener serves, or clear HealthCheckDomain if the check is meant for the default site.`
+          : request.host === null || request.host === job.ip
+            ? `No site answers ${hostText(request)} (${answer}): set HealthCheckDomain to the domain of the site this listener serves, or make that site answer ${request.host === null ? 'requests without a Host' : `its IP ${request.host}`} too (add it to server_name, or make the site the default server).`
+            : `No site on the server answers ${hostText(request)} (${answer}): add ${request.host} to the server_name/ServerName of the site this listener serves, or correct HealthCheckDomain to the domain that site really serves. Do not point the check at ${hostText(passing)} only because it answers: that may be a different site, and the check would then hide an outage of this one.`;
+      return verdict('HOST_REJECTED', `The answer depends on the Host header: ${hostText(request)} fails, ${hostText(passing)} answers ${hostPass.statusCode}.`, remedy, GUIDE.checkDomain, [hostPass]);
+    }
+    if (replay.outcome === 'status_not_accepted') return statusVerdict(job, evidence, verdict, hostPass);
   }
 
   switch (replay.outcome) {
@@ -192,10 +235,14 @@ function failureVerdict(job: ProbeJob, evidence: DataPlaneEvidence): DataPlaneVe
     case 'reset':
     case 'closed_no_response': {
       const how = replay.outcome === 'reset' ? 'resets the connection' : 'closes the connection';
+      const nothingRead = replay.bytesRead === 0;
       return verdict(
         'CONNECTION_RESET',
-        `${target} accepts the connection, then ${how} without answering the check.`,
-        'Look in the service\'s error log for requests from 100.64.0.0/10: a proxy or WAF rule that drops requests without a User-Agent or with an IP as Host, a connection limit, or crashing workers. Make it answer the check request.',
+        `${target} accepts the connection, then ${how} without answering the check${nothingRead ? ' (not a single byte came back)' : ''}.`,
+        'Look in the service\'s error log for requests from 100.64.0.0/10: a proxy or WAF rule that drops requests without a User-Agent or with an IP as Host, a connection limit, or crashing workers. Make it answer the check request.' +
+          (nothingRead
+            ? ` With nothing read at all, a service that does not speak HTTP may hold port ${job.checkPort} (a database, a message broker, a TLS- or HTTP/2-only server): \`ss -ltnp 'sport = :${job.checkPort}'\` on the backend names the process that listens there.`
+            : ''),
         requestStep(job),
       );
     }
@@ -222,13 +269,31 @@ function failureVerdict(job: ProbeJob, evidence: DataPlaneEvidence): DataPlaneVe
         extended ? [extended] : [],
       );
     }
-    case 'malformed_response':
+    case 'malformed_response': {
+      const service = recognizeService(replay.detail);
+      if (service?.name.startsWith('an HTTP/2')) {
+        return verdict(
+          'PROTOCOL_ERROR',
+          `${target} answers the HTTP/${request.kind === 'http' ? request.httpVersion : '1.0'} check with ${service.sign}: this port speaks only HTTP/2 (h2c), and SLB's checks are HTTP/1.x.`,
+          `Let the server also accept HTTP/1.1 on port ${job.checkPort} (nginx: \`listen ${job.checkPort};\` without \`http2\` on a plain port; gRPC and Go h2c servers: serve HTTP/1.1 alongside), or give the check a separate HTTP/1.1 health port via HealthCheckConnectPort, or use a TCP check.`,
+          requestStep(job),
+        );
+      }
+      if (service) {
+        return verdict(
+          'PROTOCOL_ERROR',
+          `${target} is not an HTTP server: ${service.name} answers there (${service.sign}).`,
+          `Port ${job.checkPort} belongs to ${service.name}, not to the web service: point the listener's backend port or HealthCheckConnectPort at the port the web service really listens on (\`ss -ltnp\` on the backend lists them), or use a TCP check if ${service.name.replace(/^an? /, 'the ')} is what this listener serves.`,
+          requestStep(job),
+        );
+      }
       return verdict(
         'PROTOCOL_ERROR',
         `${target} does not answer with HTTP: ${replay.detail ?? 'malformed reply'}.`,
         `Another program or protocol answers on port ${job.checkPort}, or the server writes broken headers: check which process listens there (ss -ltnp) and that it serves HTTP.`,
         requestStep(job),
       );
+    }
     case 'status_not_accepted':
       return statusVerdict(job, evidence, verdict);
     case 'udp_port_unreachable':
@@ -259,7 +324,19 @@ function failureVerdict(job: ProbeJob, evidence: DataPlaneEvidence): DataPlaneVe
   }
 }
 
-function statusVerdict(job: ProbeJob, evidence: DataPlaneEvidence, verdict: (code: FindingCode, cause: string, remedy: string, guideStep: string, contrast?: ProbeResult[]) => DataPlaneVerdict): DataPlaneVerdict {
+/** A "no such site" answer: 400, 404 or 421 (Misdirected Request), or a default server that closes without a reply. */
+function isNoSuchSite(replay: ProbeResult): boolean {
+  if (replay.outcome === 'closed_no_response' || replay.outcome === 'reset') return true;
+  return replay.outcome === 'status_not_accepted' && (replay.statusCode === 400 || replay.statusCode === 404 || replay.statusCode === 421);
+}
+
+function statusVerdict(
+  job: ProbeJob,
+  evidence: DataPlaneEvidence,
+  verdict: (code: FindingCode, cause: string, remedy: string, guideStep: string, contrast?: ProbeResult[]) => DataPlaneVerdict,
+  /** A Host variant that passed while the configured Host failed (the site exists, its own answer fails). */
+  hostPass: ProbeResult | null = null,
+): DataPlaneVerdict {
   const replay = evidence.replay;
   const code = replay.statusCode as number;
   const uri = job.uri;
@@ -289,13 +366,62 @@ function statusVerdict(job: ProbeJob, evidence: DataPlaneEvidence, verdict: (cod
       root ? [root] : [],
     );
   }
+  const guideStep = `${GUIDE.httpCodes}; ${GUIDE.l7Request}`;
+  const request = replay.request;
+  if (hostPass && request.kind === 'http' && hostPass.request.kind === 'http') {
+    const passingHost = hostText(hostPass.request);
+    const failing = `${uri} answers ${code} under ${hostText(request)} while ${passingHost} answers ${hostPass.statusCode}`;
+    if (code >= 500) {
+      return verdict(
+        'STATUS_MISMATCH',
+        `${failing}: the site exists and its application is failing.`,
+        `Fix the application behind ${hostText(request)}: read its error log at the check times and the dependencies ${uri} calls. Do not point HealthCheckDomain at ${hostPass.request.host ?? 'no Host'}: that Host reaches a different site, and the check would then hide this outage.`,
+        guideStep,
+        [hostPass],
+      );
+    }
+    return verdict(
+      'STATUS_MISMATCH',
+      `${failing}: the site for ${hostText(request)} exists, and its own answer ${code} is not in the accepted codes (${accepted}).`,
+      `Make ${uri} answer 2xx on the site for ${hostText(request)}, or add http_${Math.floor(code / 100)}xx to HealthCheckHttpCode if ${code} means healthy there; do not point the check at ${passingHost}, which reaches a different site.`,
+      guideStep,
+      [hostPass],
+    );
+  }
+  if (code === 401 || code === 403) return deniedVerdict(job, evidence, verdict, guideStep);
   const remedy =
-    code === 401 || code === 403
-      ? `The check is denied: let requests from 100.64.0.0/10 without credentials or User-Agent reach ${uri} (e.g. an nginx rule blocking empty User-Agents), or check a public page.`
-      : code >= 500
-        ? `The application fails on ${uri}: read its error log and the dependencies that page calls; check a page that only proves the service is up.`
-        : `Make ${uri} answer 2xx, or add http_${Math.floor(code / 100)}xx to HealthCheckHttpCode if ${code} means healthy here.`;
-  return verdict('STATUS_MISMATCH', `${uri} answers ${code}, which is not in the accepted codes (${accepted}).`, remedy, `${GUIDE.httpCodes}; ${GUIDE.l7Request}`);
+    code >= 500
+      ? `The application fails on ${uri}: read its error log and the dependencies that page calls; check a page that only proves the service is up.`
+      : `Make ${uri} answer 2xx, or add http_${Math.floor(code / 100)}xx to HealthCheckHttpCode if ${code} means healthy here.`;
+  return verdict('STATUS_MISMATCH', `${uri} answers ${code}, which is not in the accepted codes (${accepted}).`, remedy, guideStep);
+}
+
+/** 401/403, told apart by the evidence: refused only without a User-Agent, or forbidden for everyone (our probe too). */
+function deniedVerdict(
+  job: ProbeJob,
+  evidence: DataPlaneEvidence,
+  verdict: (code: FindingCode, cause: string, remedy: string, guideStep: string, contrast?: ProbeResult[]) => DataPlaneVerdict,
+  guideStep: string,
+): DataPlaneVerdict {
+  const code = evidence.replay.statusCode as number;
+  const uri = job.uri;
+  const withAgent = variant(evidence, 'user-agent');
+  const agent = withAgent?.request.kind === 'http' ? withAgent.request.userAgent : undefined;
+  if (withAgent?.outcome === 'ok') {
+    return verdict(
+      'STATUS_MISMATCH',
+      `${uri} answers ${code} to requests without a User-Agent, as SLB's checks send them, and ${withAgent.statusCode} with User-Agent "${agent ?? ''}": a rule refuses requests that carry no User-Agent.`,
+      `Exempt SLB's checks from the rule that refuses an empty User-Agent (an nginx \`if ($http_user_agent = "")\`, a WAF or bot-protection rule): allow it for ${uri} or for 100.64.0.0/10. The User-Agent variant in the evidence proves it.`,
+      guideStep,
+      [withAgent],
+    );
+  }
+  const everyone = `${uri} answers ${code} to our probe from inside the VPC as well${withAgent ? ', with a common User-Agent too' : ''}: it is forbidden for everyone, not only for SLB.`;
+  const remedy =
+    code === 401
+      ? `${uri} needs authentication: exempt the check path (nginx \`auth_basic off;\` in a location of its own, Apache \`Require all granted\` for it), or point HealthCheckURI at a public page.`
+      : `Typical causes: a directory without an index file while listing is off (nginx and Apache then answer 403), files the web server's user cannot read (check the permissions along the path), or an authentication or access rule. Point HealthCheckURI at a small readable file that exists (e.g. /health.html), or fix the permissions or the rule.`;
+  return verdict('STATUS_MISMATCH', `${everyone} The accepted codes are ${job.acceptedCodes.join(',')}.`, remedy, guideStep, withAgent ? [withAgent] : []);
 }
 
 /** The parts of a verdict that the lack of ECS facts changes. */

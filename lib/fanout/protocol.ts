@@ -162,7 +162,7 @@ const probeResultSchema: v.GenericSchema<unknown, ProbeResult> = v.object({
   detail: v.nullable(v.string()),
 });
 
-const VARIANT_LABEL = /^(replay|get|head|http11-domain-host|http11-ip-host|no-host|root-path|extended-wait|tcp-connect|tls-handshake|repeat-\d+)$/;
+const VARIANT_LABEL = /^(replay|get|head|http11-domain-host|http11-ip-host|no-host|root-path|extended-wait|tcp-connect|tls-handshake|user-agent|repeat-\d+)$/;
 
 /** Evidence as the caller accepts it from a probe function (our own code on the far side, still checked whole). */
 const evidenceSchema: v.GenericSchema<unknown, DataPlaneEvidence> = v.object({

@@ -10,6 +10,9 @@
 import {
   CloudApiError,
   INSTANCE_BATCH_SIZE,
+  isKnown,
+  type DroppedItem,
+  type Spelled,
   LISTENER_BATCH_SIZE,
   LOAD_BALANCER_PAGE_SIZE,
   callsSince,
@@ -34,9 +37,10 @@ import type {
   Listener,
   LoadBalancer,
   SecurityGroupRule,
+  SlbHealthStatus,
 } from '../model';
 import { concurrencyGate } from '../util/concurrency';
-import { checkHostFor, normalizeHealthCheck } from './health-check';
+import { checkHostFor, readHealthCheck } from './health-check';
 import { HealthIndex, fetchHealthStatus } from './health-status';
 
 // 64 calls in flight at 20–50 ms each stay far below the per-action quota (3000 per 60 s) for fleets of up to
@@ -75,6 +79,15 @@ interface ListenerPlan {
   vServerGroupId: string | null;
   masterSlaveServerGroupId: string | null;
   config: SlbHealthCheckConfig;
+  /** Spellings we did not know, each with the default used. */
+  warnings: string[];
+}
+
+/** A listener entry with its protocol read: an unknown spelling gets the protocol its config object tells, else tcp. */
+interface ReadListener {
+  entry: SlbListener;
+  protocol: ListenerProtocol;
+  warnings: string[];
 }
 
 /** What each load balancer's detail calls brought back. */
@@ -85,7 +98,7 @@ interface LoadBalancerDetails {
 }
 
 interface BackendSource {
-  server: { ServerId: string; Weight?: number; Type?: Backend['type']; ServerIp?: string };
+  server: { ServerId: string; Weight?: number; Type?: Spelled<Backend['type']>; ServerIp?: string };
   port: number;
   group: Backend['group'];
   action: string;
@@ -97,6 +110,28 @@ const CONFIG_KEY: Record<ListenerProtocol, 'HTTPListenerConfig' | 'HTTPSListener
   tcp: 'TCPListenerConfig',
   udp: 'UDPListenerConfig',
 };
+
+function readListener(entry: SlbListener): ReadListener {
+  const reported = entry.ListenerProtocol;
+  if (isKnown(reported)) return { entry, protocol: reported, warnings: [] };
+  // The batched reply puts the settings under <PROTOCOL>ListenerConfig: that key names the protocol SLB checks with.
+  const byConfig = (Object.keys(CONFIG_KEY) as ListenerProtocol[]).find((protocol) => entry[CONFIG_KEY[protocol]] !== undefined);
+  const protocol = byConfig ?? 'tcp';
+  return { entry, protocol, warnings: [`ListenerProtocol '${reported.unknown}' is unknown; checking it as ${protocol}`] };
+}
+
+/** The listener's Status as SLB spelled it; an unknown one is kept, noted, and audited like a running listener. */
+function statusOf(status: Spelled<string> | undefined, warnings: string[]): string {
+  if (status === undefined) return '';
+  if (isKnown(status)) return status;
+  warnings.push(`Status '${status.unknown}' is unknown; auditing the listener as running`);
+  return status.unknown;
+}
+
+/** Entries SLB returned that cannot be audited (no LoadBalancerId, no ListenerPort …): each is reported, only it is lost. */
+function droppedErrors(dropped: readonly DroppedItem[]): InventoryError[] {
+  return dropped.map((item) => ({ loadBalancerId: item.loadBalancerId, action: item.action, code: 'EntryUnreadable', message: item.reason }));
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
@@ -135,6 +170,26 @@ class FailedLoadBalancers {
   }
 }
 
+/** A backend Type we do not know is noted and examined like an ECS instance (the default when Type is absent). */
+function backendTypeOf(type: Spelled<Backend['type']> | undefined, warnings: string[], backend?: string): Backend['type'] {
+  if (type === undefined) return 'ecs';
+  if (isKnown(type)) return type;
+  if (backend !== undefined) warnings.push(`Type '${type.unknown}' of backend ${backend} is unknown; examining it as ecs`);
+  return 'ecs';
+}
+
+/** SLB's verdict; one we do not know is reported as SLB spelled it, and the backend is examined as not known healthy. */
+function slbStatusOf(
+  status: Spelled<SlbHealthStatus> | 'unknown' | undefined,
+  warnings: string[],
+  backend: string,
+): Pick<Backend, 'slbStatus' | 'slbStatusReported'> {
+  if (status === undefined) return { slbStatus: 'unknown' };
+  if (typeof status === 'string') return { slbStatus: status };
+  warnings.push(`ServerHealthStatus '${status.unknown}' of ${backend} is unknown; examining the backend as not known healthy`);
+  return { slbStatus: 'unknown', slbStatusReported: status.unknown };
+}
+
 function tagsOf(tags: SlbTag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((tag) => [tag.TagKey, tag.TagValue]));
 }
@@ -160,6 +215,7 @@ async function listLoadBalancers(
   filter: InventoryFilter,
   gate: Gate,
   errors: InventoryError[],
+  dropped: DroppedItem[],
   onFound: (found: SlbLoadBalancerSummary[]) => void,
 ): Promise<SlbLoadBalancerSummary[]> {
   const tagEntries = Object.entries(filter.tags ?? {});
@@ -179,14 +235,19 @@ async function listLoadBalancers(
     if (fresh.length > 0) onFound(fresh);
   };
   if (requested) {
-    await Promise.all(chunks(requested, LISTENER_BATCH_SIZE).map(async (ids, index) => take(index, await gate(() => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') })))));
+    await Promise.all(
+      chunks(requested, LISTENER_BATCH_SIZE).map(async (ids, index) => take(index, await gate(() => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }, dropped)))),
+    );
   } else {
     const first = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: 1, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+    dropped.push(...first.dropped);
     take(0, first.LoadBalancers.LoadBalancer);
-    const pageCount = first.LoadBalancers.LoadBalancer.length < LOAD_BALANCER_PAGE_SIZE ? 1 : Math.ceil(first.TotalCount / LOAD_BALANCER_PAGE_SIZE);
+    const firstCount = first.LoadBalancers.LoadBalancer.length + first.dropped.length;
+    const pageCount = firstCount < LOAD_BALANCER_PAGE_SIZE ? 1 : Math.ceil(first.TotalCount / LOAD_BALANCER_PAGE_SIZE);
     await Promise.all(
       Array.from({ length: Math.max(0, pageCount - 1) }, async (_, i) => {
         const reply = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: i + 2, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+        dropped.push(...reply.dropped);
         take(i + 1, reply.LoadBalancers.LoadBalancer);
       }),
     );
@@ -210,28 +271,30 @@ async function listListeners(
   filter: InventoryFilter,
   gate: Gate,
   failed: FailedLoadBalancers,
-): Promise<Map<string, Map<string, SlbListener>>> {
-  const byLoadBalancer = new Map(loadBalancerIds.map((id) => [id, new Map<string, SlbListener>()]));
+  dropped: DroppedItem[],
+): Promise<Map<string, Map<string, ReadListener>>> {
+  const byLoadBalancer = new Map(loadBalancerIds.map((id) => [id, new Map<string, ReadListener>()]));
   const narrowing = {
     ...(filter.listener ? { ListenerPort: filter.listener.port } : {}),
     ...(filter.listener?.protocol ? { ListenerProtocol: filter.listener.protocol } : {}),
   };
   const keep = (listeners: SlbListener[]): void => {
-    for (const listener of listeners) {
-      if (!matchesListener(filter.listener, listener.ListenerPort, listener.ListenerProtocol)) continue;
-      byLoadBalancer.get(listener.LoadBalancerId)?.set(`${listener.ListenerProtocol}:${listener.ListenerPort}`, listener);
+    for (const entry of listeners) {
+      const listener = readListener(entry);
+      if (!matchesListener(filter.listener, entry.ListenerPort, listener.protocol)) continue;
+      byLoadBalancer.get(entry.LoadBalancerId)?.set(`${listener.protocol}:${entry.ListenerPort}`, listener);
     }
   };
   await Promise.all(
     chunks(loadBalancerIds, LISTENER_BATCH_SIZE).map(async (batch) => {
       try {
-        keep(await gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing })));
+        keep(await gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }, dropped)));
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;
         // One load balancer can spoil a whole batch: ask for each alone, so that only the culprit is reported.
         for (const id of batch) {
           if (batch.length === 1) failed.record(id, err);
-          else keep((await failed.run(id, () => gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing })))) ?? []);
+          else keep((await failed.run(id, () => gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }, dropped)))) ?? []);
         }
       }
     }),
@@ -239,16 +302,22 @@ async function listListeners(
   return byLoadBalancer;
 }
 
-function planOf(listener: SlbListener, config: SlbHealthCheckConfig, fallback?: { BackendServerPort?: number; VServerGroupId?: string }): ListenerPlan {
+function planOf(
+  { entry, protocol, warnings: protocolWarnings }: ReadListener,
+  config: SlbHealthCheckConfig,
+  fallback?: { BackendServerPort?: number; VServerGroupId?: string; Status?: Spelled<string> },
+): ListenerPlan {
+  const warnings = [...protocolWarnings];
   return {
-    loadBalancerId: listener.LoadBalancerId,
-    port: listener.ListenerPort,
-    protocol: listener.ListenerProtocol,
-    status: listener.Status,
-    backendServerPort: listener.BackendServerPort ?? fallback?.BackendServerPort ?? null,
-    vServerGroupId: listener.VServerGroupId ?? fallback?.VServerGroupId ?? null,
+    loadBalancerId: entry.LoadBalancerId,
+    port: entry.ListenerPort,
+    protocol,
+    status: statusOf(entry.Status ?? fallback?.Status, warnings),
+    backendServerPort: entry.BackendServerPort ?? fallback?.BackendServerPort ?? null,
+    vServerGroupId: entry.VServerGroupId ?? fallback?.VServerGroupId ?? null,
     masterSlaveServerGroupId: config.MasterSlaveServerGroupId ?? null,
     config,
+    warnings,
   };
 }
 
@@ -256,27 +325,28 @@ function planOf(listener: SlbListener, config: SlbHealthCheckConfig, fallback?: 
 async function planListeners(
   slb: SlbClient,
   regionId: string,
-  listeners: Map<string, Map<string, SlbListener>>,
+  listeners: Map<string, Map<string, ReadListener>>,
   gate: Gate,
   failed: FailedLoadBalancers,
 ): Promise<Map<string, ListenerPlan[]>> {
   const plans = new Map<string, ListenerPlan[]>();
-  const incomplete: SlbListener[] = [];
+  const incomplete: ReadListener[] = [];
   for (const [id, byKey] of listeners) {
     const complete: ListenerPlan[] = [];
     for (const listener of byKey.values()) {
-      const config = listener[CONFIG_KEY[listener.ListenerProtocol]];
+      const config = listener.entry[CONFIG_KEY[listener.protocol]];
       if (config) complete.push(planOf(listener, config));
+      // A protocol we do not know has no attribute action to ask: its check gets the documented defaults.
+      else if (!isKnown(listener.entry.ListenerProtocol)) complete.push(planOf(listener, {}));
       else incomplete.push(listener);
     }
     plans.set(id, complete);
   }
   await Promise.all(
     incomplete.map(async (listener) => {
-      const reply = await failed.run(listener.LoadBalancerId, () =>
-        gate(() => slb.describeListenerAttribute(listener.ListenerProtocol, { RegionId: regionId, LoadBalancerId: listener.LoadBalancerId, ListenerPort: listener.ListenerPort })),
-      );
-      if (reply) plans.get(listener.LoadBalancerId)?.push(planOf(listener, reply, reply));
+      const { LoadBalancerId, ListenerPort } = listener.entry;
+      const reply = await failed.run(LoadBalancerId, () => gate(() => slb.describeListenerAttribute(listener.protocol, { RegionId: regionId, LoadBalancerId, ListenerPort })));
+      if (reply) plans.get(LoadBalancerId)?.push(planOf(listener, reply, reply));
     }),
   );
   for (const list of plans.values()) list.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
@@ -326,7 +396,7 @@ function instanceIdsOf(gathered: Gathered, loadBalancerId: string): string[] {
   if (!detail) return [];
   const ids: string[] = [];
   for (const plan of gathered.plans.get(loadBalancerId) ?? []) {
-    for (const source of sourcesOf(gathered, plan, detail)) if ((source.server.Type ?? 'ecs') === 'ecs') ids.push(source.server.ServerId);
+    for (const source of sourcesOf(gathered, plan, detail)) if (backendTypeOf(source.server.Type, []) === 'ecs') ids.push(source.server.ServerId);
   }
   return ids;
 }
@@ -341,7 +411,8 @@ function assembleLoadBalancer(
   const id = lb.LoadBalancerId;
   const detail = gathered.details.get(id);
   const lbListeners: Listener[] = (gathered.plans.get(id) ?? []).map((plan) => {
-    const healthCheck = normalizeHealthCheck(plan.protocol, plan.config);
+    const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
+    const warnings = [...plan.warnings, ...checkWarnings];
     const backends: Backend[] = [];
     for (const source of detail ? sourcesOf(gathered, plan, detail) : []) {
       const { server, port } = source;
@@ -362,9 +433,9 @@ function assembleLoadBalancer(
         checkPort: healthCheck.connectPort ?? port,
         checkHost: checkHostFor(healthCheck, ip),
         weight: server.Weight ?? 100,
-        type: server.Type ?? 'ecs',
+        type: backendTypeOf(server.Type, warnings, `${server.ServerId}:${port}`),
         group: source.group,
-        slbStatus: detail ? detail.health.status(plan, server.ServerId, ip, port) : 'unknown',
+        ...slbStatusOf(detail?.health.status(plan, server.ServerId, ip, port), warnings, `${ip}:${port}`),
       });
     }
     return {
@@ -377,6 +448,7 @@ function assembleLoadBalancer(
       masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
       healthCheck,
       backends,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   });
   return {
@@ -479,6 +551,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     return undefined;
   };
   const ecsFacts = new EcsFactsReader(ecs, regionId, gate, recordGlobal);
+  const dropped: DroppedItem[] = [];
   // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
   const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
   const outOfScope = new Set<string>();
@@ -494,6 +567,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         (async () => {
           const reply = await failed.run(id, () => gate(() => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id })));
           if (!reply) return;
+          dropped.push(...reply.dropped);
           detail.defaultServers = reply.BackendServers.BackendServer;
           detail.attributeTags = reply.Tags?.Tag;
         })(),
@@ -502,7 +576,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     calls.push(
       (async () => {
         const keys = lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol }));
-        const entries = await failed.run(id, () => gate(() => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener)));
+        const entries = await failed.run(id, () => gate(() => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener, dropped)));
         if (entries) detail.health = new HealthIndex(entries);
       })(),
     );
@@ -510,7 +584,9 @@ export async function collectInventory(clients: InventoryClients, options: Colle
       calls.push(
         (async () => {
           const reply = await failed.run(id, () => gate(() => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId })));
-          if (reply) gathered.vServerGroups.set(groupId, reply.BackendServers.BackendServer);
+          if (!reply) return;
+          dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
+          gathered.vServerGroups.set(groupId, reply.BackendServers.BackendServer);
         })(),
       );
     }
@@ -518,7 +594,9 @@ export async function collectInventory(clients: InventoryClients, options: Colle
       calls.push(
         (async () => {
           const reply = await failed.run(id, () => gate(() => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId })));
-          if (reply) gathered.masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
+          if (!reply) return;
+          dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
+          gathered.masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
         })(),
       );
     }
@@ -527,7 +605,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
 
   /** Up to 10 load balancers: their listeners in one call, then each one's details; each is handed over when done. */
   const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
-    const listeners = await listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, gate, failed);
+    const listeners = await listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, gate, failed, dropped);
     const plans = await planListeners(slb, regionId, listeners, gate, failed);
     for (const [id, lbPlans] of plans) gathered.plans.set(id, lbPlans);
     await Promise.all(
@@ -566,7 +644,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
 
   const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];
-  const summaries = await listLoadBalancers(slb, regionId, filter, gate, errors, (found) => {
+  const summaries = await listLoadBalancers(slb, regionId, filter, gate, errors, dropped, (found) => {
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
   });
   await Promise.all(examined);
@@ -594,7 +672,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   return {
     regionId,
     loadBalancers,
-    errors: [...failed.errors(), ...errors],
+    errors: [...failed.errors(), ...errors, ...droppedErrors(dropped)],
     instances: ecsFacts.instances,
     securityGroupRules: ecsFacts.securityGroupRules,
     apiCalls: callsSince(counters, callsBefore),

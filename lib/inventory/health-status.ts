@@ -1,6 +1,6 @@
 // SLB's own verdict per backend (DescribeHealthStatus): one call per load balancer covers every listener; when SLB
 // answers TooManyListeners (a port used by two protocols) it is asked once per listener instead.
-import { CloudApiError, type SlbBackendHealth, type SlbClient } from '../cloud';
+import { CloudApiError, isKnown, type DroppedItem, type SlbBackendHealth, type SlbClient, type Spelled } from '../cloud';
 import { listenerBackendKey, type ListenerProtocol, type SlbHealthStatus } from '../model';
 
 export interface ListenerKey {
@@ -23,10 +23,15 @@ export async function fetchHealthStatus(
   loadBalancerId: string,
   listeners: () => Promise<ListenerKey[]>,
   only?: { port: number; protocol?: ListenerProtocol },
+  dropped: DroppedItem[] = [],
 ): Promise<SlbBackendHealth[]> {
   let entries: SlbBackendHealth[];
+  const keepDropped = (items: DroppedItem[]): void => {
+    dropped.push(...items.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? loadBalancerId })));
+  };
   try {
     const reply = await slb.describeHealthStatus({ RegionId: regionId, LoadBalancerId: loadBalancerId, ListenerPort: only?.port, ListenerProtocol: only?.protocol });
+    keepDropped(reply.dropped);
     entries = reply.BackendServers.BackendServer;
   } catch (err) {
     if (!(err instanceof CloudApiError && err.apiCode === 'TooManyListeners')) throw err;
@@ -39,6 +44,7 @@ export async function fetchHealthStatus(
         ListenerPort: listener.port,
         ListenerProtocol: listener.protocol,
       });
+      keepDropped(reply.dropped);
       for (const entry of reply.BackendServers.BackendServer) perListener.push({ ...entry, Protocol: entry.Protocol ?? listener.protocol });
     }
     return perListener;
@@ -60,8 +66,8 @@ export async function fetchHealthStatus(
 
 /** Looks up SLB's verdicts of one load balancer by listener and backend (by IP, or by server id when SLB gave no IP). */
 export class HealthIndex {
-  private readonly byIp = new Map<string, SlbHealthStatus>();
-  private readonly byServerId = new Map<string, SlbHealthStatus>();
+  private readonly byIp = new Map<string, Spelled<SlbHealthStatus>>();
+  private readonly byServerId = new Map<string, Spelled<SlbHealthStatus>>();
   private readonly ips = new Map<string, string>();
 
   constructor(entries: readonly SlbBackendHealth[]) {
@@ -73,7 +79,8 @@ export class HealthIndex {
     }
   }
 
-  status(listener: ListenerKey, serverId: string, ip: string, port: number): SlbHealthStatus | 'unknown' {
+  /** SLB's verdict (an unknown spelling kept raw), or 'unknown' when SLB listed none. */
+  status(listener: ListenerKey, serverId: string, ip: string, port: number): Spelled<SlbHealthStatus> | 'unknown' {
     return (
       this.byIp.get(healthKey(listener.protocol, listener.port, ip, port)) ??
       this.byServerId.get(healthKey(listener.protocol, listener.port, serverId, port)) ??
@@ -89,7 +96,8 @@ export class HealthIndex {
 
 /**
  * SLB's current verdicts for one load balancer, keyed `${protocol}:${listenerPort}/${ip}:${port}` (for the diagnosis
- * re-check). Entries SLB gave without an IP, or whose listener protocol cannot be told, are left out.
+ * re-check). Entries SLB gave without an IP, whose listener protocol cannot be told, or whose status we do not know,
+ * are left out.
  */
 export async function readHealthStatus(
   clients: { slb: SlbClient },
@@ -98,15 +106,15 @@ export async function readHealthStatus(
 ): Promise<Map<string, SlbHealthStatus>> {
   let listeners: ListenerKey[] | null = null;
   const loadListeners = async (): Promise<ListenerKey[]> => {
-    listeners ??= (await clients.slb.collectListeners({ RegionId: regionId, LoadBalancerId: [loadBalancerId] })).map((l) => ({
-      port: l.ListenerPort,
-      protocol: l.ListenerProtocol,
-    }));
+    listeners ??= (await clients.slb.collectListeners({ RegionId: regionId, LoadBalancerId: [loadBalancerId] })).flatMap((l) =>
+      isKnown(l.ListenerProtocol) ? [{ port: l.ListenerPort, protocol: l.ListenerProtocol }] : [],
+    );
     return listeners;
   };
   const statuses = new Map<string, SlbHealthStatus>();
   for (const entry of await fetchHealthStatus(clients.slb, regionId, loadBalancerId, loadListeners)) {
-    if (entry.Protocol === undefined || entry.ServerIp === undefined) continue;
+    // A status we do not know is no verdict to re-check against.
+    if (entry.Protocol === undefined || entry.ServerIp === undefined || !isKnown(entry.ServerHealthStatus)) continue;
     statuses.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
   }
   return statuses;

@@ -43,6 +43,8 @@ export type VariantLabel =
   | 'extended-wait'
   | 'tcp-connect'
   | 'tls-handshake'
+  /** The replay with a common browser User-Agent (SLB's HTTP/HTTPS checks send none). */
+  | 'user-agent'
   | `repeat-${number}`;
 
 export interface LabelledProbe {

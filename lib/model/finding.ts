@@ -32,6 +32,10 @@ export const FINDING_CODES = [
   'NO_PROBER_FOR_VPC',
   'PROBE_FAILED',
   'INVENTORY_ERROR',
+  'HOST_FIREWALL_BLOCKS_SLB',
+  'SERVICE_BOUND_TO_LOOPBACK',
+  'ROUTE_TO_SLB_ASYMMETRIC',
+  'HOST_CHECK_UNAVAILABLE',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

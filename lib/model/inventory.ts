@@ -42,8 +42,10 @@ export interface Backend {
   weight: number;
   type: BackendType;
   group: { kind: 'default' } | { kind: 'vserver'; id: string } | { kind: 'master-slave'; id: string; role: 'Master' | 'Slave' };
-  /** SLB's verdict from DescribeHealthStatus; 'unknown' when SLB listed no status for this backend. */
+  /** SLB's verdict from DescribeHealthStatus; 'unknown' when SLB listed no status for this backend, or one we do not know. */
   slbStatus: SlbHealthStatus | 'unknown';
+  /** The ServerHealthStatus exactly as SLB spelled it, when it is not one we know (reported as such, never dropped). */
+  slbStatusReported?: string;
 }
 
 export interface Listener {
@@ -56,6 +58,8 @@ export interface Listener {
   masterSlaveServerGroupId: string | null;
   healthCheck: HealthCheckSpec;
   backends: Backend[];
+  /** Settings SLB spelled in a way we do not know, each with the default used instead; absent when there are none. */
+  warnings?: string[];
 }
 
 export interface LoadBalancer {

@@ -9,6 +9,8 @@ import { errorMessage } from '../util/errors';
 
 /** The User-Agent SLB sends when a TCP/UDP listener uses an HTTP check. */
 export const L4_HTTP_CHECK_USER_AGENT = 'KeepAliveClient';
+/** A common browser User-Agent, for the variant that tells "refused without a User-Agent" from "forbidden for all". */
+export const COMMON_USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 
 export interface EvidenceOptions {
   /** Extra replays to detect intermittency (default 3). */
@@ -145,15 +147,17 @@ async function runVariants(
 ): Promise<void> {
   const base = replay.request;
   const passed = replay.outcome === 'ok';
-  // Repeats stop at the first that disagrees with the replay: one disagreement already proves intermittency.
+  // Every repeat runs: one disagreement proves intermittency, and the whole sequence tells a rate limit (refusals
+  // in bursts) and a dead round-robin member (alternating answers) from random failures. Fast checks only.
   const repeatUntilDisagreement = async (): Promise<boolean> => {
+    let disagreed = false;
     for (let i = 1; i <= settings.repeats; i++) {
       await pause(settings.repeatIntervalMs);
       const repeat = await probe(`repeat-${i}`, base);
-      if (repeat === null) return false;
-      if ((repeat.outcome === 'ok') !== passed) return true;
+      if (repeat === null) return disagreed;
+      if ((repeat.outcome === 'ok') !== passed) disagreed = true;
     }
-    return false;
+    return disagreed;
   };
 
   if (passed) {
@@ -201,6 +205,8 @@ async function runVariants(
       if (await getWorks()) return;
       if (await hostVariantWorks()) return;
       if ((replay.statusCode === 404 || replay.statusCode === 410) && base.uri !== '/') await probe('root-path', { ...base, uri: '/' });
+      // Refused without a User-Agent (SLB's HTTP/HTTPS checks send none), or forbidden for everyone?
+      if ((replay.statusCode === 401 || replay.statusCode === 403) && base.userAgent === undefined) await probe('user-agent', { ...base, userAgent: COMMON_USER_AGENT });
       return;
     case 'error':
       await probe('tcp-connect', { kind: 'tcp', ip: base.ip, port: base.port, timeoutMs: base.timeoutMs });

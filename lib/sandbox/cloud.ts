@@ -5,7 +5,8 @@
 import { BackendConfigError, isAddressInUse, startBackends, type RunningBackends } from './backends';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
 import { claimSourceSlice } from './healthcheck/sources';
-import { createEcsProduct } from './ecs';
+import { createCloudAssistant, createEcsProduct } from './ecs';
+import { prepareHostTools } from './hosts/tools';
 import { AccessKeyRegistry, generateSandboxCredentials, type SandboxCredentials } from './openapi/credentials';
 import { createOpenApiPolicy, startOpenApiServer, type ApiStats, type OpenApiPolicy } from './openapi/server';
 import { loadScenario } from './scenario/load';
@@ -48,8 +49,29 @@ export type SandboxServiceFactory = (context: SandboxContext) => Promise<Sandbox
 /** The services every sandbox runs, in start order. Add new ones (FC, OSS, webhook sinks) here. */
 export const BUILT_IN_SERVICES: readonly SandboxServiceFactory[] = [
   (context) => startOpenApiServer(createSlbProduct(context.scenario, context.checker), context.policy),
-  (context) => startOpenApiServer(createEcsProduct(context.scenario), context.policy),
+  (context) => startEcsService(context),
 ];
+
+/** The ECS API with Cloud Assistant: scripts run on this machine with each sandbox host's firewall tools on PATH. */
+async function startEcsService(context: SandboxContext): Promise<SandboxService> {
+  const tools = prepareHostTools(context.scenario.instances);
+  const cloudAssistant = createCloudAssistant(context.scenario, { tools });
+  try {
+    const server = await startOpenApiServer(createEcsProduct(context.scenario, cloudAssistant), context.policy);
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        await cloudAssistant.stop();
+        tools.remove();
+      },
+    };
+  } catch (err) {
+    await cloudAssistant.stop();
+    tools.remove();
+    throw err;
+  }
+}
 
 export interface SandboxCloudOptions {
   /** Fixed credentials; default: freshly generated ones. */
@@ -108,11 +130,13 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
-    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move');
-    stoppers.push(() => backends.stop());
+    // The checker's sources first: a host's declared firewall refuses some of them in the backends' kernel filters.
     // A scenario that names its checker's source addresses keeps them; otherwise this sandbox claims its own slice.
-    const sources = served.healthChecker?.sourceIps === undefined ? await claimSourceSlice() : null;
+    const named = valid.healthChecker?.sourceIps;
+    const sources = named === undefined ? await claimSourceSlice() : null;
     if (sources) stoppers.push(() => sources.release());
+    const { backends, served, moves, relocation } = await placeBackends(valid, options.onAddressInUse ?? 'move', sources?.sourceIps ?? named ?? []);
+    stoppers.push(() => backends.stop());
     const checker = startHealthChecker(served, sources ? { sourceIps: sources.sourceIps } : {});
     stoppers.push(() => checker.stop());
     const context: SandboxContext = { scenario: served, credentials, keys, policy, checker };
@@ -161,14 +185,14 @@ interface Placement {
  * Starts the backends at the scenario's own addresses or, when one is taken, at the same addresses moved to other
  * loopback blocks (the bind itself is the test, so two sandboxes starting together cannot both win one block).
  */
-async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'): Promise<Placement> {
+async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail', checkerSourceIps: readonly string[]): Promise<Placement> {
   let firstConflict: string | undefined;
   let moves: BlockMoves = new Map();
   const tried = new Set<number>();
   for (let attempt = 0; ; attempt += 1) {
     const served = moves.size === 0 ? scenario : validateScenario(relocateScenario(scenario, moves));
     try {
-      const backends = await startBackends(served);
+      const backends = await startBackends(served, { checkerSourceIps });
       const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
       return { backends, served, moves, relocation };
     } catch (err) {

@@ -1,7 +1,7 @@
 // What the clients do with each kind of failure: retry (throttling, 5xx, timeouts, resets, non-JSON bodies), or stop
 // at once with one error that names what to fix (credentials, signature, clock, RAM permission, not found).
 import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
-import { CloudAccessError, CloudApiError } from '../../lib/cloud';
+import { CloudAccessError, CloudApiError, type DroppedItem } from '../../lib/cloud';
 import { UserFacingError } from '../../lib/util/errors';
 import { FakeApi, apiError, fakeClients } from './fake-api';
 
@@ -148,7 +148,7 @@ describe('malformed replies', () => {
   it.each([
     ['a missing list', { RequestId: 'r', TotalCount: 1 }, /DescribeLoadBalancers returned a malformed reply: LoadBalancers is missing/],
     ['a list of the wrong type', { TotalCount: 1, LoadBalancers: { LoadBalancer: 'lb-1' } }, /LoadBalancers\.LoadBalancer should be an array but is a string/],
-    ['a field of the wrong type', { TotalCount: 1, LoadBalancers: { LoadBalancer: [{ LoadBalancerId: { id: 1 } }] } }, /LoadBalancers\.LoadBalancer\[0\]\.LoadBalancerId should be a string but is an object/],
+    ['an entry that is not an object', { TotalCount: 1, LoadBalancers: { LoadBalancer: ['lb-1'] } }, /LoadBalancers\.LoadBalancer\[0\] should be an object but is a string/],
     ['a non-numeric count', { TotalCount: 'many', LoadBalancers: { LoadBalancer: [] } }, /TotalCount should be a number but is "many"/],
     ['a body that is not an object', ['lb-1'], /the body is an array, not a JSON object/],
   ])('names the action and the field for %s, without retrying', async (_name, body, message) => {
@@ -166,14 +166,43 @@ describe('malformed replies', () => {
     expect(err.message).toMatch(/DescribeLoadBalancerListeners returned a malformed reply: Listeners should be an array but is an object/);
   });
 
-  it('rejects an unknown health status value', async () => {
+  it('sets aside only the entry that lacks what the audit needs, naming the field, and keeps the rest', async () => {
+    const body = { TotalCount: 2, LoadBalancers: { LoadBalancer: [{ LoadBalancerId: { id: 1 } }, { LoadBalancerId: 'lb-2' }] } };
+    const clients = fakeClients(malformed(body));
+    const dropped: DroppedItem[] = [];
+    const found = await clients.slb.collectLoadBalancers({ RegionId: 'cn-hangzhou' }, dropped);
+    expect(found.map((lb) => lb.LoadBalancerId)).toEqual(['lb-2']);
+    expect(dropped).toEqual([
+      {
+        action: 'DescribeLoadBalancers',
+        path: 'LoadBalancers.LoadBalancer[0]',
+        loadBalancerId: null,
+        reason:
+          'SLB DescribeLoadBalancers returned an entry that cannot be audited (LoadBalancers.LoadBalancer[0].LoadBalancerId should be a string but is an object); only that entry is left out.',
+      },
+    ]);
+  });
+
+  it('keeps an unknown health status value raw instead of rejecting the reply', async () => {
     const api = world().intercept((request) =>
       request.action === 'DescribeHealthStatus'
         ? { body: { BackendServers: { BackendServer: [{ ServerId: 'i-1', Port: 80, ListenerPort: 80, ServerHealthStatus: 'sick' }] } } }
         : undefined,
     );
-    const err = await rejectionOf(fakeClients(api).slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' }));
-    expect(err.message).toMatch(/BackendServers\.BackendServer\[0\]\.ServerHealthStatus is "sick", expected one of normal, abnormal, unavailable/);
+    const reply = await fakeClients(api).slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
+    expect(reply.BackendServers.BackendServer[0]?.ServerHealthStatus).toEqual({ unknown: 'sick' });
+    expect(reply.dropped).toEqual([]);
+  });
+
+  it('drops a health entry without its port, with the reason', async () => {
+    const api = world().intercept((request) =>
+      request.action === 'DescribeHealthStatus'
+        ? { body: { BackendServers: { BackendServer: [{ ServerId: 'i-1', ListenerPort: 80, ServerHealthStatus: 'normal' }] } } }
+        : undefined,
+    );
+    const reply = await fakeClients(api).slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
+    expect(reply.BackendServers.BackendServer).toEqual([]);
+    expect(reply.dropped[0]?.reason).toMatch(/BackendServers\.BackendServer\[0\]\.Port is missing\); only that entry is left out/);
   });
 
   it('reports an ECS reply the SDK cannot read as malformed, naming the action', async () => {

@@ -8,6 +8,10 @@ import { ENV, type EnvVariable } from '../../lib/config/env';
 import { parseVpcProbeMap } from '../../lib/fanout/vpc-map';
 import { buildBundles, FUNCTIONS, ROOT, variablesRead, type Bundles, type FunctionName } from './bundles';
 import { calledActions } from './called-actions';
+import { ON_HOST_RAM_ACTIONS } from '../../lib/onhost';
+
+/** The opt-in on-host run (audit --on-host): its Cloud Assistant calls need their own, separate RAM statement. */
+const ON_HOST_SOURCES = 'lib/onhost/';
 import { loadServerlessDevs, loadTemplate, type DeployedFunction, type DeployedService } from './descriptors';
 import { MAX_CONNECTIONS_PER_BACKEND } from '../../lib/probe/scheduler';
 import { PROBE_INSTANCE_CONCURRENCY } from '../../lib/sandbox/stack';
@@ -129,7 +133,7 @@ describe.each(DESCRIPTORS)('%s', (_file, services) => {
     }
     expect([...byProduct.keys()].sort()).toEqual(['ecs', 'fc', 'log', 'oss', 'slb']);
     const openApi = [...(byProduct.get('slb') ?? []), ...(byProduct.get('ecs') ?? [])].sort();
-    expect(openApi).toEqual([...calledActions(bundles)].sort());
+    expect(openApi).toEqual([...calledActions(bundles, (file) => !file.startsWith(ON_HOST_SOURCES))].sort());
     expect([...(byProduct.get('fc') ?? [])]).toEqual(['fc:InvokeFunction']);
     expect([...(byProduct.get('oss') ?? [])].sort()).toEqual(['oss:GetObject', 'oss:PutObject']);
     expect([...(byProduct.get('log') ?? [])]).toEqual(['log:PostLogStoreLogs']);
@@ -142,6 +146,19 @@ describe.each(DESCRIPTORS)('%s', (_file, services) => {
       expect(resource.startsWith(`acs:oss:*:*:${stateObject}`)).toBe(true);
       expect(resource === `acs:oss:*:*:${stateObject}` || resource === `acs:oss:*:*:${stateObject}.corrupt-*`).toBe(true);
     }
+  });
+
+  test('the on-host actions are one separate opt-in statement, exactly the Cloud Assistant actions lib/onhost calls', () => {
+    const main = locate(services, 'audit').service;
+    const onHost = [...calledActions(bundles, (file) => file.startsWith(ON_HOST_SOURCES))].sort();
+    expect(onHost).toEqual([...ON_HOST_RAM_ACTIONS].sort());
+    expect(main.statements.flatMap((s) => s.actions).filter((action) => onHost.includes(action) && action !== 'ecs:DescribeInstances')).toEqual([]);
+    expect(main.optInStatements).toHaveLength(1);
+    const [statement] = main.optInStatements;
+    expect(statement?.optIn).toMatch(/^(OnHostEnabled|roleWithOnHost)$/);
+    expect(statement?.effect).toBe('Allow');
+    expect([...(statement?.actions ?? [])].sort()).toEqual(onHost);
+    expect(locate(services, 'probe').service.optInStatements).toEqual([]);
   });
 
   test('the probe role only lets FC attach the function to the VPC and write its logs', () => {

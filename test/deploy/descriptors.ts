@@ -24,6 +24,12 @@ export interface DeployedFunction {
   triggers: Array<{ type: 'timer' | 'http'; config: Record<string, unknown> }>;
 }
 
+/** A statement granted only when the deployer opts in (a ROS condition, or the s.yaml role variant to switch to). */
+export interface OptInStatement extends PolicyStatement {
+  /** The ROS condition name, or the s.yaml `vars` entry of the role that includes it. */
+  optIn: string;
+}
+
 export interface DeployedService {
   name: string;
   inVpc: boolean;
@@ -31,6 +37,7 @@ export interface DeployedService {
   hasLogConfig: boolean;
   managedPolicies: string[];
   statements: PolicyStatement[];
+  optInStatements: OptInStatement[];
   functions: DeployedFunction[];
 }
 
@@ -53,34 +60,58 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function policies(raw: unknown[], keys: { statement: string; effect: string; action: string; resource: string }): { managed: string[]; statements: PolicyStatement[] } {
+function policies(
+  raw: unknown[],
+  keys: { statement: string; effect: string; action: string; resource: string },
+): { managed: string[]; statements: PolicyStatement[]; optInStatements: OptInStatement[] } {
   const managed: string[] = [];
   const statements: PolicyStatement[] = [];
+  const optInStatements: OptInStatement[] = [];
+  const read = (statement: unknown): PolicyStatement => {
+    const s = record(statement, 'statement');
+    return { effect: text(s[keys.effect]), actions: list(s[keys.action]).map(text), resources: list(s[keys.resource]).map(text) };
+  };
   for (const policy of raw) {
     if (typeof policy === 'string') {
       managed.push(policy);
       continue;
     }
     for (const statement of list(record(policy, 'policy')[keys.statement])) {
-      const s = record(statement, 'statement');
-      statements.push({ effect: text(s[keys.effect]), actions: list(s[keys.action]).map(text), resources: list(s[keys.resource]).map(text) });
+      // ROS: `Fn::If: [Condition, statement, {Ref: ALIYUN::NoValue}]` grants the statement only under the condition.
+      const conditional = record(statement, 'statement')['Fn::If'];
+      if (Array.isArray(conditional)) {
+        const [condition, granted, otherwise] = conditional as unknown[];
+        if (record(otherwise, 'Fn::If else').Ref !== 'ALIYUN::NoValue') throw new Error('a conditional statement must grant nothing otherwise (Ref: ALIYUN::NoValue)');
+        optInStatements.push({ ...read(granted), optIn: text(condition) });
+      } else statements.push(read(statement));
     }
   }
-  return { managed, statements };
+  return { managed, statements, optInStatements };
 }
 
 function readYaml(file: string): Doc {
   return record(parse(readFileSync(join(ROOT, file), 'utf8')), file);
 }
 
+/** A `Ref` to a template parameter reads as that parameter's default (what a deploy gets unless told otherwise). */
+function withDefault(value: unknown, parameters: Doc): unknown {
+  const ref = typeof value === 'object' && value !== null ? (value as Doc).Ref : undefined;
+  if (typeof ref !== 'string') return value;
+  const parameter = parameters[ref];
+  const fallback = typeof parameter === 'object' && parameter !== null ? (parameter as Doc).Default : undefined;
+  return fallback ?? value;
+}
+
 export function loadTemplate(): DeployedService[] {
-  const resources = record(readYaml('template.yml').Resources, 'Resources');
+  const template = readYaml('template.yml');
+  const parameters = record(template.Parameters ?? {}, 'Parameters');
+  const resources = record(template.Resources, 'Resources');
   return Object.entries(resources)
     .filter(([, value]) => record(value, 'resource').Type === 'Aliyun::Serverless::Service')
     .map(([serviceName, value]) => {
       const service = record(value, serviceName);
       const props = record(service.Properties, `${serviceName}.Properties`);
-      const { managed, statements } = policies(list(props.Policies ?? []), { statement: 'Statement', effect: 'Effect', action: 'Action', resource: 'Resource' });
+      const { managed, statements, optInStatements } = policies(list(props.Policies ?? []), { statement: 'Statement', effect: 'Effect', action: 'Action', resource: 'Resource' });
       const functions = Object.entries(service)
         .filter(([, fn]) => typeof fn === 'object' && fn !== null && (fn as Doc).Type === 'Aliyun::Serverless::Function')
         .map(([name, fn]): DeployedFunction => {
@@ -88,7 +119,7 @@ export function loadTemplate(): DeployedService[] {
           const events = record((fn as Doc).Events ?? {}, `${name}.Events`);
           return {
             name,
-            runtime: text(p.Runtime),
+            runtime: text(withDefault(p.Runtime, parameters)),
             handler: text(p.Handler),
             memoryMB: Number(p.MemorySize),
             timeoutSeconds: Number(p.Timeout),
@@ -101,7 +132,7 @@ export function loadTemplate(): DeployedService[] {
             }),
           };
         });
-      return { name: serviceName, inVpc: props.VpcConfig !== undefined, internetAccess: props.InternetAccess === true, hasLogConfig: props.LogConfig !== undefined, managedPolicies: managed, statements, functions };
+      return { name: serviceName, inVpc: props.VpcConfig !== undefined, internetAccess: props.InternetAccess === true, hasLogConfig: props.LogConfig !== undefined, managedPolicies: managed, statements, optInStatements, functions };
     });
 }
 
@@ -113,9 +144,24 @@ function resolveVars(value: unknown, vars: Doc): unknown {
   return value;
 }
 
+const SDEVS_KEYS = { statement: 'statement', effect: 'Effect', action: 'Action', resource: 'Resource' } as const;
+
+/**
+ * Serverless Devs has no conditions: an opt-in statement lives in a role variant under `vars` (same role name) that
+ * the deployer switches the entries to. Its statements beyond the role's own are the opt-in ones.
+ */
+function roleVariants(vars: Doc): { name: string; variable: string; statements: PolicyStatement[] }[] {
+  return Object.entries(vars).flatMap(([variable, value]) => {
+    if (typeof value !== 'object' || value === null || !('policies' in value)) return [];
+    const role = value as Doc;
+    return [{ name: text(role.name), variable, statements: policies(list(role.policies), SDEVS_KEYS).statements }];
+  });
+}
+
 export function loadServerlessDevs(): DeployedService[] {
   const raw = readYaml('s.yaml');
   const doc = record(resolveVars(raw, record(raw.vars ?? {}, 'vars')), 's.yaml');
+  const variants = roleVariants(record(doc.vars ?? {}, 'vars'));
   const services = new Map<string, DeployedService>();
   const serviceSettings = new Map<string, string>();
   for (const [key, entry] of Object.entries(record(doc.services, 'services'))) {
@@ -126,13 +172,17 @@ export function loadServerlessDevs(): DeployedService[] {
     const fn = record(props.function, `${key}.props.function`);
     const name = text(service.name);
     const role = record(service.role, `${key} role`);
-    const { managed, statements } = policies(list(role.policies), { statement: 'statement', effect: 'Effect', action: 'Action', resource: 'Resource' });
+    const { managed, statements } = policies(list(role.policies), SDEVS_KEYS);
+    const own = new Set(statements.map((statement) => JSON.stringify(statement)));
+    const optInStatements = variants
+      .filter((variant) => variant.name === text(role.name))
+      .flatMap((variant) => variant.statements.filter((statement) => !own.has(JSON.stringify(statement))).map((statement) => ({ ...statement, optIn: variant.variable })));
     // Entries deploying into one service must agree on it: the last `s deploy` of either would win.
     const settings = JSON.stringify({ role, vpc: service.vpcConfig, internet: service.internetAccess, log: service.logConfig });
     const seen = serviceSettings.get(name);
     if (seen !== undefined && seen !== settings) throw new Error(`s.yaml entries for service ${name} configure it differently`);
     serviceSettings.set(name, settings);
-    const existing = services.get(name) ?? { name, inVpc: service.vpcConfig !== undefined, internetAccess: service.internetAccess === true, hasLogConfig: service.logConfig !== undefined, managedPolicies: managed, statements, functions: [] };
+    const existing = services.get(name) ?? { name, inVpc: service.vpcConfig !== undefined, internetAccess: service.internetAccess === true, hasLogConfig: service.logConfig !== undefined, managedPolicies: managed, statements, optInStatements, functions: [] };
     existing.functions.push({
       name: text(fn.name),
       runtime: text(fn.runtime),

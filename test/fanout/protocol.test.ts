@@ -43,6 +43,15 @@ describe('parseProbeBatchResponse', () => {
     expect(parseProbeBatchResponse(body, new Set([a.id, b.id])).map((e) => e.jobId)).toEqual(['a']);
   });
 
+  test('carries every variant label the evidence collection makes, the User-Agent variant included', () => {
+    const base = okEvidence(a);
+    const labels = ['get', 'user-agent', 'repeat-1', 'repeat-2', 'repeat-3'] as const;
+    const evidence = { ...base, variants: labels.map((label) => ({ label, result: base.replay })) };
+    expect(parseProbeBatchResponse(JSON.stringify({ evidence: [evidence] }), new Set([a.id]))[0]?.variants.map((variant) => variant.label)).toEqual([...labels]);
+    const invented = { ...base, variants: [{ label: 'guess', result: base.replay }] };
+    expect(() => parseProbeBatchResponse(JSON.stringify({ evidence: [invented] }), new Set([a.id]))).toThrow(/malformed evidence/);
+  });
+
   test('refuses a reply that is not JSON or has no evidence list or malformed evidence', () => {
     expect(() => parseProbeBatchResponse('<html>', new Set())).toThrow(/not JSON/);
     expect(() => parseProbeBatchResponse('{"result":[]}', new Set())).toThrow(/"evidence"/);

@@ -26,6 +26,8 @@ const ALERT_FIELDS = {
   timestamp: '1700000000000',
   userId: '1234567890',
 };
+/** The callback above arrived 30 s after CloudMonitor stamped it. */
+const ARRIVED_AT_MS = 1_700_000_030_000;
 
 function recorder(outcome: 'ok' | 'fail' = 'ok') {
   const queued: AuditRequest[] = [];
@@ -33,6 +35,7 @@ function recorder(outcome: 'ok' | 'fail' = 'ok') {
     queued,
     deps: {
       expectedToken: TOKEN,
+      now: () => ARRIVED_AT_MS,
       queueAudit: async (request: AuditRequest) => {
         if (outcome === 'fail') throw new Error('FC unreachable');
         queued.push(request);
@@ -79,8 +82,71 @@ describe('handleAlarmRequest', () => {
   test('ALERT queues an audit scoped to the load balancer and port, and answers 202', async () => {
     const { queued, deps } = recorder();
     const response = await handleAlarmRequest(request(), deps);
-    expect(response).toEqual({ status: 202, body: { queued: true, requestId: 'req-1', alertState: 'ALERT', loadBalancerId: 'lb-bp1abc123', listenerPort: 80 } });
+    expect(response).toEqual({
+      status: 202,
+      body: { queued: true, requestId: 'req-1', alertState: 'ALERT', regionId: null, loadBalancerId: 'lb-bp1abc123', listenerPort: 80 },
+    });
     expect(queued).toEqual([{ loadBalancerIds: ['lb-bp1abc123'], listener: { port: 80 }, trigger: "alarm ALERT 'unhealthy backends'" }]);
+  });
+
+  // A body as CloudMonitor sends it today: instanceId is UnhealthyServerCount's only dimension, the timestamp is in
+  // milliseconds, and the region and bookkeeping fields come along.
+  const REAL_FIELDS = {
+    ...ALERT_FIELDS,
+    dimensions: '{userId=1234567890, instanceId=lb-bp1abc123}',
+    regionId: 'cn-shanghai',
+    regionName: 'China (Shanghai)',
+    lastTime: '8 minutes',
+    rawMetricName: 'UnhealthyServerCount',
+    transId: '0a2f1c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+    groupId: '12345678',
+    productGroupName: 'web',
+    unit: 'Count',
+    metricName: 'Unhealthy backend servers',
+  };
+
+  test('an alarm with instanceId only audits the whole load balancer, in the region the callback names', async () => {
+    const { queued, deps } = recorder();
+    const response = await handleAlarmRequest(request({ body: form(REAL_FIELDS) }), deps);
+    expect(response).toMatchObject({ status: 202, body: { queued: true, regionId: 'cn-shanghai', loadBalancerId: 'lb-bp1abc123', listenerPort: null } });
+    expect(queued).toEqual([
+      { regionId: 'cn-shanghai', loadBalancerIds: ['lb-bp1abc123'], trigger: "alarm ALERT 'unhealthy backends' (transId 0a2f1c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b)" },
+    ]);
+  });
+
+  test('reads every field of a real body, the timestamp in milliseconds', () => {
+    expect(parseAlarmCallback(form(REAL_FIELDS), FORM)).toMatchObject({
+      timestampMs: 1_700_000_000_000,
+      regionId: 'cn-shanghai',
+      lastTime: '8 minutes',
+      rawMetricName: 'UnhealthyServerCount',
+      transId: '0a2f1c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+      groupId: '12345678',
+      productGroupName: 'web',
+      unit: 'Count',
+    });
+    // Older samples stamp seconds.
+    expect(parseAlarmCallback(form({ ...REAL_FIELDS, timestamp: '1700000000' }), FORM).timestampMs).toBe(1_700_000_000_000);
+  });
+
+  test.each([
+    ['an hour old', String(ARRIVED_AT_MS - 3_600_000), /is too old/],
+    ['ten minutes ahead', String(ARRIVED_AT_MS + 600_000), /is in the future/],
+  ])('rejects a replayed callback stamped %s with 422, nothing queued', async (_label, timestamp, reason) => {
+    const { queued, deps } = recorder();
+    const response = await handleAlarmRequest(request({ body: form({ ...REAL_FIELDS, timestamp }) }), deps);
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ queued: false, error: 'TIMESTAMP_OUT_OF_WINDOW' });
+    expect(String(response.body.message)).toMatch(reason);
+    expect(String(response.body.message)).toMatch(/a replayed callback, or a clock that is off/);
+    expect(queued).toHaveLength(0);
+  });
+
+  test('rejects a malformed timestamp or region with 400', async () => {
+    const { queued, deps } = recorder();
+    expect((await handleAlarmRequest(request({ body: form({ ...REAL_FIELDS, timestamp: 'yesterday' }) }), deps)).body).toMatchObject({ error: 'TIMESTAMP_INVALID' });
+    expect((await handleAlarmRequest(request({ body: form({ ...REAL_FIELDS, regionId: 'Shanghai!' }) }), deps)).body).toMatchObject({ error: 'REGION_INVALID' });
+    expect(queued).toHaveLength(0);
   });
 
   test('OK also queues a scoped run (so findings can resolve); INSUFFICIENT_DATA queues nothing', async () => {

@@ -82,6 +82,31 @@ test('a CloudMonitor ALERT queues a run scoped to the alarming load balancer and
   }
 });
 
+test('a callback as CloudMonitor sends it today (instanceId only, millisecond timestamp, regionId) audits the whole load balancer', async () => {
+  const response = await fetch(
+    alarmUrl(stack.alarmToken),
+    callback({
+      alertName: 'web unhealthy',
+      alertState: 'ALERT',
+      metricName: 'UnhealthyServerCount',
+      rawMetricName: 'UnhealthyServerCount',
+      metricProject: 'acs_slb_dashboard',
+      dimensions: `{userId=${scenario.accountId}, instanceId=lb-sandbox-web}`,
+      regionId: scenario.regionId,
+      timestamp: String(Date.now()),
+      transId: 'trans-1',
+      unit: 'Count',
+    }),
+  );
+  expect(response.status).toBe(202);
+  const body = (await response.json()) as { requestId: string; listenerPort: number | null };
+  expect(body).toMatchObject({ queued: true, loadBalancerId: 'lb-sandbox-web', listenerPort: null, regionId: scenario.regionId });
+  const result = await resultOf(body.requestId);
+  expect(result.covered).toEqual(['lb-sandbox-web']);
+  const listeners = new Set(result.findings.map((finding) => finding.listener).filter((listener) => listener !== null));
+  expect(listeners.size).toBeGreaterThan(1);
+});
+
 test('a callback with a wrong token, or too large, is refused and queues nothing', async () => {
   const before = stack.fc.asyncResults().length;
   const fields = { alertState: 'ALERT', dimensions: '{instanceId=lb-sandbox-web, port=80}' };

@@ -22,6 +22,10 @@ const COVERED_ELSEWHERE: Partial<Record<FindingCode, string>> = {
   UNDETERMINED: 'test/diagnose/diagnose.test.ts (an outcome no rule explains, e.g. EHOSTUNREACH, cannot happen on loopback)',
   NO_PROBER_FOR_VPC: 'test/fanout/fc-executor.test.ts and test/diagnose/diagnose.test.ts (needs the FC fan-out)',
   PROBE_FAILED: 'test/fanout/fc-executor.test.ts, test/fanout/probe-batch.test.ts and test/diagnose/diagnose.test.ts',
+  HOST_FIREWALL_BLOCKS_SLB: 'test/host/*.test.ts (host-verdict on real firewall dumps and in network namespaces)',
+  SERVICE_BOUND_TO_LOOPBACK: 'test/host/*.test.ts (host-verdict on the host script run in a network namespace)',
+  ROUTE_TO_SLB_ASYMMETRIC: 'test/host/*.test.ts (host-verdict with policy routing and rp_filter in a network namespace)',
+  HOST_CHECK_UNAVAILABLE: 'test/host/*.test.ts (truncated, garbled, other-version and tool-less script output)',
 };
 
 /** This suite's copy of the default scenario lives in 127.61.0.0/24. */

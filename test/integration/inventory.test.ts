@@ -373,3 +373,61 @@ describe('a RAM policy that denies DescribeHealthStatus', () => {
     expect(cloud.sandbox.apiStats().actions['slb:DescribeHealthStatus']).toEqual({ calls: 1, ok: 0, errors: { 'Forbidden.RAM': 1 } });
   });
 });
+
+describe('replies spelled as the real API spells them', () => {
+  const NET = '127.60.7';
+  let cloud: TestCloud;
+  let inventory: Inventory;
+
+  beforeAll(async () => {
+    cloud = await startTestCloud(
+      oneVpcScenario(NET, {
+        instances: [instance('i-a', `${NET}.11`)],
+        endpoints: [healthy(`${NET}.11`, 8080), healthy(`${NET}.11`, 3306), healthy(`${NET}.11`, 8081)],
+        loadBalancers: [
+          loadBalancer('lb-spelled', ['i-a'], [
+            { ...httpListener(80, 8080), replyFields: { listener: { ListenerProtocol: 'HTTP', Status: 'Running', FutureField: 'x' }, healthCheck: { HealthCheckHttpVersion: 'HTTP 1.0', HealthCheckMethod: 'HEAD' } } },
+            { ...httpListener(81, 8081), replyFields: { healthCheck: { HealthCheckHttpVersion: 'h2' }, healthStatus: { ServerHealthStatus: 'initializing', Protocol: 'HTTP' } } },
+            { ListenerPort: 3306, ListenerProtocol: 'tcp', BackendServerPort: 3306, healthCheck: { ...FAST_TCP_CHECK }, replyFields: { healthCheck: { HealthCheckMethod: 'tcp' } } },
+            { ListenerPort: 82, ListenerProtocol: 'http', BackendServerPort: 8080, healthCheck: { ...FAST_HTTP_CHECK }, replyFields: { listener: { ListenerPort: null } } },
+          ]),
+        ],
+      }),
+    );
+    if (!(await cloud.sandbox.checker.settled(SETTLE_MS))) throw new Error('the health checker did not settle');
+    inventory = await collectInventory(cloud.clients, { regionId: cloud.regionId });
+  });
+  afterAll(() => cloud?.stop());
+
+  it('loses no load balancer, and reads the known spellings', () => {
+    expect(inventory.loadBalancers.map((lb) => lb.id)).toEqual(['lb-spelled']);
+    expect(listenerOf(inventory, 'lb-spelled', 'http', 80)).toMatchObject({ status: 'running', healthCheck: { method: 'HEAD', httpVersion: '1.0' } });
+    expect(listenerOf(inventory, 'lb-spelled', 'http', 80).warnings).toBeUndefined();
+    expect(listenerOf(inventory, 'lb-spelled', 'tcp', 3306)).toMatchObject({ healthCheck: { type: 'tcp' } });
+    expect(allBackends(inventory).map((b) => `${b.port} ${b.slbStatus}`)).toEqual(['8080 normal', '8081 unknown', '3306 normal']);
+  });
+
+  it('probes an unknown HTTP version with HTTP/1.0 and puts the warning on the listener', () => {
+    const h2 = listenerOf(inventory, 'lb-spelled', 'http', 81);
+    expect(h2.healthCheck.httpVersion).toBe('1.0');
+    expect(h2.warnings).toEqual([
+      "HealthCheckHttpVersion 'h2' is unknown; probing with HTTP/1.0",
+      `ServerHealthStatus 'initializing' of ${NET}.11:8081 is unknown; examining the backend as not known healthy`,
+    ]);
+  });
+
+  it('reports a ServerHealthStatus it does not know as SLB spelled it, without dropping the backend', () => {
+    expect(listenerOf(inventory, 'lb-spelled', 'http', 81).backends).toMatchObject([{ port: 8081, slbStatus: 'unknown', slbStatusReported: 'initializing' }]);
+  });
+
+  it('loses only the listener entry without a port, with its reason', () => {
+    expect(inventory.errors).toEqual([
+      {
+        loadBalancerId: 'lb-spelled',
+        action: 'DescribeLoadBalancerListeners',
+        code: 'EntryUnreadable',
+        message: expect.stringMatching(/^SLB DescribeLoadBalancerListeners returned an entry that cannot be audited \(Listeners\[\d\]\.ListenerPort is missing\); only that entry is left out\.$/),
+      },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { ProbeJob, ProbeRequest, ProbeResult } from '../../lib/model';
-import { collectEvidence, collectEvidenceForJobs, errorEvidence, evidenceBudgetMs, extendedWaitMs, ProbeScheduler, replayRequest } from '../../lib/probe';
+import { COMMON_USER_AGENT, collectEvidence, collectEvidenceForJobs, errorEvidence, evidenceBudgetMs, extendedWaitMs, ProbeScheduler, replayRequest } from '../../lib/probe';
 import type { Clock } from '../../lib/util/clock';
 import { backend, httpCheck, jobOf, listener, result, status } from '../diagnose/fixtures';
 
@@ -40,13 +40,21 @@ describe('collectEvidence: replay first', () => {
   it('a pass while SLB says abnormal is repeated to tell a blocked source from flapping', async () => {
     expect(await labels(abnormal, (r) => status(r, 200, true))).toEqual(['repeat-1', 'repeat-2', 'repeat-3']);
   });
-  it('repeats stop at the first disagreement', async () => {
-    expect(await labels(abnormal, (r, i) => (i === 2 ? status(r, 503, false) : status(r, 200, true)))).toEqual(['repeat-1', 'repeat-2']);
-    expect(await labels(abnormal, (r, i) => (i === 0 ? status(r, 503, false) : status(r, 200, true)))).toEqual(['repeat-1']);
+  it('repeats run to the end once they disagree, so that the sequence shows the pattern (bursts, alternation), and add no variants', async () => {
+    expect(await labels(abnormal, (r, i) => (i === 2 ? status(r, 503, false) : status(r, 200, true)))).toEqual(['repeat-1', 'repeat-2', 'repeat-3']);
+    expect(await labels(abnormal, (r, i) => (i === 0 ? status(r, 503, false) : status(r, 200, true)))).toEqual(['repeat-1', 'repeat-2', 'repeat-3']);
   });
 });
 
 describe('collectEvidence: only the variants that can change the verdict', () => {
+  it('a 403 to a check without a User-Agent tries the replay with a common User-Agent last', async () => {
+    const { scheduler, seen } = fakeScheduler((r) => status(r, 403, false));
+    const evidence = await collectEvidence(abnormal, scheduler, { clock: instantClock });
+    expect(evidence.variants.map((v) => v.label).slice(-1)).toEqual(['user-agent']);
+    const last = seen[seen.length - 1];
+    expect(last?.kind === 'http' ? [last.method, last.uri, last.host, last.userAgent] : null).toEqual(['HEAD', '/test.html', 'www.slb-test.com', COMMON_USER_AGENT]);
+  });
+
   it('refused: repeats only, no HTTP variants', async () => {
     expect(await labels(abnormal, (r) => result(r, 'refused'))).toEqual(['repeat-1', 'repeat-2', 'repeat-3']);
   });

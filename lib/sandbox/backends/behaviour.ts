@@ -1,4 +1,5 @@
 // The contract every fault-zoo behaviour module implements: start one real server for one scenario endpoint.
+import type * as net from 'node:net';
 import type { BehaviourName, BehaviourOptions } from '../scenario/types';
 import { BackendConfigError } from './config-error';
 import { PythonBatcher } from './python-helper';
@@ -11,6 +12,8 @@ export interface EndpointSpec {
   port: number;
   behaviour: BehaviourName;
   options: BehaviourOptions;
+  /** The host's declared firewall, applied to the listening socket right after it listens (lib/sandbox/hosts). */
+  hostFirewall?: (server: net.Server) => Promise<void>;
 }
 
 /** A started server. `stop` closes it and destroys every socket (and helper process) it still holds. */

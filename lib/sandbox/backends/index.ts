@@ -1,6 +1,8 @@
 // The backend fault zoo: one real server per scenario endpoint, each on its own loopback address and port.
 import * as net from 'node:net';
 import type { BehaviourName, Scenario, ScenarioEndpoint } from '../scenario/types';
+import { DEFAULT_SOURCE_IPS } from '../healthcheck/plan';
+import { applySourceVerdicts, hostSourceVerdicts } from '../hosts/dataplane';
 import { BackendConfigError, StartContext, type Behaviour, type EndpointSpec, type RunningBackend } from './behaviour';
 import { blackhole } from './behaviours/blackhole';
 import { closeSilently } from './behaviours/close-silently';
@@ -17,7 +19,13 @@ import { notFound } from './behaviours/not-found';
 import { redirect } from './behaviours/redirect';
 import { refused } from './behaviours/refused';
 import { reset } from './behaviours/reset';
+import { deadUpstreamMember } from './behaviours/dead-upstream-member';
+import { forbiddenWithoutUserAgent } from './behaviours/forbidden-without-user-agent';
+import { otherService } from './behaviours/other-service';
+import { rateLimited } from './behaviours/rate-limited';
+import { siteFailing } from './behaviours/site-failing';
 import { slbSourceBlocked } from './behaviours/slb-source-blocked';
+import { slbSourceForbidden } from './behaviours/slb-source-forbidden';
 import { slow } from './behaviours/slow';
 import { status } from './behaviours/status';
 import { tlsOnly } from './behaviours/tls-only';
@@ -49,6 +57,12 @@ export const BEHAVIOURS: Readonly<Record<BehaviourName, Behaviour>> = {
   garbage,
   flapping,
   'slb-source-blocked': slbSourceBlocked,
+  'slb-source-forbidden': slbSourceForbidden,
+  'site-failing': siteFailing,
+  'forbidden-without-user-agent': forbiddenWithoutUserAgent,
+  'rate-limited': rateLimited,
+  'dead-upstream-member': deadUpstreamMember,
+  'other-service': otherService,
   'udp-echo': udpEcho,
   'udp-silent': udpSilent,
   'udp-closed': udpClosed,
@@ -64,10 +78,21 @@ export interface RunningBackends {
 }
 
 /** Starts every non-external endpoint of the scenario. On any failure it stops what it started and rejects. */
-export async function startBackends(scenario: Scenario): Promise<RunningBackends> {
+export interface StartBackendsOptions {
+  /** Where SLB's checker sends from (the slice this sandbox claimed), unless the scenario names its sources. */
+  checkerSourceIps?: readonly string[];
+}
+
+export async function startBackends(scenario: Scenario, options: StartBackendsOptions = {}): Promise<RunningBackends> {
   const specs = endpointSpecs(scenario.endpoints);
   // All at once, so that python3 work is coalesced into one helper per script (binds are cheap: ~0.1 ms each).
   const context = new StartContext();
+  // Each host's declared firewall decides what SLB's checker sources get from that host's TCP endpoints.
+  const firewalled = hostSourceVerdicts(scenario, scenario.healthChecker?.sourceIps ?? options.checkerSourceIps ?? DEFAULT_SOURCE_IPS);
+  for (const spec of specs) {
+    const verdicts = firewalled.get(`${spec.ip}:${spec.port}`);
+    if (verdicts) spec.hostFirewall = (server) => applySourceVerdicts(spec, server, verdicts, context);
+  }
   const started = await Promise.allSettled(specs.map((spec) => startOne(spec, context)));
   const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
   const failures = started.filter((result): result is PromiseRejectedResult => result.status === 'rejected');

@@ -54,8 +54,13 @@ export function listenTcp(
           for (const socket of sockets) socket.destroy();
         });
       const running: RunningBackend = { address: `tcp://${spec.ip}:${spec.port}`, stop, peakConnectionsByClient: () => peaks };
-      if (!options.afterListen) return resolve(running);
-      options.afterListen(server).then(
+      const { afterListen } = options;
+      const hostFirewall = spec.hostFirewall;
+      if (!afterListen && !hostFirewall) return resolve(running);
+      (async () => {
+        await hostFirewall?.(server);
+        await afterListen?.(server);
+      })().then(
         () => resolve(running),
         (err: unknown) => void stop().then(() => reject(err)),
       );

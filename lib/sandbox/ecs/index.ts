@@ -1,10 +1,13 @@
 // The ECS (API version 2014-05-26) emulator: DescribeInstances and DescribeSecurityGroupAttribute with the real JSON
-// shapes (slb-api.md §4), as @alicloud/ecs20140526 calls them.
+// shapes (slb-api.md §4), as @alicloud/ecs20140526 calls them, plus the Cloud Assistant actions (./cloud-assistant).
 
 import { ApiError, apiErrors } from '../openapi/errors';
 import { decodeNextToken, encodeNextToken, type RequestParams } from '../openapi/params';
 import type { OpenApiProduct } from '../openapi/server';
 import type { Scenario, ScenarioInstance, ScenarioSecurityGroup, ScenarioSecurityGroupRule } from '../scenario/types';
+import type { CloudAssistant } from './cloud-assistant';
+
+export { createCloudAssistant, OUTPUT_LIMIT_BYTES, type CloudAssistant } from './cloud-assistant';
 
 export const ECS_VERSION = '2014-05-26';
 
@@ -14,7 +17,7 @@ const ecsErrors = {
   securityGroupNotFound: () => new ApiError(404, 'InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.'),
 };
 
-export function createEcsProduct(scenario: Scenario): OpenApiProduct {
+export function createEcsProduct(scenario: Scenario, cloudAssistant?: CloudAssistant): OpenApiProduct {
   const vSwitchByVpc = new Map(scenario.vpcs.map((vpc) => [vpc.vpcId, vpc.vSwitchId]));
   const groups = new Map(scenario.securityGroups.map((group) => [group.securityGroupId, group]));
   const otherRegion = (params: RequestParams): boolean => params.requiredString('RegionId') !== scenario.regionId;
@@ -23,6 +26,7 @@ export function createEcsProduct(scenario: Scenario): OpenApiProduct {
     code: 'ecs',
     version: ECS_VERSION,
     actions: {
+      ...cloudAssistant?.actions,
       DescribeInstances: (params) => {
         const regionMismatch = otherRegion(params);
         const ids = params.jsonStringArray('InstanceIds', 100);
@@ -109,8 +113,8 @@ function renderInstance(instance: ScenarioInstance, regionId: string, vSwitchId:
     InstanceType: 'ecs.g7.large',
     Cpu: 2,
     Memory: 8192,
-    OSType: 'linux',
-    OSName: 'Alibaba Cloud Linux 3.2104 LTS 64位',
+    OSType: instance.host?.osType === 'Windows' ? 'windows' : 'linux',
+    OSName: instance.host?.osType === 'Windows' ? 'Windows Server  2022 数据中心版 64位中文版' : 'Alibaba Cloud Linux 3.2104 LTS 64位',
     InstanceNetworkType: 'vpc',
     CreationTime: CREATION_TIME,
     ExpiredTime: '2099-12-31T15:59Z',

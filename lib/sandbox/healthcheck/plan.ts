@@ -195,17 +195,19 @@ function seconds(where: string, name: string, value: number | undefined, fallbac
   return chosen;
 }
 
+// Thresholds are 2–10 and UDP HealthCheckReq/HealthCheckExp 1–64 characters, per the current CreateLoadBalancer*Listener
+// parameter tables (https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancerudplistener).
 function threshold(where: string, name: string, value: number | undefined): number {
   const chosen = value ?? 3;
-  if (!Number.isInteger(chosen) || chosen < 1 || chosen > 10) {
-    throw new HealthCheckConfigError(`${where}: ${name} must be a whole number 1–10, got ${String(value)}`);
+  if (!Number.isInteger(chosen) || chosen < 2 || chosen > 10) {
+    throw new HealthCheckConfigError(`${where}: ${name} must be a whole number 2–10, got ${String(value)}`);
   }
   return chosen;
 }
 
 function udpString(where: string, name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length < 1 || value.length > 500) throw new HealthCheckConfigError(`${where}: ${name} must be 1–500 characters`);
+  if (value.length < 1 || value.length > 64) throw new HealthCheckConfigError(`${where}: ${name} must be 1–64 characters`);
   return value;
 }
 

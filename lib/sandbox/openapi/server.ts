@@ -70,6 +70,7 @@ export interface OpenApiPolicy {
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_HEAD_BYTES = 128 * 1024;
 /** Parameters of the V1 signing protocol itself, not of the action. */
 const V1_PROTOCOL_PARAMS = new Set([
   'Action', 'Version', 'Format', 'Timestamp', 'SignatureNonce', 'SignatureMethod', 'SignatureVersion', 'AccessKeyId',
@@ -145,7 +146,9 @@ export async function startOpenApiServer(product: OpenApiProduct, policy: OpenAp
   const pendingReplies = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
 
-  const server: Server = createServer((req, res) => {
+  // The SDKs put every RPC parameter in the query string, and RunCommand's CommandContent alone may be 24 KB: allow
+  // request heads well above Node's 16 KB default, as the real gateway does.
+  const server: Server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (req, res) => {
     readBody(req)
       .then((body) => respond(req, res, body))
       .catch((err: unknown) => {

@@ -28,6 +28,12 @@ export const BEHAVIOUR_PROTOCOLS = {
   garbage: 'tcp', // answers with non-HTTP bytes
   flapping: 'tcp', // alternates healthy and failing per options.pattern (e.g. "ok,ok,fail")
   'slb-source-blocked': 'tcp', // healthy for everyone except sources in 127.100.64.0/24, which it silently drops
+  'slb-source-forbidden': 'tcp', // 403 to sources in 127.100.64.0/24 (a web-server allow-list), 200 to everyone else
+  'site-failing': 'tcp', // 500 under Host options.domain (the site's application fails), 200 under any other Host
+  'forbidden-without-user-agent': 'tcp', // 403 to requests without a User-Agent, 200 to the rest
+  'rate-limited': 'tcp', // options.burst answers, then options.refused refusals with options.status (503/429), repeating
+  'dead-upstream-member': 'tcp', // alternates 200 and 502: a local round-robin proxy with one dead member
+  'other-service': 'tcp', // another protocol holds the port: options.service ssh | smtp | redis | mysql | http2
   'udp-echo': 'udp', // UDP: replies options.reply (or the request) to every datagram
   'udp-silent': 'udp', // UDP: reads and ignores every datagram
   'udp-closed': 'udp', // UDP: nothing listens (ICMP port unreachable)
@@ -143,6 +149,38 @@ const vpcSchema = fields({
   vSwitchId: ID,
 });
 
+/**
+ * The host firewall, declared once as real rules: it decides what SLB's checker experiences (its checks from
+ * 127.100.64.0/24 are really dropped or refused) and what the firewall tools print to a script run through Cloud
+ * Assistant (lib/sandbox/hosts). Written with the real range 100.64.0.0/10: checker source 127.100.64.K stands for
+ * 100.64.0.K. The validator evaluates the rules once and names the first line the sandbox cannot evaluate.
+ */
+const hostFirewallSchema = fields({
+  /** `iptables-save` text (iptables-legacy; `nft list ruleset` is then empty). */
+  iptables: v.optional(text(200_000)),
+  /** `ipset save` text for the sets the rules match with `-m set --match-set NAME src`. */
+  ipset: v.optional(text(200_000)),
+});
+
+/** A sandbox host: its operating system as Cloud Assistant sees it. Sockets, replay and processes are the machine's. */
+const hostSchema = fields({
+  /** Default 'Linux'. A Windows host cannot run RunShellScript. */
+  osType: v.optional(oneOf(['Linux', 'Windows'])),
+  /** The Cloud Assistant agent: 'online' (default), 'absent' (not installed), 'needs-upgrade' (too old to run commands). */
+  cloudAssistant: v.optional(oneOf(['online', 'absent', 'needs-upgrade'])),
+  /** The agent is held this long before the script starts (a host too loaded to run anything); default 0. */
+  busySeconds: v.optional(integer(0, 600)),
+  firewall: v.optional(hostFirewallSchema),
+  /** Replies to 100.64.0.0/10 leave through another interface (a VPN such as Tailscale's table 52, a second NIC). */
+  replyRoute: v.optional(
+    fields({
+      device: matching(/^[A-Za-z0-9_.:-]{1,15}$/, 'an interface name such as tailscale0'),
+      table: v.optional(matching(/^[A-Za-z0-9_-]{1,32}$/, 'a routing table name or number')),
+      via: v.optional(matching(/^[0-9.]{7,15}$/, 'an IPv4 gateway address')),
+    }),
+  ),
+});
+
 const instanceSchema = fields({
   instanceId: ID,
   instanceName: v.optional(text(128)),
@@ -150,6 +188,8 @@ const instanceSchema = fields({
   vpcId: REFERENCE,
   privateIp: LOOPBACK_ADDRESS,
   securityGroupIds: list(REFERENCE, 5),
+  /** Absent: a Linux host with an online agent and no firewall. */
+  host: v.optional(hostSchema),
 });
 
 const securityGroupRuleSchema = fields(
@@ -182,6 +222,12 @@ const behaviourOptionsSchema = fields({
   status: v.optional(integer(100, 599)),
   pattern: v.optional(matching(/^(ok|fail)(,(ok|fail))*$/, 'a comma list of ok/fail such as "ok,ok,fail"')),
   reply: v.optional(nonEmptyUpTo(1024)),
+  /** rate-limited: answered requests per cycle (default 1). */
+  burst: v.optional(integer(1, 100)),
+  /** rate-limited: refused requests per cycle (default 2). */
+  refused: v.optional(integer(1, 100)),
+  /** other-service: which program holds the port. */
+  service: v.optional(oneOf(['ssh', 'smtp', 'redis', 'mysql', 'http2'])),
 });
 
 const socketEntries = {
@@ -243,8 +289,36 @@ const healthCheckSchema = fields({
   HealthCheckConnectTimeout: v.optional(integer(1, 300)),
   HealthyThreshold: v.optional(integer(2, 10)),
   UnhealthyThreshold: v.optional(integer(2, 10)),
-  HealthCheckReq: v.optional(matching(/^[A-Za-z0-9]{1,500}$/, '1-500 letters or digits')),
-  HealthCheckExp: v.optional(matching(/^[A-Za-z0-9]{1,500}$/, '1-500 letters or digits')),
+  // 1–64 per the current CreateLoadBalancerUDPListener parameter table (an older page said 1–500).
+  HealthCheckReq: v.optional(matching(/^[A-Za-z0-9]{1,64}$/, '1-64 letters or digits')),
+  HealthCheckExp: v.optional(matching(/^[A-Za-z0-9]{1,64}$/, '1-64 letters or digits')),
+});
+
+const MAX_REPLY_FIELDS = 32;
+
+/** Fields named like the API's (PascalCase), each a string, number, boolean, or null (leave the field out). */
+const replyFieldGroupSchema = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(/^[A-Z][A-Za-z0-9]{0,63}$/, 'must be named like an API field (PascalCase letters and digits)')),
+    v.union(
+      [v.pipe(v.string(), v.maxLength(200, 'must be at most 200 characters')), v.number(), v.boolean(), v.null()],
+      'must be a string, number, boolean, or null (leave the field out)',
+    ),
+    'must be an object of API field → value',
+  ),
+  v.maxEntries(MAX_REPLY_FIELDS, `must have at most ${MAX_REPLY_FIELDS} fields`),
+);
+
+/**
+ * Fields written into this listener's replies exactly as given, over the ones rendered from the typed settings: the
+ * real API's own spellings ("HTTP 1.0", "tcp" as a TCP check's method, "HTTPS") or fields the product does not know.
+ * `listener` goes into the listener entry, `healthCheck` into its health-check settings, `healthStatus` into its
+ * DescribeHealthStatus entries; null leaves a field out. SLB's own checker still uses the typed settings.
+ */
+const replyFieldsSchema = fields({
+  listener: v.optional(replyFieldGroupSchema),
+  healthCheck: v.optional(replyFieldGroupSchema),
+  healthStatus: v.optional(replyFieldGroupSchema),
 });
 
 const listenerSchema = fields(
@@ -258,6 +332,7 @@ const listenerSchema = fields(
     MasterSlaveServerGroupId: v.optional(REFERENCE),
     Description: v.optional(text(80)),
     healthCheck: v.optional(healthCheckSchema),
+    replyFields: v.optional(replyFieldsSchema),
   },
   (key) => (key.startsWith('HealthCheck') || key.endsWith('Threshold') ? 'health-check fields go inside "healthCheck"' : undefined),
 );
@@ -378,17 +453,31 @@ export const scenarioSchema = fields({
       'must be an object of "lbId/protocol:port/ip:port" → finding code',
     ),
   ),
+  /**
+   * What `audit --on-host` reports instead, for the keys whose findings the host script changes: key → the codes,
+   * sorted and comma-separated (e.g. "CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE"). Keys not listed keep expectedFindings.
+   */
+  expectedOnHostFindings: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(FINDING_KEY, 'key must look like "lb-id/http:80/127.0.0.11:8080"')),
+      matching(/^[A-Z][A-Z0-9_]*(,[A-Z][A-Z0-9_]*)*$/, 'finding codes, sorted and comma-separated, such as CONNECT_TIMEOUT,HOST_CHECK_UNAVAILABLE'),
+      'must be an object of "lbId/protocol:port/ip:port" → finding codes',
+    ),
+  ),
 });
 
 export const schemas = {
   vpc: vpcSchema,
   instance: instanceSchema,
+  host: hostSchema,
+  hostFirewall: hostFirewallSchema,
   securityGroup: securityGroupSchema,
   securityGroupRule: securityGroupRuleSchema,
   endpoint: endpointSchema,
   behaviourOptions: behaviourOptionsSchema,
   backendServer: backendServerSchema,
   healthCheck: healthCheckSchema,
+  replyFields: replyFieldsSchema,
   listener: listenerSchema,
   loadBalancer: loadBalancerSchema,
   apiFault: apiFaultSchema,

@@ -8,6 +8,9 @@ export type { BehaviourName } from './schema';
 export type Scenario = v.InferOutput<typeof scenarioSchema>;
 export type ScenarioVpc = v.InferOutput<typeof schemas.vpc>;
 export type ScenarioInstance = v.InferOutput<typeof schemas.instance>;
+/** A sandbox host: OS, Cloud Assistant agent, firewall declared once (drives the data plane and the tools' output). */
+export type ScenarioHost = v.InferOutput<typeof schemas.host>;
+export type ScenarioHostFirewall = v.InferOutput<typeof schemas.hostFirewall>;
 export type ScenarioSecurityGroup = v.InferOutput<typeof schemas.securityGroup>;
 export type ScenarioSecurityGroupRule = v.InferOutput<typeof schemas.securityGroupRule>;
 /** One listening endpoint: a built-in behaviour, or `external: true` (already running, not started by the sandbox). */
@@ -16,6 +19,8 @@ export type BehaviourOptions = v.InferOutput<typeof schemas.behaviourOptions>;
 export type ScenarioBackendServer = v.InferOutput<typeof schemas.backendServer>;
 export type ScenarioHealthCheck = v.InferOutput<typeof schemas.healthCheck>;
 export type ScenarioListener = v.InferOutput<typeof schemas.listener>;
+export type ScenarioReplyFields = v.InferOutput<typeof schemas.replyFields>;
+export type ReplyFieldValue = NonNullable<ScenarioReplyFields['listener']>[string];
 export type ScenarioLoadBalancer = v.InferOutput<typeof schemas.loadBalancer>;
 export type ScenarioApiFault = v.InferOutput<typeof schemas.apiFault>;
 export type ScenarioAccessKey = v.InferOutput<typeof schemas.accessKey>;

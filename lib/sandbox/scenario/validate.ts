@@ -14,12 +14,14 @@ import type {
   ScenarioBackendServer,
   ScenarioEndpoint,
   ScenarioHealthCheck,
+  ScenarioHostFirewall,
   ScenarioInstance,
   ScenarioListener,
   ScenarioLoadBalancer,
   ScenarioSecurityGroupRule,
   ScenarioVpc,
 } from './types';
+import { FirewallRuleError, parseIpsetSave, parseIptablesSave } from '../hosts/iptables';
 
 export class ScenarioError extends Error {
   constructor(
@@ -138,6 +140,20 @@ function crossCheck(scenario: Scenario): void {
     });
   }
   if (scenario.expectedFindings !== undefined) checkExpectedFindings(scenario.expectedFindings, scenario.loadBalancers, context);
+  if (scenario.expectedOnHostFindings !== undefined) checkExpectedFindings(scenario.expectedOnHostFindings, scenario.loadBalancers, context, 'expectedOnHostFindings');
+  scenario.instances.forEach((instance, index) => {
+    if (instance.host?.firewall) checkHostFirewall(instance.host.firewall, `instances[${index}].host.firewall`);
+  });
+}
+
+/** The declared rules are evaluated once here: a rule the sandbox cannot evaluate is named now, not at start. */
+function checkHostFirewall(firewall: ScenarioHostFirewall, path: string): void {
+  try {
+    parseIptablesSave(firewall.iptables ?? '', parseIpsetSave(firewall.ipset ?? ''));
+  } catch (err) {
+    if (err instanceof FirewallRuleError) fail(`${path}.${err.message.startsWith('ipset') ? 'ipset' : 'iptables'}`, err.message);
+    throw err;
+  }
 }
 
 function checkVpcs(vpcs: ScenarioVpc[]): Map<string, VpcInfo> {
@@ -363,9 +379,9 @@ function checkAccessKey(key: ScenarioAccessKey, path: string): void {
   if (!temporary && key.expired !== undefined) fail(`${path}.expired`, 'only STS keys expire');
 }
 
-function checkExpectedFindings(findings: Record<string, string>, loadBalancers: ScenarioLoadBalancer[], context: Context): void {
+function checkExpectedFindings(findings: Record<string, string>, loadBalancers: ScenarioLoadBalancer[], context: Context, field = 'expectedFindings'): void {
   for (const key of Object.keys(findings)) {
-    const keyPath = `expectedFindings[${JSON.stringify(key)}]`;
+    const keyPath = `${field}[${JSON.stringify(key)}]`;
     const [, lbId, protocol, port, ip, backendPort] = FINDING_KEY.exec(key) as RegExpExecArray; // the schema checked the key
     const lb = loadBalancers.find((candidate) => candidate.LoadBalancerId === lbId);
     if (!lb) fail(keyPath, `unknown load balancer '${lbId}'`);

@@ -7,7 +7,7 @@ import type { ActionHandler, OpenApiProduct } from '../openapi/server';
 import { resolveHealthCheck } from '../scenario/health-check';
 import type { Scenario, ScenarioListener, ScenarioLoadBalancer } from '../scenario/types';
 import { SlbModel, healthKey, type HealthStatusSource } from './model';
-import { groupServer, listenerAttribute, listenerSummary, loadBalancerAttribute, loadBalancerSummary, slbTime } from './render';
+import { groupServer, listenerAttribute, listenerSummary, loadBalancerAttribute, loadBalancerSummary, slbTime, withReplyFields } from './render';
 
 export { SlbModel, healthKey, type HealthStatusSource, type ListenerBackend, type ServerHealthStatus } from './model';
 
@@ -143,15 +143,20 @@ export function createSlbProduct(scenario: Scenario, health: HealthStatusSource)
               (lb.LoadBalancerStatus ?? 'active') === 'active' &&
               (listener.Status ?? 'running') === 'running' &&
               resolveHealthCheck(listener).HealthCheck === 'on';
-            return model.listenerBackends(lb, listener).map((backend) => ({
-              ServerId: backend.ServerId,
-              ServerIp: backend.ServerIp,
-              Port: backend.Port,
-              ListenerPort: listener.ListenerPort,
-              Protocol: listener.ListenerProtocol,
-              Type: backend.Type,
-              ServerHealthStatus: checked ? health.status(healthKey(lb, listener, backend)) : 'unavailable',
-            }));
+            return model.listenerBackends(lb, listener).map((backend) =>
+              withReplyFields(
+                {
+                  ServerId: backend.ServerId,
+                  ServerIp: backend.ServerIp,
+                  Port: backend.Port,
+                  ListenerPort: listener.ListenerPort,
+                  Protocol: listener.ListenerProtocol,
+                  Type: backend.Type,
+                  ServerHealthStatus: checked ? health.status(healthKey(lb, listener, backend)) : 'unavailable',
+                },
+                listener.replyFields?.healthStatus,
+              ),
+            );
           }),
         },
       };

@@ -2,7 +2,7 @@
 // scenario does not model (bandwidth, charge types, cookies …) carry plausible fixed values so the shapes are whole.
 
 import { resolveHealthCheck, type ResolvedHealthCheck } from '../scenario/health-check';
-import type { ScenarioListener, ScenarioLoadBalancer } from '../scenario/types';
+import type { ReplyFieldValue, ScenarioListener, ScenarioLoadBalancer } from '../scenario/types';
 import type { ListenerBackend, SlbModel } from './model';
 
 type Json = Record<string, unknown>;
@@ -148,9 +148,24 @@ const HTTPS_SETTINGS = (lb: ScenarioLoadBalancer) => ({
   TLSCipherPolicy: 'tls_cipher_policy_1_0',
 });
 
+/** `rendered` with the scenario's raw reply fields written over it; a null leaves the field out. */
+export function withReplyFields(rendered: Json, raw: Record<string, ReplyFieldValue> | undefined): Json {
+  if (raw === undefined) return rendered;
+  const merged: Json = { ...rendered };
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
 /** One item of DescribeLoadBalancerListeners' bare `Listeners` array. */
 export function listenerSummary(lb: ScenarioLoadBalancer, listener: ScenarioListener): Json {
-  const check = healthCheckFields(listener, resolveHealthCheck(listener), 'config');
+  return withReplyFields(renderListenerSummary(lb, listener), listener.replyFields?.listener);
+}
+
+function renderListenerSummary(lb: ScenarioLoadBalancer, listener: ScenarioListener): Json {
+  const check = withReplyFields(healthCheckFields(listener, resolveHealthCheck(listener), 'config'), listener.replyFields?.healthCheck);
   const base = {
     LoadBalancerId: lb.LoadBalancerId,
     ListenerPort: listener.ListenerPort,
@@ -187,6 +202,11 @@ export function listenerSummary(lb: ScenarioLoadBalancer, listener: ScenarioList
 
 /** The flat answer of DescribeLoadBalancer{HTTP,HTTPS,TCP,UDP}ListenerAttribute. */
 export function listenerAttribute(lb: ScenarioLoadBalancer, listener: ScenarioListener): Json {
+  const rendered = withReplyFields(renderListenerAttribute(lb, listener), listener.replyFields?.healthCheck);
+  return withReplyFields(rendered, listener.replyFields?.listener);
+}
+
+function renderListenerAttribute(lb: ScenarioLoadBalancer, listener: ScenarioListener): Json {
   const base = {
     LoadBalancerId: lb.LoadBalancerId,
     ListenerPort: listener.ListenerPort,

@@ -131,6 +131,16 @@ describe('loadScenario', () => {
       },
       'securityGroups[0].rules[3].portRange: must be "-1/-1" for ICMP',
     ],
+    [
+      'a reply field not named like an API field',
+      (s) => (s.loadBalancers[0].Listeners[0].replyFields = { healthCheck: { 'health-check': 'x' } }),
+      'loadBalancers[0].Listeners[0].replyFields.healthCheck["health-check"]: must be named like an API field (PascalCase letters and digits)',
+    ],
+    [
+      'a reply field holding an object',
+      (s) => (s.loadBalancers[0].Listeners[0].replyFields = { listener: { Status: { a: 1 } } }),
+      'loadBalancers[0].Listeners[0].replyFields.listener.Status: must be a string, number, boolean, or null (leave the field out)',
+    ],
   ])('names the field for %s', (_label, mutate, message) => {
     const err = errorOf(mutate);
     expect(err.message).toBe(message);

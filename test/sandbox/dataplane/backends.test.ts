@@ -206,6 +206,10 @@ describe('the fault zoo, seen through raw sockets', () => {
     const hung = await get('flapping', '/', {}, 500);
     expect(hung).toMatchObject({ connected: true, ending: 'timeout' });
     expect(statusOf(await get('flapping'))).toBe(200);
+    // SLB's checker walks the pattern on its own: its first request gets the first step, and ours go on where they were.
+    const fromSlb = await tcpExchange(ipOf('flapping'), PORT, httpRequest('GET', '/'), { timeoutMs: 1500, localAddress: '127.100.64.3' });
+    expect(statusOf(fromSlb)).toBe(200);
+    expect(statusOf(await get('flapping'))).toBe(503);
   });
 
   it('slb-source-blocked: answers 127.0.0.1, while a connect from 127.100.64.2 times out', async () => {

@@ -124,6 +124,12 @@ describe('planChecks: what SLB sends, with its documented defaults', () => {
     expect(bad({ HealthCheckDomain: 'evil\r\nX: 1' })).toThrow(/HealthCheckDomain/);
     expect(bad({ HealthCheckURI: 'health' })).toThrow(/HealthCheckURI/);
     expect(bad({ HealthyThreshold: 0 })).toThrow(/HealthyThreshold/);
+    // Thresholds start at 2 and UDP request/expect strings are 1-64 characters (current CreateLoadBalancer*Listener docs).
+    expect(bad({ UnhealthyThreshold: 1 })).toThrow(/UnhealthyThreshold must be a whole number 2–10, got 1/);
+    const udp = (healthCheck: ScenarioListener['healthCheck']): (() => unknown) => () =>
+      planChecks(scenarioWithListeners([{ ListenerPort: 53, ListenerProtocol: 'udp', BackendServerPort: 53, healthCheck }]));
+    expect(udp({ HealthCheckReq: 'a'.repeat(65) })).toThrow(/HealthCheckReq must be 1–64 characters/);
+    expect(udp({ HealthCheckReq: 'a'.repeat(64), HealthCheckExp: 'b'.repeat(64) })).not.toThrow();
     expect(bad({ HealthCheckInterval: -1 })).toThrow(HealthCheckConfigError);
     expect(() => planChecks(scenarioWithListeners([{ ListenerPort: 80, ListenerProtocol: 'http' }]))).toThrow(/BackendServerPort/);
     expect(() => planChecks(scenarioWithListeners([{ ListenerPort: 80, ListenerProtocol: 'http', VServerGroupId: 'rsp-9' }]))).toThrow(/rsp-9/);
