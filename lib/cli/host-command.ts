@@ -9,7 +9,7 @@ import { hostVerdict } from '../host/verdict';
 import { UserFacingError } from '../util/errors';
 import { wantsHelp } from './args';
 import { EXIT } from './io';
-import { parseProbeArgs } from './probe-command';
+import { CHECK_FLAGS_HELP, parseProbeArgs } from './probe-command';
 
 export interface HostCommandIo {
   stdout: (text: string) => void;
@@ -20,16 +20,7 @@ export interface HostCommandIo {
 
 const CHECK_OPTIONS = `  --backend-ip IP              the backend's private IPv4 address, as SLB checks it (required)
   --port PORT                  the check port (required)
-  --protocol http|tcp|udp      check type (default http)
-  --method HEAD|GET            HTTP method (default HEAD)
-  --uri PATH                   check path (default /)
-  --domain HOST                check domain sent as Host (default: the backend IP)
-  --no-host                    send no Host header at all
-  --http-version 1.0|1.1       HTTP version (default 1.0)
-  --codes LIST                 accepted codes, e.g. http_2xx,http_3xx (default)
-  --timeout SECONDS            check timeout, 1-300 (default 5; udp 10)
-  --udp-request TEXT           UDP request string (HealthCheckReq)
-  --udp-expect TEXT            expected UDP reply (HealthCheckExp)`;
+${CHECK_FLAGS_HELP}`;
 
 export const HOST_SCRIPT_USAGE = `usage: slb-doctor host-script --backend-ip IP --port PORT [check options]
 

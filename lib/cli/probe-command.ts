@@ -17,12 +17,8 @@ export interface ProbeCommandIo {
   stderr: (text: string) => void;
 }
 
-export const PROBE_USAGE = `usage: slb-doctor probe IP PORT [options]
-
-Checks one backend exactly as SLB's health check does, then runs the variants that isolate the cause.
-
-options:
-  --protocol http|tcp|udp      check type (default http)
+/** The health-check flags that `probe`, `host-script` and `host-verdict` share (parsed by parseProbeArgs). */
+export const CHECK_FLAGS_HELP = `  --protocol http|tcp|udp      check type (default http)
   --method HEAD|GET            HTTP method (default HEAD)
   --uri PATH                   check path (default /)
   --domain HOST                check domain sent as Host (default: the backend IP)
@@ -31,7 +27,14 @@ options:
   --codes LIST                 accepted codes, e.g. http_2xx,http_3xx (default)
   --timeout SECONDS            check timeout, 1-300 (default 5; udp 10)
   --udp-request TEXT           UDP request string (HealthCheckReq)
-  --udp-expect TEXT            expected UDP reply (HealthCheckExp)
+  --udp-expect TEXT            expected UDP reply (HealthCheckExp)`;
+
+export const PROBE_USAGE = `usage: slb-doctor probe IP PORT [options]
+
+Checks one backend exactly as SLB's health check does, then runs the variants that isolate the cause.
+
+options:
+${CHECK_FLAGS_HELP}
   --slb-status normal|abnormal|unavailable   what SLB reports, if known
   --json                       print {"findings": [...], "evidence": [...]}
 `;
