@@ -57,6 +57,8 @@ function run(command: string, args: string[], options: { input?: string; timeout
       if (code === 0) resolve(Buffer.concat(out).toString());
       else reject(new Error(`${command} ${args.slice(0, 4).join(' ')} … ${signal ? `killed after ${options.timeoutMs} ms` : `exited ${code}`}: ${Buffer.concat(err).toString().trim().slice(0, 400)}`));
     });
+    // A command that exits without reading its stdin closes the pipe first (EPIPE); its exit code decides, not the write.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
