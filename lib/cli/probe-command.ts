@@ -11,6 +11,7 @@ import { ProbeScheduler } from '../probe/scheduler';
 import { UserFacingError } from '../util/errors';
 import { parseFlags, wantsHelp } from './args';
 import { EXIT } from './io';
+import type { HostCheckSpec } from '../host/types';
 
 export interface ProbeCommandIo {
   stdout: (text: string) => void;
@@ -41,19 +42,9 @@ ${CHECK_FLAGS_HELP}
 
 const CODE_CLASSES: readonly HttpCodeClass[] = ['http_2xx', 'http_3xx', 'http_4xx', 'http_5xx'];
 
-interface ProbeCommandSpec {
+/** The check as `probe` takes it: the host check's fields (one shape for probe, host-script and host-verdict), from the VPC. */
+interface ProbeCommandSpec extends Omit<HostCheckSpec, 'backendIp'> {
   ip: string;
-  port: number;
-  protocol: CheckType;
-  method: 'HEAD' | 'GET';
-  uri: string;
-  domain: string | null;
-  noHost: boolean;
-  httpVersion: '1.0' | '1.1';
-  codes: HttpCodeClass[];
-  timeoutSeconds: number;
-  udpRequest: string | null;
-  udpExpect: string | null;
   slbStatus: SlbHealthStatus | 'unknown';
   json: boolean;
 }
