@@ -1,21 +1,20 @@
 // The one path every OpenAPI call takes: the action's rate budget, then retry with full jitter, counted per action.
 import { systemClock, type Clock } from '../util/clock';
-import { SlidingWindowLimiter, type RateLimit } from '../util/rate';
+import type { RateLimit } from '../util/rate';
 import { withRetry, type RetryPolicy } from '../util/retry';
+import { ActionBudget } from './budget';
 import type { ApiCounters } from './counters';
 import type { ApiEndpoint } from './endpoints';
 import { failureFacts, finalError, isThrottling, retryDecision, type CloudProduct } from './errors';
 import { EndpointTimeoutError, explainTimeout, type SdkTimeouts } from './timeouts';
 
 /**
- * The service's own default quota for most SLB/ECS read actions. Budgets are sliding windows: a fleet may spend a whole
- * quota at once, and no window, rolling or fixed, ever sees more than the quota (a continuously refilled token bucket
- * would send more right after its burst and be throttled).
+ * The service's own default quota for most SLB/ECS read actions. Budgets are sliding windows (lib/cloud/budget.ts): a
+ * fleet may spend a whole quota at once, and no window, rolling or fixed, ever sees more than the quota (a continuously
+ * refilled token bucket would send more right after its burst and be throttled).
  */
 export const DEFAULT_ACTION_RATE_LIMIT: RateLimit = { count: 3000, perMs: 60_000 };
 
-/** How long an action pauses after a throttling reply that names no wait. */
-const THROTTLE_HOLD_MS = 1_000;
 /**
  * Attempts that may end in a timeout: a second one rides out a lost packet, more would only make the person wait
  * (6 attempts of a 5 s timeout took 35 s before saying anything).
@@ -36,18 +35,18 @@ export interface InvokerOptions {
 }
 
 export class ApiInvoker {
-  private readonly buckets = new Map<string, SlidingWindowLimiter>();
+  private readonly buckets = new Map<string, ActionBudget>();
   private readonly clock: Clock;
 
   constructor(private readonly options: InvokerOptions) {
     this.clock = options.clock ?? systemClock;
   }
 
-  private bucketFor(action: string): SlidingWindowLimiter {
+  private bucketFor(action: string): ActionBudget {
     let bucket = this.buckets.get(action);
     if (!bucket) {
       const limit = this.options.rateLimits?.[action] ?? this.options.defaultRateLimit ?? DEFAULT_ACTION_RATE_LIMIT;
-      bucket = new SlidingWindowLimiter(limit, this.clock);
+      bucket = new ActionBudget(limit, this.clock);
       this.buckets.set(action, bucket);
     }
     return bucket;
@@ -67,7 +66,7 @@ export class ApiInvoker {
     try {
       const reply = await withRetry(
         async () => {
-          await bucket.take();
+          const slot = await bucket.acquire();
           attempts++;
           counters.add(action, 'calls');
           try {
@@ -76,12 +75,15 @@ export class ApiInvoker {
             const facts = failureFacts(err);
             if (isThrottling(facts)) {
               counters.add(action, 'throttled');
-              // Everyone calling this action waits, not only the caller that was told.
-              bucket.holdFor(facts.retryAfterMs ?? THROTTLE_HOLD_MS);
+              // Everyone calling this action waits, not only the caller that was told, and the window shrinks.
+              slot.throttled(facts.retryAfterMs);
             }
             const explained = endpoint && timeouts ? await explainTimeout(err, endpoint, timeouts) : err;
             if (explained instanceof EndpointTimeoutError) timedOut += 1;
             throw explained;
+          } finally {
+            // The service counted this call at or before its reply: the slot's window starts now.
+            slot.release();
           }
         },
         {

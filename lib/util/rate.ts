@@ -1,4 +1,5 @@
-// Token buckets: the per-action API budget and the per-chat-target message budget share this one mechanism.
+// Token buckets for the per-chat-target message budgets, and the RateLimit shape the API budget (lib/cloud/budget.ts)
+// shares with them.
 import { systemClock, type Clock } from './clock';
 
 export interface RateLimit {
@@ -73,52 +74,5 @@ export class MultiBucket {
   }
   drain(forMs = 0): void {
     for (const bucket of this.buckets) bucket.drain(forMs);
-  }
-}
-
-/**
- * At most `count` events in any window of `perMs` (a sliding log). Unlike a token bucket refilled continuously, it can
- * spend a whole quota at once and still never exceed it in any window, rolling or fixed: the shape of the OpenAPI's
- * "3000 calls per 60 s per action" quota.
- */
-export class SlidingWindowLimiter {
-  private readonly stamps: number[] = [];
-  private head = 0;
-  private resumeAt = 0;
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly limit: RateLimit,
-    private readonly clock: Clock = systemClock,
-  ) {}
-
-  /** Nothing more goes out for `ms`, e.g. after the service answered "too fast" although the window had room. */
-  holdFor(ms: number): void {
-    this.resumeAt = Math.max(this.resumeAt, this.clock.now() + ms);
-  }
-
-  /** Milliseconds until one more event fits in the window (0 when it fits now). */
-  waitTimeMs(): number {
-    const now = this.clock.now();
-    if (this.resumeAt > now) return this.resumeAt - now;
-    while (this.head < this.stamps.length && (this.stamps[this.head] ?? 0) <= now - this.limit.perMs) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.stamps.length) {
-      // Drop the expired prefix now and then, so the log stays as long as one window's events.
-      this.stamps.splice(0, this.head);
-      this.head = 0;
-    }
-    const inWindow = this.stamps.length - this.head;
-    if (inWindow < this.limit.count) return 0;
-    return (this.stamps[this.stamps.length - this.limit.count] ?? now) + this.limit.perMs - now;
-  }
-
-  /** Waits (FIFO) until the event fits in the window, then records it. */
-  take(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(async () => {
-      for (let wait = this.waitTimeMs(); wait > 0; wait = this.waitTimeMs()) await this.clock.sleep(wait, signal);
-      this.stamps.push(this.clock.now());
-    });
-    this.queue = turn.catch(() => undefined);
-    return turn;
   }
 }

@@ -1,4 +1,4 @@
-import { MultiBucket, SlidingWindowLimiter, TokenBucket } from '../../lib/util/rate';
+import { MultiBucket, TokenBucket } from '../../lib/util/rate';
 import { FakeClock } from './fake-clock';
 
 describe('TokenBucket', () => {
@@ -84,38 +84,5 @@ describe('MultiBucket', () => {
     }
     // The sixth waits for the per-second limit; the seventh for the per-minute one (one token per 10 s).
     expect(grantedAt).toEqual([0, 0, 0, 0, 0, 200, 10_000]);
-  });
-});
-
-describe('SlidingWindowLimiter', () => {
-  it('spends the whole quota at once, then waits until the oldest event leaves the window', async () => {
-    const clock = new FakeClock(0, 'auto');
-    const limiter = new SlidingWindowLimiter({ count: 3, perMs: 60_000 }, clock);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await limiter.take();
-      times.push(clock.now());
-    }
-    expect(times).toEqual([0, 0, 0, 60_000, 60_000]);
-  });
-
-  it('never lets more than the quota into any window of the period', async () => {
-    const clock = new FakeClock(0, 'auto');
-    const limiter = new SlidingWindowLimiter({ count: 10, perMs: 1_000 }, clock);
-    const times: number[] = [];
-    for (let i = 0; i < 45; i++) {
-      await limiter.take();
-      times.push(clock.now());
-      await clock.sleep(i % 7 === 0 ? 130 : 3);
-    }
-    for (const start of times) expect(times.filter((t) => t >= start && t < start + 1_000).length).toBeLessThanOrEqual(10);
-  });
-
-  it('holdFor pauses everyone, even with room in the window', async () => {
-    const clock = new FakeClock(0, 'auto');
-    const limiter = new SlidingWindowLimiter({ count: 100, perMs: 1_000 }, clock);
-    limiter.holdFor(2_500);
-    await limiter.take();
-    expect(clock.now()).toBe(2_500);
   });
 });

@@ -121,6 +121,8 @@ export interface OpenApiServer extends SandboxService {
   /** `127.0.0.1:PORT`: what an SDK takes as `endpoint` (with protocol "http"). */
   readonly endpoint: string;
   readonly port: number;
+  /** TCP connections accepted since the start (keep-alive clients reuse theirs). */
+  connectionsAccepted(): number;
 }
 
 export interface OpenApiServerOptions {
@@ -145,6 +147,7 @@ export async function startOpenApiServer(product: OpenApiProduct, policy: OpenAp
   const onBug = options.onBug ?? ((err: unknown) => process.stderr.write(`sandbox ${product.code} API bug: ${err instanceof Error ? err.stack : String(err)}\n`));
   const pendingReplies = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
+  let connectionsAccepted = 0;
 
   // The SDKs put every RPC parameter in the query string, and RunCommand's CommandContent alone may be 24 KB: allow
   // request heads well above Node's 16 KB default, as the real gateway does.
@@ -157,6 +160,7 @@ export async function startOpenApiServer(product: OpenApiProduct, policy: OpenAp
       });
   });
   server.on('connection', (socket) => {
+    connectionsAccepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -221,6 +225,7 @@ export async function startOpenApiServer(product: OpenApiProduct, policy: OpenAp
     endpoint,
     port,
     describe: () => ({ endpoint, protocol: 'http', version: product.version }),
+    connectionsAccepted: () => connectionsAccepted,
     stop: async () => {
       for (const timer of pendingReplies) clearTimeout(timer);
       pendingReplies.clear();
