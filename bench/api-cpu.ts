@@ -4,6 +4,7 @@
 // (process.cpuUsage). Prints calls, wall time, calls per second, CPU ms per call for the client and for the emulator,
 // the TCP connections the emulators accepted, and the throttled replies.
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { EXIT, type CliIo } from '../lib/cli/io';
 import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
@@ -32,7 +33,7 @@ interface EmulatorReady {
 
 interface EmulatorFigures {
   kind: 'figures';
-  cpuMicros: number;
+  cpu: { user: number; system: number };
   connections: number;
   stats: ApiStats;
 }
@@ -45,6 +46,7 @@ interface EmulatorSettings {
 }
 
 const CHILD_FLAG = '--api-bench-emulator';
+const CHILD_EXIT_GRACE_MS = 10_000;
 
 /** The child: both emulators on one ephemeral port each; every verdict "normal" (no checker, no backends). */
 async function runEmulator(settings: EmulatorSettings): Promise<void> {
@@ -61,8 +63,7 @@ async function runEmulator(settings: EmulatorSettings): Promise<void> {
       started = process.cpuUsage();
       return;
     }
-    const used = process.cpuUsage(started);
-    send({ kind: 'figures', cpuMicros: used.user + used.system, connections: slb.connectionsAccepted() + ecs.connectionsAccepted(), stats: policy.stats() });
+    send({ kind: 'figures', cpu: process.cpuUsage(started), connections: slb.connectionsAccepted() + ecs.connectionsAccepted(), stats: policy.stats() });
     void Promise.all([slb.stop(), ecs.stop()]).then(() => process.disconnect());
   });
   send({ kind: 'ready', slb: slb.endpoint, ecs: ecs.endpoint, credentials });
@@ -125,14 +126,17 @@ export async function runApiBenchCommand(argv: string[], io: CliIo): Promise<num
     const figures = nextMessage<EmulatorFigures>(child, 'figures');
     child.send({ kind: 'stop' });
     const emulator = await figures;
+    // The child stops its servers and exits by itself (a --cpu-prof run writes its profile then).
+    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, CHILD_EXIT_GRACE_MS).unref())]);
     const total = clients.counters.total();
     const perCall = (micros: number): string => (micros / 1000 / total.calls).toFixed(3);
+    const split = (usage: { user: number; system: number }): string => `user ${perCall(usage.user)} + system ${perCall(usage.system)}`;
     io.stdout(
       [
         `api-bench: ${inventory.loadBalancers.length} load balancers, ${total.calls} API calls (${total.throttled} throttled, ${total.retries} retried), quota ${settings.quota.calls}/${settings.quota.perSeconds} s, latency ${settings.latencyMs.join('-')} ms, load average ${load.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
         `  wall ${(wallMs / 1000).toFixed(2)} s, ${((total.calls * 1000) / wallMs).toFixed(0)} calls/s`,
-        `  client   CPU ${perCall(clientCpu.user + clientCpu.system)} ms per call (${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} ms)`,
-        `  emulator CPU ${perCall(emulator.cpuMicros)} ms per call (${(emulator.cpuMicros / 1000).toFixed(0)} ms), ${emulator.connections} TCP connections accepted, ${emulator.stats.total} requests`,
+        `  client   CPU ${perCall(clientCpu.user + clientCpu.system)} ms per call (${split(clientCpu)}; ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} ms in all)`,
+        `  emulator CPU ${perCall(emulator.cpu.user + emulator.cpu.system)} ms per call (${split(emulator.cpu)}; ${((emulator.cpu.user + emulator.cpu.system) / 1000).toFixed(0)} ms in all), ${emulator.connections} TCP connections accepted, ${emulator.stats.total} requests`,
         '',
       ].join('\n'),
     );

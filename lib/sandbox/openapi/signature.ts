@@ -1,7 +1,7 @@
 // Request signing exactly as the Alibaba Cloud SDKs do it (slb-api.md §2a V3 ACS3-HMAC-SHA256, §2b legacy V1
 // HMAC-SHA1). Pure functions: the server recomputes the string to sign from what it received and compares.
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { apiErrors } from './errors';
 
 export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
@@ -93,8 +93,20 @@ export function v3StringToSign(request: V3Request): string {
   return `${V3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
 }
 
+/** Each secret's HMAC key, prepared once: Node otherwise re-imports the key material on every call. */
+const hmacKeys = new Map<string, KeyObject>();
+
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (key === undefined) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export function v3Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha256', secret).update(stringToSign).digest('hex');
+  return createHmac('sha256', hmacKey(secret)).update(stringToSign).digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -111,5 +123,5 @@ export function v1StringToSign(method: string, params: [string, string][]): stri
 }
 
 export function v1Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha1', `${secret}&`).update(stringToSign).digest('base64');
+  return createHmac('sha1', hmacKey(`${secret}&`)).update(stringToSign).digest('base64');
 }
