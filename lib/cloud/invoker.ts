@@ -35,21 +35,21 @@ export interface InvokerOptions {
 }
 
 export class ApiInvoker {
-  private readonly buckets = new Map<string, ActionBudget>();
+  private readonly budgets = new Map<string, ActionBudget>();
   private readonly clock: Clock;
 
   constructor(private readonly options: InvokerOptions) {
     this.clock = options.clock ?? systemClock;
   }
 
-  private bucketFor(action: string): ActionBudget {
-    let bucket = this.buckets.get(action);
-    if (!bucket) {
+  private budgetFor(action: string): ActionBudget {
+    let budget = this.budgets.get(action);
+    if (!budget) {
       const limit = this.options.rateLimits?.[action] ?? this.options.defaultRateLimit ?? DEFAULT_ACTION_RATE_LIMIT;
-      bucket = new ActionBudget(limit, this.clock);
-      this.buckets.set(action, bucket);
+      budget = new ActionBudget(limit, this.clock);
+      this.budgets.set(action, budget);
     }
-    return bucket;
+    return budget;
   }
 
   /**
@@ -58,7 +58,7 @@ export class ApiInvoker {
    */
   async invoke<R, T>(product: CloudProduct, action: string, send: () => Promise<R>, parse: (reply: R) => T): Promise<T> {
     const { counters } = this.options;
-    const bucket = this.bucketFor(action);
+    const budget = this.budgetFor(action);
     let attempts = 0;
     let timedOut = 0;
     const { endpoints, timeouts } = this.options;
@@ -66,7 +66,7 @@ export class ApiInvoker {
     try {
       const reply = await withRetry(
         async () => {
-          const slot = await bucket.acquire();
+          const slot = await budget.acquire();
           attempts++;
           counters.add(action, 'calls');
           try {
