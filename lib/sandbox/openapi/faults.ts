@@ -27,12 +27,17 @@ export class FaultInjector {
     this.states = faults.map((fault) => ({ fault, remaining: fault.count ?? Infinity }));
   }
 
-  decide(product: string, action: string, loadBalancerIds: readonly string[]): FaultDecision {
+  /** `loadBalancerIdsOf` is asked only when a fault is scoped to load balancers (most calls meet no such fault). */
+  decide(product: string, action: string, loadBalancerIdsOf: () => readonly string[]): FaultDecision {
     const decision: FaultDecision = { extraLatencyMs: 0 };
+    let loadBalancerIds: readonly string[] | undefined;
     for (const state of this.states) {
       const { fault } = state;
       if (state.remaining <= 0 || !actionMatches(fault.action, product, action)) continue;
-      if (fault.loadBalancerIds && !fault.loadBalancerIds.some((id) => loadBalancerIds.includes(id))) continue;
+      if (fault.loadBalancerIds) {
+        const ids = (loadBalancerIds ??= loadBalancerIdsOf());
+        if (!fault.loadBalancerIds.some((id) => ids.includes(id))) continue;
+      }
       if (fault.kind !== 'latency' && decision.failure) continue;
       if (this.random() >= (fault.probability ?? 1)) continue;
       state.remaining -= 1;

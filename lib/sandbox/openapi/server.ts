@@ -69,6 +69,8 @@ export interface OpenApiPolicy {
 }
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** RPC calls carry their parameters in the query: nearly every body is empty, and so is its hash's input. */
+const EMPTY_BODY_SHA256 = sha256Hex('');
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_HEAD_BYTES = 128 * 1024;
 /** Parameters of the V1 signing protocol itself, not of the action. */
@@ -182,7 +184,7 @@ export async function startOpenApiServer(product: OpenApiProduct, policy: OpenAp
       if (isRamActionDenied(request.key.deny, product.code, action)) throw apiErrors.forbiddenRam(`${product.code}:${action}`, policy.accountId);
       const waitMs = policy.quotas.take(product.code, action, policy.now());
       if (waitMs > 0) throw apiErrors.throttlingUser(waitMs);
-      decision = policy.faults.decide(product.code, action, product.loadBalancerIdsOf?.(request.params) ?? []);
+      decision = policy.faults.decide(product.code, action, () => product.loadBalancerIdsOf?.(request.params) ?? []);
       if (decision.failure?.kind === 'throttle-burst') throw apiErrors.throttlingUser(1000);
       if (decision.failure?.kind === 'http5xx') throw apiErrors.serviceUnavailable();
       if (decision.failure?.kind === 'internal-error') throw apiErrors.internalError();
@@ -307,7 +309,7 @@ function authenticateV3(
   if (unsigned.length > 0) throw apiErrors.incompleteSignature(`SignedHeaders must cover ${unsigned.join(', ')}.`);
   const contentSha256 = headerValue(req, 'x-acs-content-sha256');
   if (!contentSha256) throw apiErrors.incompleteSignature('The x-acs-content-sha256 header is missing.');
-  if (contentSha256 !== sha256Hex(body)) throw apiErrors.contentHashMismatch();
+  if (contentSha256 !== (body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body))) throw apiErrors.contentHashMismatch();
   const headers: Record<string, string | undefined> = {};
   for (const name of auth.signedHeaders) headers[name] = headerValue(req, name);
   const stringToSign = v3StringToSign({ method, path, query, headers, signedHeaders: auth.signedHeaders, contentSha256 });
