@@ -16,7 +16,7 @@ import { createOpenApiPolicy, startOpenApiServer, type ApiStats } from '../lib/s
 import { createSlbProduct } from '../lib/sandbox/slb';
 import { DEFAULT_SEED, MAX_FLEET_LOAD_BALANCERS, generateFleetScenario } from './scenario';
 
-const HELP = `Usage: slb-doctor-dev api-bench [--lbs N] [--seed N] [--quota CALLS/SECONDS] [--latency MIN-MAX]
+const HELP = `Usage: slb-doctor-dev api-cpu [--lbs N] [--seed N] [--quota CALLS/SECONDS] [--latency MIN-MAX]
 
 Reads the inventory of a generated fleet of N load balancers (default 1000) through the product's cloud clients from
 the SLB/ECS emulators (a child process), and prints CPU ms per API call for the client and for the emulator.
@@ -99,7 +99,7 @@ export async function runApiBenchCommand(argv: string[], io: CliIo): Promise<num
     io.stdout(HELP);
     return EXIT.ok;
   }
-  const { values } = parseFlags('api-bench', argv, { lbs: { type: 'string' }, seed: { type: 'string' }, quota: { type: 'string' }, latency: { type: 'string' } });
+  const { values } = parseFlags('api-cpu', argv, { lbs: { type: 'string' }, seed: { type: 'string' }, quota: { type: 'string' }, latency: { type: 'string' } });
   const [calls, perSeconds] = parsePair('quota', values.quota, [3000, 60], '/', 1, false);
   const settings: EmulatorSettings = {
     loadBalancers: parsePositiveInt('lbs', values.lbs, 1000, MAX_FLEET_LOAD_BALANCERS),

@@ -7,7 +7,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   sandbox: { summary: 'start the local sandbox cloud and print its endpoints as one JSON line', load: () => (require('../sandbox/stack') as typeof import('../sandbox/stack')).runFullSandboxCommand },
   demo: { summary: 'run the whole product end to end against the sandbox', load: () => (require('../demo/demo') as typeof import('../demo/demo')).runDemoCommand },
   bench: { summary: 'benchmark a fleet audit in the sandbox', load: () => (require('../../bench/fleet') as typeof import('../../bench/fleet')).runBenchCommand },
-  'api-bench': { summary: 'CPU per API call of the cloud clients and of the SLB/ECS emulators', load: () => (require('../../bench/api-cpu') as typeof import('../../bench/api-cpu')).runApiBenchCommand },
+  'api-cpu': { summary: 'CPU per API call of the cloud clients and of the SLB/ECS emulators', load: () => (require('../../bench/api-cpu') as typeof import('../../bench/api-cpu')).runApiBenchCommand },
 };
 
 export function main(argv: string[], io: CliIo): Promise<number> {
