@@ -19,6 +19,9 @@ import { memoryNotifyStateStore, type NotifyStateStore } from './state';
 import { DEFAULT_NOTIFY_OPTIONS, type HttpFetch, type NotifyOptions, type NotifyReport, type NotifyRunInput, type NotifyTarget } from './types';
 import type { NotifyState } from './vocabulary';
 
+/** A target this run sends nothing to. */
+const UNSENT: Omit<Delivery, 'status'> = { attempts: 0, bytes: null, reason: null, outcome: null, delivered: new Set(), parts: 0, partsSent: 0 };
+
 /** Serialises the run's own state writes (heartbeats and settlements) so none overtakes another. */
 function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -98,11 +101,11 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
     const digest = claim?.digest;
     if (!digest) {
       return claim?.heldBy
-        ? { status: 'pending', attempts: 0, bytes: null, reason: `another run (${claim.heldBy}) is delivering this target's digest`, outcome: null }
-        : { status: 'idle', attempts: 0, bytes: null, reason: null, outcome: null };
+        ? { ...UNSENT, status: 'pending', reason: `another run (${claim.heldBy}) is delivering this target's digest` }
+        : { ...UNSENT, status: 'idle' };
     }
     const delivery: Delivery = signal?.aborted
-      ? { status: 'interrupted', attempts: 0, bytes: null, reason: 'the run was interrupted before this digest was sent; kept for the next run', outcome: null }
+      ? { ...UNSENT, status: 'interrupted', reason: 'the run was interrupted before this digest was sent; kept for the next run' }
       : await sendDigest(createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() }), digest, {
           now,
           clock,
@@ -115,7 +118,7 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
     sending.delete(target.key);
     // Settled at once: an accepted digest is on record before anything else can be lost.
     try {
-      await write(() => store.update((state) => settleTarget(state, target.key, runId, digest, delivery.outcome)));
+      await write(() => store.update((state) => settleTarget(state, target.key, runId, digest, delivery)));
     } catch (err) {
       saved = false;
       const what = delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`;
