@@ -234,6 +234,28 @@ describe('notifyRun against the webhook sinks', () => {
     expect((await store.load()).pending).toEqual({});
   });
 
+  it('records the outcomes of targets that finish while a state write is under way together, in the next write', async () => {
+    let updates = 0;
+    const memory = store;
+    // A slow state (a large document on OSS): every write takes 200 ms of real time.
+    const slow: NotifyStateStore = {
+      location: memory.location,
+      warnings: memory.warnings,
+      load: () => memory.load(),
+      update: async (mutator) => {
+        updates += 1;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return memory.update(mutator);
+      },
+    };
+    const report = await run([makeFinding()], { store: slow });
+    expect(statuses(report)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'sent' });
+    expect(report.complete).toBe(true);
+    // The plan and claim, then fewer settlement writes than the five targets; every outcome is on record.
+    expect(updates).toBeLessThan(1 + targets.length);
+    expect((await memory.load()).pending).toEqual({});
+  });
+
   it('retries a 5xx outage and succeeds within the run', async () => {
     sinks.failNext('wecom', 2, 503);
     const report = await run([makeFinding()]);
