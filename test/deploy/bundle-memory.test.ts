@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { buildBundles, FUNCTIONS, ROOT, type Bundles } from './bundles';
 
 // A plain CommonJS script of the project (not TypeScript): loaded as such.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { lazyModelIndex } = require(join(ROOT, 'scripts', 'lazy-ecs-models.js')) as { lazyModelIndex: (source: string) => string };
 
 const MODEL_INDEX = join(ROOT, 'node_modules', '@alicloud', 'ecs20140526', 'dist', 'models', 'model.js');
