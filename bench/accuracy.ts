@@ -30,8 +30,11 @@ export interface DeliveredFinding {
 
 export interface DeliveredDigests {
   findings: DeliveredFinding[];
+  /** Digests received (a digest sent in parts counts once). */
   digests: number;
-  /** Notices the digests say they left out (to stay under the payload limit). */
+  /** Their parts (POSTs). */
+  parts: number;
+  /** Notices the digests say no part carries (each part of a digest repeats its count). */
   omitted: number;
 }
 
@@ -52,22 +55,26 @@ function findingOf(notice: unknown): DeliveredFinding | null {
   return { key, loadBalancerId: subject.loadBalancerId, code: finding.code, cause: typeof finding.cause === 'string' ? finding.cause : '' };
 }
 
-/** The findings of every `slb-doctor.digest/v1` body received; other bodies are ignored. */
+/** The findings of every `slb-doctor.digest/v1` body received (each part of a digest); other bodies are ignored. */
 export function findingsFromDigests(bodies: readonly unknown[]): DeliveredDigests {
   const findings: DeliveredFinding[] = [];
   let digests = 0;
+  let parts = 0;
   let omitted = 0;
   for (const body of bodies) {
     const digest = record(body);
     if (!digest || digest.schema !== 'slb-doctor.digest/v1' || !Array.isArray(digest.notices)) continue;
-    digests++;
-    if (typeof digest.omitted === 'number') omitted += digest.omitted;
+    parts++;
+    if (digest.part === 1) {
+      digests++;
+      if (typeof digest.omitted === 'number') omitted += digest.omitted;
+    }
     for (const notice of digest.notices) {
       const finding = findingOf(notice);
       if (finding) findings.push(finding);
     }
   }
-  return { findings, digests, omitted };
+  return { findings, digests, parts, omitted };
 }
 
 export interface Accuracy {

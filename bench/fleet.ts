@@ -231,7 +231,7 @@ export async function runFleetRow(
       checkerDisagreements: disagreements,
       settleMs,
       loadAverage: loadavg()[0] ?? 0,
-      notices: { digests: delivered.digests, omitted: delivered.omitted, delivered: delivered.findings.length },
+      notices: { digests: delivered.digests, parts: delivered.parts, omitted: delivered.omitted, delivered: delivered.findings.length },
       fanout: result.fanout,
       sweep: null,
       onHost: result.onHost ?? null,

@@ -47,7 +47,7 @@ export interface FleetRow {
   settleMs: number;
   /** The machine's 1-minute load average when the audit finished (other work on the 2 cores skews the figures). */
   loadAverage: number;
-  notices: { digests: number; omitted: number; delivered: number };
+  notices: { digests: number; parts: number; omitted: number; delivered: number };
   fanout: AuditInvocationResult['fanout'];
   /** The --all sweep on this fleet, when it was measured. */
   sweep: SweepFigures | null;
@@ -147,7 +147,7 @@ function rowDetail(row: FleetRow): string {
     `  probes ${row.probesSent} (model ${row.probesModelled}); fan-out ${row.fanout ? `${row.fanout.invocations} invocations (${row.fanout.retries} retried), ${row.fanout.batches} batches, ${row.fanout.leftOut} left out` : 'off'}; probe functions' peak RSS ${megabytes(row.peakRssBytes.probe)}`,
   );
   lines.push(
-    `  coverage ${row.covered}/${row.covered + row.uncovered}; load average ${row.loadAverage.toFixed(1)}; SLB's checker settled in ${seconds(row.settleMs)} s with ${row.checkerDisagreements} disagreement(s); ${row.notices.delivered} findings in ${row.notices.digests} digests (${row.notices.omitted} omitted)`,
+    `  coverage ${row.covered}/${row.covered + row.uncovered}; load average ${row.loadAverage.toFixed(1)}; SLB's checker settled in ${seconds(row.settleMs)} s with ${row.checkerDisagreements} disagreement(s); ${row.notices.delivered} findings in ${row.notices.digests} digests of ${row.notices.parts} parts (${row.notices.omitted} omitted)`,
   );
   const a = row.accuracy;
   lines.push(

@@ -13,9 +13,10 @@ export async function handler(event: Buffer, context: FcContext): Promise<AuditI
     const request = parseAuditEvent(event);
     const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
     log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
-    const run = await runAudit(plan.options);
-    const notify = await deliverAuditNotices(run, { onProgress: log });
-    const result = invocationResult({ ...run.summary, notify }, request, plan.fanout);
+    // Only what the delivery reads is kept: the region's inventory, jobs and evidence are let go before it starts.
+    const { summary, examined, backendsPerListener, delivery } = await runAudit(plan.options);
+    const notify = await deliverAuditNotices({ summary, examined, backendsPerListener, delivery }, { onProgress: log });
+    const result = invocationResult({ ...summary, notify }, request, plan.fanout);
     log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);
     return result;
   } catch (err) {

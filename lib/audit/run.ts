@@ -17,7 +17,7 @@ import { systemClock, type Clock } from '../util/clock';
 import { reserveMs } from '../util/deadline';
 import { ON_HOST_DEFAULT_BUDGET_MS, confirmOnHosts, type OnHostReport } from '../onhost';
 import { UserFacingError } from '../util/errors';
-import { computeCoverage, examinedScopeOf, type Coverage } from './coverage';
+import { computeCoverage, examinedScopeOf, type Coverage, type ExaminedScope } from './coverage';
 import type { AuditOptions, AuditScope, AuditSummary } from './types';
 
 /** Time kept back from probing for diagnosis and notification when the run has a deadline. */
@@ -57,9 +57,15 @@ export interface AuditRun {
   jobs: ProbeJob[];
   evidence: DataPlaneEvidence[];
   coverage: Coverage;
+  /** What the delivery may draw conclusions from (examinedScopeOf), and each listener's backend count (inhibition). */
+  examined: ExaminedScope;
+  backendsPerListener: Record<string, number>;
   /** Null when notifications are off (no targets configured). */
   delivery: PreparedDelivery | null;
 }
+
+/** What deliverAuditNotices reads of a run: neither the inventory nor the evidence, which a caller may let go first. */
+export type DeliverableRun = Pick<AuditRun, 'summary' | 'examined' | 'backendsPerListener' | 'delivery'>;
 
 /**
  * The targets of a notify config, and warnings about usable ones; any malformed entry is a configuration error,
@@ -198,7 +204,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
     notify: null,
     ...(onHost ? { onHost } : {}),
   };
-  return { summary, scope: options.scope, inventory, jobs, evidence, coverage, delivery };
+  const examined = examinedScopeOf({ inventory, jobs, evidence, filter: options.scope });
+  return { summary, scope: options.scope, inventory, jobs, evidence, coverage, examined, backendsPerListener: backendsPerListener(inventory), delivery };
 }
 
 export interface DeliveryControl {
@@ -208,7 +215,7 @@ export interface DeliveryControl {
 }
 
 /** The run's notices to its targets; null when notifications are off. */
-export async function deliverAuditNotices(run: AuditRun, control: DeliveryControl = {}): Promise<NotifyReport | null> {
+export async function deliverAuditNotices(run: DeliverableRun, control: DeliveryControl = {}): Promise<NotifyReport | null> {
   const { delivery, summary } = run;
   if (!delivery) return null;
   control.onProgress?.(`notifying ${delivery.targets.length} target(s)`);
@@ -216,8 +223,8 @@ export async function deliverAuditNotices(run: AuditRun, control: DeliveryContro
     findings: summary.findings,
     regionId: summary.regionId,
     runId: summary.runId,
-    examined: examinedScopeOf({ inventory: run.inventory, jobs: run.jobs, evidence: run.evidence, filter: run.scope }),
-    backendsPerListener: backendsPerListener(run.inventory),
+    examined: run.examined,
+    backendsPerListener: run.backendsPerListener,
     targets: delivery.targets,
     store: delivery.store,
     clock: delivery.clock,

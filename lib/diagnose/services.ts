@@ -18,7 +18,7 @@ function quotedReply(detail: string): string | null {
 
 /** Up to the first line break, without a trailing ellipsis. */
 function firstLine(text: string): string {
-  return text.split('\\r')[0]?.split('\\n')[0]?.replace(/…$/, '') ?? text;
+  return text.split('\\r')[0]?.split('\\n')[0]?.replace(/\u2026$/, '') ?? text;
 }
 
 const ANY_BYTE = String.raw`(?:\\x[0-9a-f]{2}|[ -~])`;

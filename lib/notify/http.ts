@@ -92,6 +92,7 @@ async function sendRendered(channel: Channel, target: NotifyTarget, request: Ren
 export function notifierFor(channel: Channel, target: NotifyTarget, deps: SendDeps): Notifier {
   return {
     target,
+    split: (digest: Digest) => channel.split(digest),
     render: (digest: Digest) => channel.render(digest, target, deps.wallClock()),
     send: (request, signal) => sendRendered(channel, target, request, deps, signal),
   };

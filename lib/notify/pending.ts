@@ -4,7 +4,11 @@ import { SEVERITY_ORDER } from '../model';
 import { knownDead, processAlive, thisProcessIdentity } from '../util/liveness';
 import type { DigestClaim, DigestItem, PendingDigest, RunContext } from './vocabulary';
 
-/** A target down for days must not grow the state without bound: beyond this the least important notices go. */
+/**
+ * A target down for days must not grow the state without bound: beyond this many notices the least important ones
+ * carried over from earlier runs go. A run's own notices are never dropped (a program behind a webhook expects
+ * every finding of the run; the webhook sends them in parts), so the queue holds at most this or one run's notices.
+ */
 export const MAX_PENDING_ITEMS = 2000;
 
 const EVENT_RANK: Record<DigestItem['event'], number> = { new: 3, changed: 3, repeat: 1, resolved: 0 };
@@ -38,10 +42,13 @@ export function mergePending(existing: PendingDigest | undefined, items: DigestI
       pending.items[index] = incoming;
     }
   }
-  if (pending.items.length > MAX_PENDING_ITEMS) {
-    pending.items.sort(compareItems);
-    pending.overflow += pending.items.length - MAX_PENDING_ITEMS;
-    pending.items.length = MAX_PENDING_ITEMS;
+  const limit = Math.max(MAX_PENDING_ITEMS, items.length);
+  if (pending.items.length > limit) {
+    const fresh = new Set(items.map((item) => item.fingerprint));
+    const carried = pending.items.filter((item) => !fresh.has(item.fingerprint)).sort(compareItems);
+    const kept = carried.slice(0, limit - (pending.items.length - carried.length));
+    pending.overflow += carried.length - kept.length;
+    pending.items = [...pending.items.filter((item) => fresh.has(item.fingerprint)), ...kept].sort(compareItems);
   }
   return pending;
 }
@@ -93,12 +100,16 @@ export type SendOutcome =
   /** The request was cut off (interrupted) after it may have reached the target. */
   | { kind: 'unknown'; error: string };
 
-/** After a send: a delivery removes exactly the items that were sent (others may have been queued meanwhile). */
-export function settlePending(pending: PendingDigest, runId: string, sent: { ids: ReadonlySet<string>; overflow: number }, outcome: SendOutcome): void {
+/**
+ * After a send: the items of every message the target accepted are removed (others may have been queued meanwhile),
+ * whatever happened to the rest; `outcome` is what became of the rest, or null when it goes back untried.
+ */
+export function settlePending(pending: PendingDigest, runId: string, sent: { ids: ReadonlySet<string>; overflow: number }, outcome: SendOutcome | null): void {
   releaseClaim(pending, runId);
+  pending.items = pending.items.filter((item) => !sent.ids.has(item.id));
+  pending.overflow = Math.max(0, pending.overflow - sent.overflow);
+  if (outcome === null) return;
   if (outcome.kind === 'delivered') {
-    pending.items = pending.items.filter((item) => !sent.ids.has(item.id));
-    pending.overflow = Math.max(0, pending.overflow - sent.overflow);
     pending.attempts = 0;
     pending.lastError = null;
     pending.possibleRepeat = null;

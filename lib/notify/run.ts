@@ -19,6 +19,9 @@ import { memoryNotifyStateStore, type NotifyStateStore } from './state';
 import { DEFAULT_NOTIFY_OPTIONS, type HttpFetch, type NotifyOptions, type NotifyReport, type NotifyRunInput, type NotifyTarget } from './types';
 import type { NotifyState } from './vocabulary';
 
+/** A target this run sends nothing to. */
+const UNSENT: Omit<Delivery, 'status'> = { attempts: 0, bytes: null, reason: null, outcome: null, delivered: new Set(), parts: 0, partsSent: 0 };
+
 /** Serialises the run's own state writes (heartbeats and settlements) so none overtakes another. */
 function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -26,6 +29,32 @@ function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
     const next = tail.then(write, write);
     tail = next.catch(() => undefined);
     return next;
+  };
+}
+
+/**
+ * Settlements that come in while a state write is queued or in flight go out together in the next write: each is on
+ * record as soon as the writes before it end, and twenty targets cost a few writes of the whole state, not twenty
+ * (at 10,000 load balancers the state is some 20 MB of JSON, and each write encodes all of it).
+ */
+function settlementWriter(write: <T>(write: () => Promise<T>) => Promise<T>, store: NotifyStateStore): (settle: (state: NotifyState) => void) => Promise<void> {
+  let open: Array<(state: NotifyState) => void> | null = null;
+  let written: Promise<void> = Promise.resolve();
+  return (settle) => {
+    if (open) {
+      open.push(settle);
+      return written;
+    }
+    const batch = [settle];
+    open = batch;
+    written = write(() => {
+      // From here on the batch is fixed (the store may run the change again on a conflict): later ones start the next.
+      open = null;
+      return store.update((state) => {
+        for (const each of batch) each(state);
+      });
+    });
+    return written;
   };
 }
 
@@ -83,6 +112,7 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
   let saved = planned.loaded;
 
   const write = writeQueue();
+  const settle = settlementWriter(write, store);
   const sending = new Set(input.targets.filter((t) => claims[t.key]?.digest).map((t) => t.key));
   // The heartbeat keeps this run's claims alive while it sends; a run that dies stops renewing them.
   const stopHeartbeat = startHeartbeat({
@@ -98,11 +128,11 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
     const digest = claim?.digest;
     if (!digest) {
       return claim?.heldBy
-        ? { status: 'pending', attempts: 0, bytes: null, reason: `another run (${claim.heldBy}) is delivering this target's digest`, outcome: null }
-        : { status: 'idle', attempts: 0, bytes: null, reason: null, outcome: null };
+        ? { ...UNSENT, status: 'pending', reason: `another run (${claim.heldBy}) is delivering this target's digest` }
+        : { ...UNSENT, status: 'idle' };
     }
     const delivery: Delivery = signal?.aborted
-      ? { status: 'interrupted', attempts: 0, bytes: null, reason: 'the run was interrupted before this digest was sent; kept for the next run', outcome: null }
+      ? { ...UNSENT, status: 'interrupted', reason: 'the run was interrupted before this digest was sent; kept for the next run' }
       : await sendDigest(createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() }), digest, {
           now,
           clock,
@@ -115,7 +145,7 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
     sending.delete(target.key);
     // Settled at once: an accepted digest is on record before anything else can be lost.
     try {
-      await write(() => store.update((state) => settleTarget(state, target.key, runId, digest, delivery.outcome)));
+      await settle((state) => settleTarget(state, target.key, runId, digest, delivery));
     } catch (err) {
       saved = false;
       const what = delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`;

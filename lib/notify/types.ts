@@ -63,7 +63,12 @@ export interface Channel {
   readonly kind: TargetKind;
   /** The service's published budget per webhook. */
   readonly rateLimits: RateLimit[];
-  /** Renders within the channel's limits; `wallClockMs` for signatures (the service compares them with its clock). */
+  /**
+   * The messages a digest takes, in order: one for the chat channels (they fold what does not fit), as many parts as
+   * the payload limit needs for the generic webhook (a program wants every notice).
+   */
+  split(digest: Digest): Digest[];
+  /** Renders one message within the channel's limits; `wallClockMs` for signatures (the service compares them with its clock). */
   render(digest: Digest, target: NotifyTarget, wallClockMs: number): RenderedRequest;
   classify(reply: HttpReply, target: NotifyTarget): SendResult;
 }
@@ -71,6 +76,7 @@ export interface Channel {
 /** A target bound to its channel and the shared HTTP path. `send` makes exactly one attempt and never throws. */
 export interface Notifier {
   readonly target: NotifyTarget;
+  split(digest: Digest): Digest[];
   render(digest: Digest): RenderedRequest;
   send(request: RenderedRequest, signal?: AbortSignal): Promise<SendResult>;
 }
@@ -168,6 +174,9 @@ export interface TargetReport {
   attempts: number;
   /** Size of the last payload sent, in UTF-8 bytes. */
   bytes: number | null;
+  /** Messages the digest took (the generic webhook sends a large one in parts; 0 when nothing was to be sent), and those the target accepted. */
+  parts: number;
+  partsSent: number;
   reason: string | null;
   /** The digest sent was marked as a possible repeat (dedup off, or an earlier delivery's outcome is unknown). */
   possibleRepeat: boolean;

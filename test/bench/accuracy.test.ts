@@ -18,15 +18,17 @@ const expected = {
 
 test('findings are read back from digests and keyed like the planted faults', () => {
   const delivered = findingsFromDigests([
-    { schema: 'slb-doctor.digest/v1', omitted: 2, notices: [notice('lb-1', 'PATH_NOT_FOUND', { protocol: 'http', port: 80 }, { ip: '127.1.0.10', port: 8080 }), notice('lb-9', 'INVENTORY_ERROR', null, null)] },
+    { schema: 'slb-doctor.digest/v1', part: 1, parts: 2, omitted: 2, notices: [notice('lb-1', 'PATH_NOT_FOUND', { protocol: 'http', port: 80 }, { ip: '127.1.0.10', port: 8080 }), notice('lb-9', 'INVENTORY_ERROR', null, null)] },
     { schema: 'something-else', notices: [notice('lb-1', 'PORT_CLOSED', { protocol: 'tcp', port: 3306 }, { ip: '127.1.0.11', port: 3306 })] },
     'not json',
+    // The second part of the same digest: its notices count, its omitted count is the digest's again.
+    { schema: 'slb-doctor.digest/v1', part: 2, parts: 2, omitted: 2, notices: [notice('lb-2', 'RESPONSE_TIMEOUT', { protocol: 'http', port: 80 }, { ip: '127.1.0.12', port: 8080 })] },
   ]);
-  expect(delivered.digests).toBe(1);
-  expect(delivered.omitted).toBe(2);
+  expect(delivered).toMatchObject({ digests: 1, parts: 2, omitted: 2 });
   expect(delivered.findings).toEqual([
     { key: 'lb-1/http:80/127.1.0.10:8080', loadBalancerId: 'lb-1', code: 'PATH_NOT_FOUND', cause: 'PATH_NOT_FOUND cause' },
     { key: null, loadBalancerId: 'lb-9', code: 'INVENTORY_ERROR', cause: 'INVENTORY_ERROR cause' },
+    { key: 'lb-2/http:80/127.1.0.12:8080', loadBalancerId: 'lb-2', code: 'RESPONSE_TIMEOUT', cause: 'RESPONSE_TIMEOUT cause' },
   ]);
 });
 
@@ -34,6 +36,8 @@ test('accuracy counts exact codes, wrong codes, missing, not covered and unexpec
   const delivered = findingsFromDigests([
     {
       schema: 'slb-doctor.digest/v1',
+      part: 1,
+      parts: 1,
       omitted: 0,
       notices: [
         notice('lb-1', 'PATH_NOT_FOUND', { protocol: 'http', port: 80 }, { ip: '127.1.0.10', port: 8080 }),

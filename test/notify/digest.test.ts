@@ -5,6 +5,7 @@ import {
   fitDigest,
   slackRenderer,
   utf8Bytes,
+  webhookParts,
   webhookPayload,
   wecomRenderer,
   DINGTALK_MAX_BYTES,
@@ -82,15 +83,32 @@ describe('digest fitting', () => {
     expect(payload.markdown.text).toContain('Fix: Start the service on port 80');
   });
 
-  it('sends every notice to the webhook unless it passes the size limit', () => {
-    const payload = webhookPayload(big);
+  it('sends every notice to the webhook, in numbered parts within the size limit when one payload would pass it', () => {
+    const whole = webhookParts(big);
+    expect(whole).toHaveLength(1);
+    const payload = webhookPayload(whole[0]!);
+    expect(payload).toMatchObject({ part: 1, parts: 1, omitted: 0 });
     expect(payload.notices).toHaveLength(500);
-    expect(payload.omitted).toBe(0);
-    const small = webhookPayload(big, 50_000);
-    expect(utf8Bytes(JSON.stringify(small))).toBeLessThanOrEqual(50_000);
-    expect(small.omitted).toBe(500 - small.notices.length);
-    expect(small.notices[0]!.finding.severity).toBe('critical');
-    expect(small.notices[0]!.event).not.toBe('resolved');
+
+    const parts = webhookParts(big, 50_000).map(webhookPayload);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const [index, part] of parts.entries()) {
+      expect(utf8Bytes(JSON.stringify(part))).toBeLessThanOrEqual(50_000);
+      expect(part).toMatchObject({ part: index + 1, parts: parts.length, omitted: 0, title: payload.title, generatedAt: payload.generatedAt });
+      expect(part.counts.new + part.counts.changed + part.counts.repeat + part.counts.resolved).toBe(part.notices.length);
+    }
+    // Every notice exactly once, in the digest's order (most important first).
+    expect(parts.flatMap((part) => part.notices.map((n) => n.fingerprint))).toEqual(payload.notices.map((n) => n.fingerprint));
+    expect(parts[0]!.notices[0]!.finding.severity).toBe('critical');
+  });
+
+  it('counts a notice larger than the whole limit as omitted instead of sending a payload over it', () => {
+    const huge = makeFinding({ backend: { ip: '127.0.0.99', port: 80 }, evidenceLine: 'x'.repeat(60_000) });
+    const digest = digestOf([huge, makeFinding()]);
+    const parts = webhookParts(digest, 50_000).map(webhookPayload);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatchObject({ parts: 1, omitted: 1 });
+    expect(parts[0]!.notices.map((n) => n.finding.subject.backend?.ip)).toEqual(['127.0.0.11']);
   });
 });
 

@@ -22,11 +22,17 @@ describe('pending digests', () => {
     expect(pending.items.map((i) => i.event)).toEqual(['resolved']);
   });
 
-  it('is bounded: beyond the limit the least important notices go, counted as overflow and shown as +N more', () => {
+  it('is bounded: beyond the limit the least important notices of earlier runs go, counted as overflow and shown as +N more', () => {
     const items = manyFindings(MAX_PENDING_ITEMS + 50).map((f) => item('r1', 'new', f));
     const pending = mergePending(undefined, items, context, 0);
+    // One run's own notices are all kept, however many.
+    expect(pending.items).toHaveLength(MAX_PENDING_ITEMS + 50);
+    expect(pending.overflow).toBe(0);
+    const later = [item('r2', 'new', makeFinding({ backend: { ip: '127.9.0.1', port: 80 }, severity: 'info' }))];
+    mergePending(pending, later, context, 1);
     expect(pending.items).toHaveLength(MAX_PENDING_ITEMS);
-    expect(pending.overflow).toBe(50);
+    expect(pending.overflow).toBe(51);
+    expect(pending.items.some((i) => i.id.startsWith('r2:'))).toBe(true);
     expect(pending.items.some((i) => i.summary.severity === 'critical')).toBe(true);
     const { view } = fitDigest(buildDigest(pending, { now: 0, mentions: { mobiles: [], userIds: [], all: false } }), dingtalkRenderer);
     expect(view.more).toBeGreaterThanOrEqual(50);

@@ -1,10 +1,11 @@
 import { createServer } from 'node:net';
-import { dingtalkSignedUrl, notifyRun, parseTargets, type NotifyReport, type NotifyRunInput, type NotifyTarget } from '../../lib/notify';
+import { dingtalkSignedUrl, notifyRun, parseTargets, WEBHOOK_MAX_BYTES, type NotifyReport, type NotifyRunInput, type NotifyTarget } from '../../lib/notify';
+import type { HttpFetch } from '../../lib/notify/types';
 import { startWebhookSinks, type WebhookSinks } from '../../lib/sandbox/webhooks';
 import { memoryNotifyStateStore, type NotifyStateStore } from '../../lib/notify';
 import type { Finding } from '../../lib/model';
 import { VirtualClock } from './clock';
-import { makeFinding, wholeRegion } from './fixtures';
+import { makeFinding, manyFindings, wholeRegion } from './fixtures';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 20 * 60_000 };
 
@@ -199,6 +200,60 @@ describe('notifyRun against the webhook sinks', () => {
     expect(statuses(second)).toEqual({ ding: 'idle', slack: 'idle', feishu: 'idle', wecom: 'idle', hook: 'sent' });
     const delivered = sinks.received('webhook')[0]!.body as { notices: { event: string; finding: { code: string } }[] };
     expect(delivered.notices).toEqual([expect.objectContaining({ event: 'new', finding: expect.objectContaining({ code: 'PORT_CLOSED' }) })]);
+  });
+
+  it('sends a webhook digest over 1 MiB in numbered parts; a part that fails leaves exactly the rest pending, sent by the next run', async () => {
+    targets = targetsFor(sinks).filter((t) => t.kind === 'webhook');
+    const findings = manyFindings(3500);
+    let webhookPosts = 0;
+    // The second part is refused for good (a 4xx is not retried); everything else reaches the sinks.
+    const refusingSecondPart: HttpFetch = (url, init) => {
+      if (url === sinks.urls.webhook && ++webhookPosts === 2) return Promise.resolve({ status: 400, headers: { get: () => null }, text: () => Promise.resolve('bad part') });
+      return fetch(url, init);
+    };
+    const first = await run(findings, { http: refusingSecondPart });
+    const hook = first.targets[0]!;
+    expect(hook.parts).toBeGreaterThan(2);
+    expect(hook).toMatchObject({ status: 'failed', partsSent: 1, attempts: 2, reason: expect.stringMatching(new RegExp(`^part 2 of ${hook.parts}: .*HTTP 400 bad part \\(parts 1-1 delivered, \\d+ notice\\(s\\)\\)`)) });
+    expect(first.complete).toBe(false);
+    expect(first.problems).toEqual([expect.stringMatching(/^notify: hook \(webhook\) not delivered: part 2 of/)]);
+    const firstPart = sinks.received('webhook')[0]!.body as { part: number; parts: number; notices: { fingerprint: string }[] };
+    expect(firstPart).toMatchObject({ part: 1, parts: hook.parts });
+    expect(Buffer.byteLength(JSON.stringify(firstPart))).toBeLessThanOrEqual(WEBHOOK_MAX_BYTES);
+    // Only what the target did not accept stays queued.
+    expect((await store.load()).pending.hook?.items).toHaveLength(hook.items - firstPart.notices.length);
+
+    const second = await run(findings);
+    expect(second.targets[0]).toMatchObject({ status: 'sent', items: hook.items - firstPart.notices.length });
+    const bodies = sinks.received('webhook').map((m) => m.body as { part: number; parts: number; notices: { fingerprint: string }[] });
+    expect(bodies.slice(1).map((b) => `${b.part}/${b.parts}`)).toEqual(Array.from({ length: second.targets[0]!.parts }, (_, i) => `${i + 1}/${second.targets[0]!.parts}`));
+    const fingerprints = bodies.flatMap((b) => b.notices.map((n) => n.fingerprint));
+    // Every notice the target takes (its minimum severity) reached it exactly once.
+    expect(new Set(fingerprints).size).toBe(hook.items);
+    expect(fingerprints).toHaveLength(hook.items);
+    expect((await store.load()).pending).toEqual({});
+  });
+
+  it('records the outcomes of targets that finish while a state write is under way together, in the next write', async () => {
+    let updates = 0;
+    const memory = store;
+    // A slow state (a large document on OSS): every write takes 200 ms of real time.
+    const slow: NotifyStateStore = {
+      location: memory.location,
+      warnings: memory.warnings,
+      load: () => memory.load(),
+      update: async (mutator) => {
+        updates += 1;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return memory.update(mutator);
+      },
+    };
+    const report = await run([makeFinding()], { store: slow });
+    expect(statuses(report)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'sent' });
+    expect(report.complete).toBe(true);
+    // The plan and claim, then fewer settlement writes than the five targets; every outcome is on record.
+    expect(updates).toBeLessThan(1 + targets.length);
+    expect((await memory.load()).pending).toEqual({});
   });
 
   it('retries a 5xx outage and succeeds within the run', async () => {

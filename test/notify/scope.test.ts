@@ -123,8 +123,10 @@ describe('scoped audits against the sandbox', () => {
   /** One audit, then its delivery, as the CLI and functions/audit run them. */
   const auditAndDeliver = async (scope: Partial<AuditScope>): Promise<NotifyReport> => {
     const run = await runAudit(cloud.auditOptions(scope, { notify: { targetsJson: targetsJson(), targetsSource: 'test', stateUrl: 'memory:' } }));
-    // The memory: store is per run; the suite keeps one store across runs, as a file: or oss:// state would.
-    const report = await deliverAuditNotices({ ...run, delivery: run.delivery ? { ...run.delivery, store } : null });
+    // The memory: store is per run; the suite keeps one store across runs, as a file: or oss:// state would. Only what
+    // functions/audit keeps is passed on: the delivery must not need the inventory or the evidence.
+    const { summary, examined, backendsPerListener } = run;
+    const report = await deliverAuditNotices({ summary, examined, backendsPerListener, delivery: run.delivery ? { ...run.delivery, store } : null });
     if (!report) throw new Error('no delivery: the target list was empty');
     return report;
   };

@@ -32,6 +32,35 @@ describe('oss state store against the OSS emulator', () => {
     expect((await store.load()).records[record.fingerprint]?.presentRuns).toBe(2);
   });
 
+  it('reads the object once for a run of updates, and still never overwrites a write made in between', async () => {
+    let gets = 0;
+    const api = aliOssObjectApi({ bucket: 'doctor-state', credentials: KEY, endpoint: oss.endpoint });
+    const counting = { get: (key: string) => ((gets += 1), api.get(key)), put: api.put };
+    const mine = ossStateStore(counting, 'doctor-state', 'cached/state.json', notifyStateCodec);
+    const other = openStateStore('oss://doctor-state/cached/state.json', { credentials: KEY, ossEndpoint: oss.endpoint });
+    const [a, b, c] = [recordFor(1, 1), recordFor(2, 1), recordFor(3, 1)];
+    await mine.update((state) => {
+      state.records[a.fingerprint] = a;
+    });
+    await mine.update((state) => {
+      state.records[a.fingerprint]!.presentRuns = 2;
+    });
+    // Its own writes are known: only the first update read the object.
+    expect(gets).toBe(1);
+    await other.update((state) => {
+      state.records[b.fingerprint] = b;
+    });
+    await mine.update((state) => {
+      state.records[c.fingerprint] = c;
+    });
+    // The conditional write on the known ETag lost (412), and the retry read the object with the other writer's record.
+    expect(gets).toBe(2);
+    const stored = JSON.parse(oss.read('doctor-state', 'cached/state.json') ?? '{}') as { revision: number; records: Record<string, { presentRuns: number }> };
+    expect(Object.keys(stored.records).sort()).toEqual([a.fingerprint, b.fingerprint, c.fingerprint].sort());
+    expect(stored.records[a.fingerprint]!.presentRuns).toBe(2);
+    expect(stored.revision).toBe(4);
+  });
+
   it('loses nothing with two concurrent writers (one of them on STS credentials)', async () => {
     const writers = [
       openStateStore('oss://doctor-state/concurrent.json', { credentials: KEY, ossEndpoint: oss.endpoint }),

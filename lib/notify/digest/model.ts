@@ -51,6 +51,8 @@ export interface Digest {
   contexts: RunContext[];
   /** Why this digest may repeat what the target already got (dedup off, an interrupted delivery); null normally. */
   possibleRepeat: string | null;
+  /** Which part of the target's digest this is: 1 of 1, unless a channel sends it in parts (digestPart). */
+  part: { number: number; of: number };
 }
 
 export const EVENT_LABEL: Record<DigestEvent, string> = { new: 'NEW', changed: 'CHANGED', repeat: 'STILL FAILING', resolved: 'RESOLVED' };
@@ -198,5 +200,19 @@ export function buildDigest(pending: Pick<PendingDigest, 'items' | 'overflow' | 
     mentions: options.mentions,
     contexts,
     possibleRepeat,
+    part: { number: 1, of: 1 },
   };
+}
+
+/** A digest sent as one message: the chat channels fold what does not fit into `+N more` lines. */
+export function asOneMessage(digest: Digest): Digest[] {
+  return [digest];
+}
+
+/**
+ * Part `number` of `of` of a digest: the same title, headline and runs, with only `items` (a slice of the digest's,
+ * in its order) and the entries they make.
+ */
+export function digestPart(digest: Digest, items: DigestItem[], number: number, of: number): Digest {
+  return { ...digest, items, entries: inhibit(items).sort(compareEntries), hasNewProblems: items.some((i) => i.event === 'new' || i.event === 'changed'), part: { number, of } };
 }

@@ -4,6 +4,7 @@ import { fitDigest } from '../digest/fit';
 import { parseReplyObject, statusFailure } from '../http';
 import type { Channel, HttpReply, NotifyTarget, SendResult } from '../types';
 import { dingtalkRenderer } from './render';
+import { asOneMessage } from '../digest/model';
 
 /** Going over 20 messages a minute throttles the robot for 10 minutes. */
 export const DINGTALK_LOCKOUT_MS = 10 * 60 * 1000;
@@ -61,6 +62,7 @@ export const dingtalkChannel: Channel = {
   kind: 'dingtalk',
   // Going over 20 messages a minute throttles the robot for 10 minutes.
   rateLimits: [{ count: 20, perMs: 60_000 }],
+  split: asOneMessage,
   render(digest, target, wallClockMs) {
     const { payload } = fitDigest(digest, dingtalkRenderer);
     return { url: dingtalkSignedUrl(target.url, target.secret, wallClockMs), headers: {}, body: JSON.stringify(payload) };

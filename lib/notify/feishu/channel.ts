@@ -4,6 +4,7 @@ import { fitDigest } from '../digest/fit';
 import { parseReplyObject, statusFailure } from '../http';
 import type { Channel, HttpReply, SendResult } from '../types';
 import { feishuRenderer } from './render';
+import { asOneMessage } from '../digest/model';
 
 /** Feishu's limits are 5/s and 100/min; not knowing which one tripped, wait out the longer. */
 export const FEISHU_THROTTLE_WAIT_MS = 60_000;
@@ -32,6 +33,7 @@ export const feishuChannel: Channel = {
     { count: 5, perMs: 1_000 },
     { count: 100, perMs: 60_000 },
   ],
+  split: asOneMessage,
   render(digest, target, wallClockMs) {
     const { payload } = fitDigest(digest, feishuRenderer);
     const timestamp = Math.floor(wallClockMs / 1000);

@@ -3,6 +3,7 @@ import { fitDigest } from '../digest/fit';
 import { statusFailure } from '../http';
 import type { Channel, HttpReply, SendResult } from '../types';
 import { slackRenderer } from './render';
+import { asOneMessage } from '../digest/model';
 
 const PERMANENT_HINT: Record<string, string> = {
   invalid_payload: 'the message was malformed (a bug: please report it)',
@@ -31,6 +32,7 @@ export function classifySlackReply({ host, status, body, retryAfterMs }: HttpRep
 export const slackChannel: Channel = {
   kind: 'slack',
   rateLimits: [{ count: 1, perMs: 1_000 }],
+  split: asOneMessage,
   render(digest, target) {
     const { payload } = fitDigest(digest, slackRenderer);
     return { url: target.url, headers: {}, body: JSON.stringify(payload) };

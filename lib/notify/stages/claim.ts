@@ -11,6 +11,15 @@ export interface Claimed {
   heldBy: string | null;
 }
 
+/**
+ * The digest as claimed, unaffected by later writes to the state: its own queue, contexts and claim. The queued items
+ * themselves are shared, as nothing changes an item once it is queued (a newer notice replaces it): a deep copy of a
+ * 10,000-load-balancer queue cost some 20 MB for nothing.
+ */
+function claimedCopy(pending: PendingDigest): PendingDigest {
+  return { ...pending, items: [...pending.items], contexts: { ...pending.contexts }, claim: pending.claim ? { ...pending.claim } : null };
+}
+
 export function claimTargets(state: NotifyState, targets: NotifyTarget[], context: { runId: string; now: number; leaseMs: number; owner: ClaimOwner }): Record<string, Claimed> {
   const claims: Record<string, Claimed> = {};
   for (const target of targets) {
@@ -20,7 +29,7 @@ export function claimTargets(state: NotifyState, targets: NotifyTarget[], contex
       continue;
     }
     const taken = claimPending(pending, context.runId, context.now, context.leaseMs, context.owner);
-    claims[target.key] = { digest: taken ? structuredClone(pending) : null, heldBy: taken ? null : (pending.claim?.runId ?? null) };
+    claims[target.key] = { digest: taken ? claimedCopy(pending) : null, heldBy: taken ? null : (pending.claim?.runId ?? null) };
   }
   return claims;
 }

@@ -95,7 +95,7 @@ export function planRun(state: NotifyState, input: PlanInput): Plan {
 export function planWithoutState(state: NotifyState, input: PlanInput, reason: string): Plan {
   const plan = planRun(state, { ...input, options: { ...input.options, flapRuns: 1 } });
   for (const [key, pending] of Object.entries(state.pending)) {
-    for (const item of pending.items) if (item.event === 'new') item.event = 'repeat';
+    pending.items = pending.items.map((item) => (item.event === 'new' ? { ...item, event: 'repeat' } : item));
     pending.possibleRepeat = reason;
     const events = plan.events[key];
     if (events) {

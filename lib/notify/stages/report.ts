@@ -36,6 +36,8 @@ export function reportOf(input: ReportInput): NotifyReport {
       items: claimed?.items.length ?? 0,
       attempts: delivery.attempts,
       bytes: delivery.bytes,
+      parts: delivery.parts,
+      partsSent: delivery.partsSent,
       reason: delivery.reason,
       possibleRepeat: delivery.attempts > 0 && claimed?.possibleRepeat != null,
     };

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { statusFailure } from '../http';
 import type { Channel, HttpReply, SendResult } from '../types';
-import { webhookPayload } from './render';
+import { webhookParts, webhookPayload } from './render';
 
 export const SIGNATURE_HEADER = 'X-SLB-Doctor-Signature';
 export const TIMESTAMP_HEADER = 'X-SLB-Doctor-Timestamp';
@@ -22,6 +22,7 @@ export function classifyWebhookReply({ host, status, body, retryAfterMs }: HttpR
 export const webhookChannel: Channel = {
   kind: 'webhook',
   rateLimits: [{ count: 10, perMs: 1_000 }],
+  split: (digest) => webhookParts(digest),
   render(digest, target, wallClockMs) {
     const body = JSON.stringify(webhookPayload(digest));
     const headers: Record<string, string> = {};

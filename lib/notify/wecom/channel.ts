@@ -3,6 +3,7 @@ import { fitDigest } from '../digest/fit';
 import { parseReplyObject, statusFailure } from '../http';
 import type { Channel, HttpReply, SendResult } from '../types';
 import { wecomRenderer } from './render';
+import { asOneMessage } from '../digest/model';
 
 /** 20 messages per minute: after 45009 the window has to roll over. */
 export const WECOM_THROTTLE_WAIT_MS = 60_000;
@@ -21,6 +22,7 @@ export function classifyWeComReply({ host, status, body, retryAfterMs }: HttpRep
 export const wecomChannel: Channel = {
   kind: 'wecom',
   rateLimits: [{ count: 20, perMs: 60_000 }],
+  split: asOneMessage,
   render(digest, target) {
     const { payload } = fitDigest(digest, wecomRenderer);
     return { url: target.url, headers: {}, body: JSON.stringify(payload) };
