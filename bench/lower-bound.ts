@@ -396,13 +396,17 @@ export interface ProbeBound {
   costs: JobCost[];
 }
 
-/** When each load balancer's probes can start: its page of the listing, then its listeners, then its details. */
+/**
+ * When each load balancer's probes can start: its page of the listing (the first page tells how many follow), then
+ * its listeners and SLB's verdicts, asked side by side (DescribeHealthStatus needs only the load balancer's id, and
+ * its reply names every backend with its IP, port, listener and verdict).
+ */
 export function readyTimes(scenario: Scenario): Map<string, number> {
   const mean = meanLatencyMs(scenario);
   const ready = new Map<string, number>();
   scenario.loadBalancers.forEach((lb, index) => {
     const pageLevels = index < LOAD_BALANCERS_PER_PAGE ? 1 : 2;
-    ready.set(lb.LoadBalancerId, (pageLevels + 2) * mean);
+    ready.set(lb.LoadBalancerId, (pageLevels + 1) * mean);
   });
   return ready;
 }

@@ -103,9 +103,9 @@ function inventoryOfOne(regionId: string, loadBalancer: LoadBalancer): Inventory
 /**
  * The inventory, and the evidence of every job it calls for. With an executor that takes jobs while it runs, each
  * load balancer's jobs start as soon as its listeners and SLB verdicts are in, while the rest of the region is still
- * being read; the ECS facts (a stopped instance, a security group that drops the check) are only known at the end,
- * so a backend they explain may have been probed meanwhile: its evidence is dropped, and the jobs, the coverage and
- * the diagnosis are exactly those of the complete inventory.
+ * being read; its weights (attribute and group calls) and the ECS facts (a stopped instance, a security group that
+ * drops the check) come later, so a backend they explain may have been probed meanwhile: its evidence is dropped,
+ * and the jobs, the coverage and the diagnosis are exactly those of the complete inventory.
  */
 async function inventoryAndProbes(
   clients: CloudClients,
@@ -123,12 +123,15 @@ async function inventoryAndProbes(
     for (const job of fresh) submitted.add(job.id);
     if (fresh.length > 0) session?.submit(fresh);
   };
+  const submitJobsOf = (lb: LoadBalancer): void => submit(jobsFromInventory(inventoryOfOne(regionId, lb), { all: options.all }));
   let inventory: Inventory;
   try {
     inventory = await collectInventory(clients, {
       regionId,
       filter,
-      ...(session ? { onLoadBalancer: (lb: LoadBalancer) => submit(jobsFromInventory(inventoryOfOne(regionId, lb), { all: options.all })) } : {}),
+      // Jobs go out as soon as a load balancer's listeners and verdicts are in; the complete model adds any backend
+      // SLB listed without an IP or a verdict.
+      ...(session ? { onVerdicts: submitJobsOf, onLoadBalancer: submitJobsOf } : {}),
     });
   } catch (err) {
     // Whatever was started still ends (each job is bounded), and nothing of it is reported.

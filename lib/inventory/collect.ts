@@ -1,10 +1,13 @@
 // Region → normalized Inventory with the fewest calls: load balancers (pages of 100), listeners (10 load balancers per
-// call), then per load balancer one DescribeLoadBalancerAttribute (only when a listener uses the default group), one
-// DescribeHealthStatus and one call per server group; then ECS for the instances and their security groups.
-// Streamed: each page of load balancers goes on to its listener calls at once, each load balancer to its detail calls
-// as soon as its listeners are in, and `onLoadBalancer` hands it over the moment its SLB facts are complete, so that
-// its probes can start while the rest of the region is still being read. ECS facts (instance status, security groups)
-// are only needed by the diagnosis: they are read alongside, 100 instances a call, and join in the returned Inventory.
+// call), per load balancer one DescribeHealthStatus, one DescribeLoadBalancerAttribute (only when a listener uses the
+// default group) and one call per server group; then ECS for the instances and their security groups.
+// Streamed: each page of load balancers goes on at once to its listener calls and, beside them, to each load
+// balancer's DescribeHealthStatus (it needs only the id). `onVerdicts` hands a load balancer over as soon as both are
+// in: its listeners' checks and the backends SLB reports, with their verdicts, are all its probe jobs need. The
+// attribute and group calls follow, and `onLoadBalancer` hands it over again once its SLB facts are complete. ECS
+// facts (instance status, security groups) are only needed by the diagnosis: they are read alongside, 100 instances a
+// call, and join in the returned Inventory. When every call slot is busy, calls go in the order that unblocks probes
+// first (./call-order.ts).
 // A load balancer whose calls fail for good becomes an InventoryError and the rest completes; credential and
 // permission errors are fatal and thrown.
 import {
@@ -39,9 +42,9 @@ import type {
   SecurityGroupRule,
   SlbHealthStatus,
 } from '../model';
-import { concurrencyGate } from '../util/concurrency';
+import { priorityGate, type CallPriority, type PriorityGate } from './call-order';
 import { checkHostFor, readHealthCheck } from './health-check';
-import { HealthIndex, fetchHealthStatus } from './health-status';
+import { HealthIndex, fetchHealthStatus, type ListenerKey } from './health-status';
 
 // 64 calls in flight at 20–50 ms each stay far below the per-action quota (3000 per 60 s) for fleets of up to
 // 3,000 load balancers, where the token bucket takes over.
@@ -64,6 +67,14 @@ export interface CollectInventoryOptions {
    * Inventory has them), and its `instances` are empty.
    */
   onLoadBalancer?: (loadBalancer: LoadBalancer) => void;
+  /**
+   * Called once per load balancer as soon as its listeners and SLB's verdicts are in, before its attribute and group
+   * calls: the streaming audit builds its probe jobs from it. Its backends are the ones DescribeHealthStatus lists
+   * with an IP (ServerId, ServerIp, Port, ListenerPort, Protocol, ServerHealthStatus), on default-group and VServer
+   * group listeners; their weight and type are not known yet and carry SLB's defaults (100, ecs), so a backend the
+   * complete facts explain (weight 0) may be probed for nothing. `onLoadBalancer` follows with the complete model.
+   */
+  onVerdicts?: (loadBalancer: LoadBalancer) => void;
 }
 
 /** Runs one API call once a slot is free (every call of one inventory shares the slots). */
@@ -451,19 +462,68 @@ function assembleLoadBalancer(
       ...(warnings.length > 0 ? { warnings } : {}),
     };
   });
+  return loadBalancerOf(gathered.regionId, lb, lb.Tags?.Tag ?? detail?.attributeTags, lbListeners);
+}
+
+function loadBalancerOf(regionId: string, lb: SlbLoadBalancerSummary, tags: SlbTag[] | undefined, listeners: Listener[]): LoadBalancer {
   return {
-    id,
+    id: lb.LoadBalancerId,
     name: lb.LoadBalancerName,
-    regionId: lb.RegionId || gathered.regionId,
+    regionId: lb.RegionId || regionId,
     vpcId: lb.VpcId || null,
     vSwitchId: lb.VSwitchId || null,
     address: lb.Address,
     addressType: lb.AddressType,
     networkType: lb.NetworkType,
     status: lb.LoadBalancerStatus,
-    tags: tagsOf(lb.Tags?.Tag ?? detail?.attributeTags),
-    listeners: lbListeners,
+    tags: tagsOf(tags),
+    listeners,
   };
+}
+
+/** SLB's defaults for what only the attribute and group calls tell (CLB AddBackendServers: Weight 100, Type ecs). */
+const UNREAD_WEIGHT = 100;
+const UNREAD_TYPE: Backend['type'] = 'ecs';
+
+/**
+ * The load balancer as its listeners and SLB's verdicts tell it (for `onVerdicts`): on each default-group and
+ * VServer-group listener, the backends DescribeHealthStatus lists with an IP. A master-slave listener's backends wait
+ * for their group (each one's role is only known from it).
+ */
+function verdictsModel(regionId: string, lb: SlbLoadBalancerSummary, plans: readonly ListenerPlan[], health: HealthIndex): LoadBalancer {
+  const listeners: Listener[] = plans.map((plan) => {
+    const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
+    const warnings = [...plan.warnings, ...checkWarnings];
+    const group: Backend['group'] | null =
+      plan.masterSlaveServerGroupId !== null ? null : plan.vServerGroupId !== null ? { kind: 'vserver', id: plan.vServerGroupId } : { kind: 'default' };
+    const backends: Backend[] =
+      group === null
+        ? []
+        : health.reported(plan).map(({ serverId, ip, port }) => ({
+            serverId,
+            ip,
+            port,
+            checkPort: healthCheck.connectPort ?? port,
+            checkHost: checkHostFor(healthCheck, ip),
+            weight: UNREAD_WEIGHT,
+            type: UNREAD_TYPE,
+            group,
+            ...slbStatusOf(health.status(plan, serverId, ip, port), warnings, `${ip}:${port}`),
+          }));
+    return {
+      loadBalancerId: lb.LoadBalancerId,
+      port: plan.port,
+      protocol: plan.protocol,
+      status: plan.status,
+      backendServerPort: plan.backendServerPort,
+      vServerGroupId: plan.vServerGroupId,
+      masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
+      healthCheck,
+      backends,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  });
+  return loadBalancerOf(regionId, lb, lb.Tags?.Tag, listeners);
 }
 
 /**
@@ -540,7 +600,11 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const { slb, ecs, counters } = clients;
   const { regionId } = options;
   const filter = options.filter ?? {};
-  const gate: Gate = concurrencyGate(Math.max(1, options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY));
+  const slots: PriorityGate = priorityGate(options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY);
+  const gateFor = (priority: CallPriority): Gate => (call) => slots(priority, call);
+  const listingGate = gateFor('listing');
+  const verdictsGate = gateFor('verdicts');
+  const detailsGate = gateFor('details');
   const callsBefore = counters.calls();
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
@@ -550,22 +614,37 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     errors.push({ loadBalancerId: null, action: err.action, code: err.apiCode, message: err.message });
     return undefined;
   };
-  const ecsFacts = new EcsFactsReader(ecs, regionId, gate, recordGlobal);
+  const ecsFacts = new EcsFactsReader(ecs, regionId, gateFor('ecs'), recordGlobal);
   const dropped: DroppedItem[] = [];
   // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
   const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
   const outOfScope = new Set<string>();
   const listenerNotFound = new Map<string, InventoryError>();
 
-  /** Per load balancer: default-group backends, SLB's verdicts, and each server group once, all at once. */
-  const readDetails = async (id: string, lbPlans: ListenerPlan[]): Promise<void> => {
-    const detail: LoadBalancerDetails = { defaultServers: [], attributeTags: undefined, health: new HealthIndex([]) };
+  /** SLB's verdicts for one load balancer; its listeners are awaited only when the reply needs them to be read. */
+  const readVerdicts = async (id: string, plans: Promise<Map<string, ListenerPlan[]>>): Promise<HealthIndex | undefined> => {
+    if (failed.has(id)) return undefined;
+    const keys = async (): Promise<ListenerKey[]> => ((await plans).get(id) ?? []).map((plan) => ({ port: plan.port, protocol: plan.protocol }));
+    try {
+      return new HealthIndex(await verdictsGate(() => fetchHealthStatus(slb, regionId, id, keys, filter.listener, dropped)));
+    } catch (err) {
+      if (!(err instanceof CloudApiError)) throw err;
+      // Asked beside the listeners: when both fail, the report names the listeners, whatever finished first.
+      await plans.catch(() => undefined);
+      failed.record(id, err);
+      return undefined;
+    }
+  };
+
+  /** Per load balancer, once its verdicts are in: default-group backends and each server group once, all at once. */
+  const readDetails = async (id: string, lbPlans: ListenerPlan[], health: HealthIndex): Promise<void> => {
+    const detail: LoadBalancerDetails = { defaultServers: [], attributeTags: undefined, health };
     gathered.details.set(id, detail);
     const calls: Promise<void>[] = [];
     if (lbPlans.some((plan) => plan.vServerGroupId === null && plan.masterSlaveServerGroupId === null)) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => gate(() => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id })));
+          const reply = await failed.run(id, () => detailsGate(() => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id })));
           if (!reply) return;
           dropped.push(...reply.dropped);
           detail.defaultServers = reply.BackendServers.BackendServer;
@@ -573,17 +652,10 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         })(),
       );
     }
-    calls.push(
-      (async () => {
-        const keys = lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol }));
-        const entries = await failed.run(id, () => gate(() => fetchHealthStatus(slb, regionId, id, async () => keys, filter.listener, dropped)));
-        if (entries) detail.health = new HealthIndex(entries);
-      })(),
-    );
     for (const groupId of new Set(lbPlans.map((plan) => plan.vServerGroupId).filter((g): g is string => g !== null))) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => gate(() => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId })));
+          const reply = await failed.run(id, () => detailsGate(() => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId })));
           if (!reply) return;
           dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
           gathered.vServerGroups.set(groupId, reply.BackendServers.BackendServer);
@@ -593,7 +665,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     for (const groupId of new Set(lbPlans.map((plan) => plan.masterSlaveServerGroupId).filter((g): g is string => g !== null))) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => gate(() => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId })));
+          const reply = await failed.run(id, () => detailsGate(() => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId })));
           if (!reply) return;
           dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
           gathered.masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
@@ -603,10 +675,20 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     await Promise.all(calls);
   };
 
-  /** Up to 10 load balancers: their listeners in one call, then each one's details; each is handed over when done. */
+  /**
+   * Up to 10 load balancers: their listeners in one call and, beside it, each one's verdicts (with a listener filter,
+   * only once its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
+   */
   const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
-    const listeners = await listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, gate, failed, dropped);
-    const plans = await planListeners(slb, regionId, listeners, gate, failed);
+    const plansCall = listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, verdictsGate, failed, dropped).then((listeners) =>
+      planListeners(slb, regionId, listeners, verdictsGate, failed),
+    );
+    // Without a listener filter every load balancer with a listener needs its verdicts, so they need not wait; with
+    // one, most load balancers of a region may have no such listener, and asking them all would waste the calls.
+    const early = filter.listener === undefined ? new Map(batch.map((lb) => [lb.LoadBalancerId, readVerdicts(lb.LoadBalancerId, plansCall)])) : null;
+    // Awaited below; when the listener call throws first (auth, bugs), that error is the one reported.
+    for (const verdicts of early?.values() ?? []) verdicts.catch(() => undefined);
+    const plans = await plansCall;
     for (const [id, lbPlans] of plans) gathered.plans.set(id, lbPlans);
     await Promise.all(
       batch.map(async (lb) => {
@@ -625,8 +707,10 @@ export async function collectInventory(clients: InventoryClients, options: Colle
           }
           return;
         }
-        if (failed.has(id) || lbPlans.length === 0) return;
-        await readDetails(id, lbPlans);
+        const health = await (early?.get(id) ?? (failed.has(id) || lbPlans.length === 0 ? undefined : readVerdicts(id, plansCall)));
+        if (failed.has(id) || lbPlans.length === 0 || !health) return;
+        options.onVerdicts?.(verdictsModel(gathered.regionId, lb, lbPlans, health));
+        await readDetails(id, lbPlans, health);
         if (failed.has(id)) return;
         ecsFacts.want(instanceIdsOf(gathered, id));
         // Without ECS facts yet: a backend whose IP only ECS knows joins in the final inventory.
@@ -641,10 +725,9 @@ export async function collectInventory(clients: InventoryClients, options: Colle
       }),
     );
   };
-
   const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];
-  const summaries = await listLoadBalancers(slb, regionId, filter, gate, errors, dropped, (found) => {
+  const summaries = await listLoadBalancers(slb, regionId, filter, listingGate, errors, dropped, (found) => {
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
   });
   await Promise.all(examined);

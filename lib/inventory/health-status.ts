@@ -64,16 +64,30 @@ export async function fetchHealthStatus(
   });
 }
 
+/** A backend as DescribeHealthStatus names it. */
+export interface ReportedBackend {
+  serverId: string;
+  ip: string;
+  port: number;
+}
+
 /** Looks up SLB's verdicts of one load balancer by listener and backend (by IP, or by server id when SLB gave no IP). */
 export class HealthIndex {
   private readonly byIp = new Map<string, Spelled<SlbHealthStatus>>();
   private readonly byServerId = new Map<string, Spelled<SlbHealthStatus>>();
   private readonly ips = new Map<string, string>();
+  private readonly byListener = new Map<string, Map<string, ReportedBackend>>();
 
   constructor(entries: readonly SlbBackendHealth[]) {
     for (const entry of entries) {
       if (entry.ServerIp !== undefined) this.ips.set(`${entry.ServerId}:${entry.Port}`, entry.ServerIp);
       if (entry.Protocol === undefined) continue;
+      if (entry.ServerIp !== undefined) {
+        const listener = `${entry.Protocol}:${entry.ListenerPort}`;
+        const reported = this.byListener.get(listener) ?? new Map<string, ReportedBackend>();
+        reported.set(`${entry.ServerIp}:${entry.Port}`, { serverId: entry.ServerId, ip: entry.ServerIp, port: entry.Port });
+        this.byListener.set(listener, reported);
+      }
       this.byServerId.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerId, entry.Port), entry.ServerHealthStatus);
       if (entry.ServerIp !== undefined) this.byIp.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
     }
@@ -86,6 +100,11 @@ export class HealthIndex {
       this.byServerId.get(healthKey(listener.protocol, listener.port, serverId, port)) ??
       'unknown'
     );
+  }
+
+  /** The backends SLB reported on this listener with an IP, each address and port once. */
+  reported(listener: ListenerKey): ReportedBackend[] {
+    return [...(this.byListener.get(`${listener.protocol}:${listener.port}`)?.values() ?? [])];
   }
 
   /** The private IP SLB reported for this backend, if any (master-slave groups carry none of their own). */

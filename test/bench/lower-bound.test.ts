@@ -96,11 +96,11 @@ test('each planted fault costs the probe chain the diagnosis runs for it', async
 
 test('the bound: each chain from its load balancer\'s readiness, the API path, the re-checks under their quota, one notification', async () => {
   const relaxed = await lowerBound(tinyScenario());
-  // Every LB is on the first page: ready after the page, its listeners and its details (3 × 35 ms).
-  expect(relaxed.probe).toMatchObject({ jobs: 4, probes: 10, longestChainMs: 6000, workMs: 6000 + 3000 + 1000 + 604, ms: 105 + 6000 });
-  expect(relaxed.probe.criticalJob).toMatchObject({ behaviour: 'hang', readyMs: 105, chainMs: 6000, recheckMs: 0 });
+  // Every LB is on the first page: ready after the page, then its listeners and verdicts side by side (2 × 35 ms).
+  expect(relaxed.probe).toMatchObject({ jobs: 4, probes: 10, longestChainMs: 6000, workMs: 6000 + 3000 + 1000 + 604, ms: 70 + 6000 });
+  expect(relaxed.probe.criticalJob).toMatchObject({ behaviour: 'hang', readyMs: 70, chainMs: 6000, recheckMs: 0 });
   expect(relaxed.probe.capacity).toBe(FC_INSTANCES_PER_REGION * 500);
-  expect(relaxed.ms).toBe(105 + 6000 + relaxed.notifyMs);
+  expect(relaxed.ms).toBe(70 + 6000 + relaxed.notifyMs);
   expect(relaxed.binding).toMatch(/^probe chain \(hang 6\.0 s/);
   expect(relaxed.rechecks).toBe(0);
 
@@ -118,7 +118,7 @@ test('a verdict SLB must re-check costs one more DescribeHealthStatus, which wai
 
   // Three health reads per 60 s: the inventory's three go at once, the re-check waits for the window to roll.
   const quota = await lowerBound(tinyScenario({ DescribeHealthStatus: { calls: 3, perSeconds: 60 } }, 'slb-source-blocked'));
-  expect(quota.probe.criticalJob).toMatchObject({ behaviour: 'slb-source-blocked', recheckMs: 35 + 60_000 + 35 - (105 + 604) });
+  expect(quota.probe.criticalJob).toMatchObject({ behaviour: 'slb-source-blocked', recheckMs: 35 + 60_000 + 35 - (70 + 604) });
   expect(quota.ms).toBe(35 + 60_000 + 35 + quota.notifyMs);
   expect(quota.binding).toBe('re-check under the DescribeHealthStatus quota (4 calls > 3 per 60 s)');
 });

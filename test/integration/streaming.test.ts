@@ -1,6 +1,6 @@
 // The streaming audit against the sandbox: probe jobs reach the executor while the inventory is still being read,
-// a backend the ECS facts explain (a stopped instance) may be probed meanwhile but its evidence is dropped, and the
-// run's jobs, evidence and findings are exactly those of the complete inventory.
+// a backend the later facts explain (weight 0, a stopped instance) may be probed meanwhile but its evidence is
+// dropped, and the run's jobs, evidence and findings are exactly those of the complete inventory.
 import { runAudit } from '../../lib/audit/run';
 import { inProcessExecutor } from '../../lib/fanout/in-process';
 import { jobsFromInventory } from '../../lib/diagnose';
@@ -52,10 +52,11 @@ describe('runAudit streams each load balancer\'s jobs to the executor', () => {
     expect(run.jobs.map((j) => j.id)).toEqual(finalJobs);
     expect(run.evidence.map((e) => e.jobId).sort()).toEqual([...finalJobs].sort());
 
-    // A backend on a stopped instance can only be told once ECS answered: probed meanwhile, but not reported as probed.
+    // A drained backend (weight 0) can only be told once the attribute call answered, a stopped instance once ECS
+    // did: probed meanwhile, but not reported as probed.
     const speculative = submitted.filter((id) => !finalJobs.includes(id));
     expect(speculative.length).toBeGreaterThan(0);
     const codes = codesByKey(run.summary.findings, run.inventory);
-    for (const id of speculative) expect(['INSTANCE_NOT_RUNNING', 'SECURITY_GROUP_BLOCKS']).toContain(codes[id]);
+    for (const id of speculative) expect(['WEIGHT_ZERO', 'INSTANCE_NOT_RUNNING', 'SECURITY_GROUP_BLOCKS']).toContain(codes[id]);
   });
 });

@@ -1,6 +1,6 @@
 import { CloudAccessError } from '../../lib/cloud';
 import { collectInventory, readHealthStatus } from '../../lib/inventory';
-import type { Listener } from '../../lib/model';
+import type { Listener, LoadBalancer } from '../../lib/model';
 import { FakeApi, apiError, fakeClients, type FakeWorld } from '../cloud/fake-api';
 
 const REGION = 'cn-hangzhou';
@@ -131,6 +131,38 @@ describe('collectInventory', () => {
     });
     expect(api.calls('DescribeHealthStatus').map((r) => r.query.ListenerPort)).toEqual([undefined, undefined]);
     expect(api.calls('DescribeSecurityGroupAttribute').every((r) => r.query.Direction === 'ingress')).toBe(true);
+  });
+
+  it('hands each load balancer to onVerdicts once its listeners and verdicts are in, before any attribute or group call', async () => {
+    const api = new FakeApi(mixedWorld());
+    const early = new Map<string, { model: LoadBalancer; callsBefore: string[] }>();
+    const inventory = await collectInventory(fakeClients(api), {
+      regionId: REGION,
+      // One call at a time, so that the order in which calls take the slot is the order they are made.
+      concurrency: 1,
+      onVerdicts: (lb) => early.set(lb.id, { model: lb, callsBefore: api.requests.map((r) => r.action) }),
+    });
+    expect([...early.keys()].sort()).toEqual(['lb-api', 'lb-web']);
+    for (const { callsBefore } of early.values()) {
+      expect(callsBefore.slice(0, 3)).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancerListeners', 'DescribeHealthStatus']);
+      expect(callsBefore.filter((action) => action !== 'DescribeHealthStatus')).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancerListeners']);
+    }
+    // Verdicts first, then the details, ECS last.
+    const actions = api.requests.map((r) => r.action);
+    const firstDetail = actions.findIndex((a) => /Attribute$/.test(a) && a !== 'DescribeSecurityGroupAttribute');
+    expect(actions.lastIndexOf('DescribeHealthStatus')).toBeLessThan(firstDetail);
+    expect(actions.indexOf('DescribeInstances')).toBeGreaterThan(actions.lastIndexOf('DescribeMasterSlaveServerGroupAttribute'));
+
+    // Every backend SLB reports with an IP, with its address, check and verdict exactly as the complete model has it;
+    // weight and type are SLB's defaults until the attribute and group calls tell them; master-slave backends wait.
+    const web = early.get('lb-web')?.model;
+    const backendsOf = (lb: LoadBalancer | undefined, key: string): unknown[] =>
+      (lb?.listeners.find((l) => `${l.protocol}:${l.port}` === key)?.backends ?? []).map(({ weight: _weight, type: _type, ...rest }) => rest);
+    const final = inventory.loadBalancers.find((lb) => lb.id === 'lb-web');
+    for (const key of ['http:80', 'https:443', 'udp:53']) expect(backendsOf(web, key)).toEqual(backendsOf(final, key));
+    expect(web?.listeners.find((l) => l.port === 80)?.backends.map((b) => [b.weight, b.type])).toEqual([[100, 'ecs'], [100, 'ecs']]);
+    expect(backendsOf(web, 'tcp:3306')).toEqual([]);
+    expect(web?.listeners.map((l) => l.healthCheck)).toEqual(final?.listeners.map((l) => l.healthCheck));
   });
 
   it('skips DescribeLoadBalancerAttribute when no listener uses the default group', async () => {

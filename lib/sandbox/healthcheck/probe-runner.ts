@@ -18,6 +18,7 @@ interface Attempt {
 
 export class ProbeRunner {
   private readonly attempts = new Map<string, Attempt>();
+  private readonly ids = new WeakMap<ProbeSpec, string>();
   private readonly waiting: (() => void)[] = [];
   private inFlight = 0;
   private nextSource = 0;
@@ -40,7 +41,7 @@ export class ProbeRunner {
    * a check must never count the same attempt twice.
    */
   observe(probe: ProbeSpec, maxAgeMs: number, afterSequence: number): { sequence: number; observation: Promise<Observation> } {
-    const id = `${probe.kind}|${probe.ip}|${probe.port}|${probe.timeoutMs}|${probe.payload}`;
+    const id = this.idOf(probe);
     const previous = this.attempts.get(id);
     if (previous && previous.sequence > afterSequence && (!previous.finished || Date.now() - previous.startedAt < maxAgeMs)) {
       return previous;
@@ -51,6 +52,19 @@ export class ProbeRunner {
     });
     this.attempts.set(id, attempt);
     return attempt;
+  }
+
+  /**
+   * The key under which equal probes share attempts. Each check's plan keeps its ProbeSpec for the checker's life, so
+   * the key (the HTTP request bytes are part of it) is built once per plan, not once per check.
+   */
+  private idOf(probe: ProbeSpec): string {
+    let id = this.ids.get(probe);
+    if (id === undefined) {
+      id = `${probe.kind}|${probe.ip}|${probe.port}|${probe.timeoutMs}|${probe.payload}`;
+      this.ids.set(probe, id);
+    }
+    return id;
   }
 
   /** Aborts every attempt in flight (they resolve at once as 'checker stopped'); queued ones start and end at once. */

@@ -1,0 +1,58 @@
+import { priorityGate, type CallPriority } from '../../lib/inventory/call-order';
+
+/** A call that stays in flight until `finish` is called. */
+function heldCall(name: string, started: string[]): { run: () => Promise<string>; finish: () => void } {
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  return {
+    run: async () => {
+      started.push(name);
+      await done;
+      return name;
+    },
+    finish: () => finish(),
+  };
+}
+
+describe('priorityGate', () => {
+  it('gives a freed slot to the oldest waiting call of the highest priority', async () => {
+    const gate = priorityGate(1);
+    const started: string[] = [];
+    const first = heldCall('first', started);
+    const results = [gate('ecs', first.run)];
+    const queued: Array<[string, CallPriority]> = [
+      ['ecs-1', 'ecs'],
+      ['details-1', 'details'],
+      ['verdicts-1', 'verdicts'],
+      ['ecs-2', 'ecs'],
+      ['listing-1', 'listing'],
+      ['verdicts-2', 'verdicts'],
+    ];
+    for (const [name, priority] of queued) results.push(gate(priority, async () => (started.push(name), name)));
+    await Promise.resolve();
+    expect(started).toEqual(['first']);
+    first.finish();
+    expect(await Promise.all(results)).toEqual(['first', ...queued.map(([name]) => name)]);
+    expect(started).toEqual(['first', 'listing-1', 'verdicts-1', 'verdicts-2', 'details-1', 'ecs-1', 'ecs-2']);
+  });
+
+  it('never has more calls in flight than its limit, and frees the slot of a call that throws', async () => {
+    const gate = priorityGate(3);
+    let inFlight = 0;
+    let peak = 0;
+    const call = (fail: boolean) => async (): Promise<void> => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      if (fail) throw new Error('refused');
+    };
+    const priorities: CallPriority[] = ['listing', 'verdicts', 'details', 'ecs'];
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => gate(priorities[i % 4] as CallPriority, call(i % 5 === 0))));
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(8);
+    expect(peak).toBe(3);
+    expect(inFlight).toBe(0);
+  });
+});
