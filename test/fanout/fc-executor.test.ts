@@ -2,7 +2,7 @@
 // PROBE_FAILED / NO_PROBER_FOR_VPC evidence, and the deadline.
 import { FcInvocationError, type FcClient, type InvokeOptions } from '../../lib/cloud/fc';
 import { fcFanoutExecutor, INVOCATION_OVERHEAD_MS } from '../../lib/fanout/fc-executor';
-import type { ProbeBatchRequest } from '../../lib/fanout/protocol';
+import { MAX_PROBE_BATCH, type ProbeBatchRequest } from '../../lib/fanout/protocol';
 import type { ProbeJob } from '../../lib/model';
 import { job, manualClock, okEvidence } from './jobs';
 
@@ -198,6 +198,14 @@ describe('a streaming run (open → submit … → finish)', () => {
     expect(sweepBatches.every((c) => c.request.jobs.length <= 4)).toBe(true);
     // Every sweep job of one backend sits in its group's batches: here each backend's 4 jobs make one batch.
     expect(sweepBatches.map((c) => new Set(c.request.jobs.map((j) => j.ip)).size)).toEqual([1, 1, 1]);
+  });
+
+  test('by default sweep jobs fill batches of MAX_PROBE_BATCH, the most the probe function takes', async () => {
+    const { fc, calls } = scriptedFc();
+    // One backend behind many load balancers: its sweep jobs share one group, so only the batch size splits them.
+    const sweep = Array.from({ length: MAX_PROBE_BATCH * 2 + 1 }, (_, i) => job({ id: `sweep-${i}`, ip: '127.0.0.30', sweep: true, slbStatus: 'normal' }));
+    expect(await fcFanoutExecutor({ fc, vpcMap: VPC_MAP })(sweep, { deadlineAt: null })).toHaveLength(sweep.length);
+    expect(calls.map((c) => c.request.jobs.length)).toEqual([MAX_PROBE_BATCH, MAX_PROBE_BATCH, 1]);
   });
 
   test('a finished session refuses more jobs with a clear error, and sends nothing late', async () => {

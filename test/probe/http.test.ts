@@ -164,6 +164,22 @@ describe('probeHttp against hostile backends stays bounded', () => {
     const result = await probeHttp(request(server.port, { method: 'GET', timeoutMs: 5000 }));
     expect(result).toMatchObject({ outcome: 'ok', detail: null });
   });
+  it('probes reading at once keep their own bytes: a head that arrives in pieces is not overwritten by another probe', async () => {
+    // Every probe reads into one shared buffer (onread); each must copy what it keeps before the next read lands.
+    const inPieces = (status: number, location: string): Parameters<typeof serve>[1] => ({
+      onRequest(socket, _request, track) {
+        socket.write(`HTTP/1.1 ${status} Moved\r\nLocation: ${location}`);
+        track(setTimeout(() => socket.end('\r\nContent-Length: 0\r\n\r\n'), 60));
+      },
+    });
+    const servers = await Promise.all([serve(IP, inPieces(301, '/first')), serve(IP, inPieces(302, '/second')), serve(IP, inPieces(307, '/third'))]);
+    const results = await Promise.all(servers.map((server) => probeHttp(request(server.port))));
+    expect(results.map((r) => [r.outcome, r.statusLine, r.location])).toEqual([
+      ['ok', 'HTTP/1.1 301 Moved', '/first'],
+      ['ok', 'HTTP/1.1 302 Moved', '/second'],
+      ['ok', 'HTTP/1.1 307 Moved', '/third'],
+    ]);
+  });
   it('answers by Host, method and path as the server decides', async () => {
     const server = await serve(IP, respond((r) => ({ status: r.method === 'HEAD' ? 405 : r.headers.get('host') === 'good' ? 200 : 404 })));
     expect((await probeHttp(request(server.port))).statusCode).toBe(405);

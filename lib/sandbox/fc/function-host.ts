@@ -54,7 +54,7 @@ export class FunctionHost {
     const instance = await this.acquire(true);
     if (instance === 'throttled') return 'throttled';
     this.stats.sync++;
-    return this.runOn(instance, { type: 'event', event: event.toString('base64'), context: this.context(requestId) });
+    return this.runOn(instance, { type: 'event', event, context: this.context(requestId) });
   }
 
   async invokeHttp(request: HttpTriggerRequest, requestId: string): Promise<InstanceReply | 'throttled'> {
@@ -118,7 +118,7 @@ export class FunctionHost {
     record.status = 'running';
     record.startedAt = Date.now();
     this.stats.async++;
-    const reply = await this.runOn(instance, { type: 'event', event: event.toString('base64'), context: this.context(record.requestId) });
+    const reply = await this.runOn(instance, { type: 'event', event, context: this.context(record.requestId) });
     this.finishAsync(record, reply);
   }
 

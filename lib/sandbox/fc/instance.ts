@@ -2,8 +2,9 @@
 // environment and a heap limit of its memory size. It runs up to `concurrency` invocations at a time (FC's
 // InstanceConcurrency, default 1); when an invocation outlives the function's timeout the process is killed (as FC
 // does), every invocation on it fails and the instance is gone.
+import { isUtf8 } from 'node:buffer';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RUNNER_SOURCE } from './runner';
+import { RUNNER_SOURCE, type ParentMessage, type WireEncoding } from './runner';
 
 export interface InvocationError {
   errorMessage: string;
@@ -29,6 +30,8 @@ export interface InstanceOptions {
   onLog: (line: string) => void;
 }
 
+type HttpRequestMessage = Extract<ParentMessage, { type: 'http' }>['request'];
+
 interface Pending {
   id: number;
   resolve: (reply: InstanceReply) => void;
@@ -37,7 +40,7 @@ interface Pending {
 
 type ChildMessage =
   | { type: 'ready' }
-  | { type: 'result'; id: number; ok: boolean; body?: string; error?: InvocationError }
+  | { type: 'result'; id: number; ok: boolean; body?: string; encoding?: WireEncoding; error?: InvocationError }
   | { type: 'http-response'; id: number; status: number; headers: Record<string, string>; body: string }
   | { type: 'http-error'; id: number; error: InvocationError }
   | { type: 'crash'; error: InvocationError };
@@ -92,7 +95,7 @@ export class FunctionInstance {
   }
 
   /** Runs one invocation; never rejects (every failure is a reply). */
-  run(message: { type: 'event'; event: string; context: unknown } | { type: 'http'; request: unknown; context: unknown }): Promise<InstanceReply> {
+  run(message: { type: 'event'; event: Buffer; context: unknown } | { type: 'http'; request: HttpRequestMessage; context: unknown }): Promise<InstanceReply> {
     if (!this.hasRoom) throw new Error(`instance is busy: ${this.options.concurrency ?? 1} invocation(s) at a time`);
     const id = this.nextId++;
     return new Promise<InstanceReply>((resolve) => {
@@ -102,7 +105,13 @@ export class FunctionInstance {
         this.settle(id, { kind: 'died', timedOut: false, error: { errorMessage: 'instance is not running', errorType: 'InstanceStartError' } });
         return;
       }
-      this.child.send({ ...message, id });
+      const sent: ParentMessage =
+        message.type === 'event'
+          ? isUtf8(message.event)
+            ? { type: 'event', id, event: message.event.toString('utf8'), encoding: 'utf8', context: message.context }
+            : { type: 'event', id, event: message.event.toString('base64'), encoding: 'base64', context: message.context }
+          : { type: 'http', id, request: message.request, context: message.context };
+      this.child.send(sent);
     });
   }
 
@@ -143,7 +152,7 @@ export class FunctionInstance {
         this.settle(
           message.id,
           message.ok
-            ? { kind: 'result', ok: true, body: Buffer.from(message.body ?? '', 'base64') }
+            ? { kind: 'result', ok: true, body: Buffer.from(message.body ?? '', message.encoding ?? 'base64') }
             : { kind: 'result', ok: false, error: message.error ?? { errorMessage: 'unknown error', errorType: 'Error' } },
         );
         return;

@@ -13,9 +13,15 @@ export interface RunnerError {
   stackTrace: string[];
 }
 
+/**
+ * How bytes cross the IPC channel (JSON text): as text when they are valid UTF-8, which round-trips exactly and saves
+ * the base64 coding on both sides, otherwise as base64.
+ */
+export type WireEncoding = 'utf8' | 'base64';
+
 /** What the parent (instance.ts) sends. */
 export type ParentMessage =
-  | { type: 'event'; id: number; event: string; context: unknown }
+  | { type: 'event'; id: number; event: string; encoding: WireEncoding; context: unknown }
   | {
       type: 'http';
       id: number;
@@ -26,7 +32,7 @@ export type ParentMessage =
 /** What the child answers. */
 export type RunnerMessage =
   | { type: 'ready' }
-  | { type: 'result'; id: number; ok: true; body: string }
+  | { type: 'result'; id: number; ok: true; body: string; encoding: WireEncoding }
   | { type: 'result'; id: number; ok: false; error: RunnerError }
   | { type: 'http-response'; id: number; status: number; headers: Record<string, string>; body: string }
   | { type: 'http-error'; id: number; error: RunnerError }
@@ -71,6 +77,14 @@ export function runFunctionInstance(): void {
     if (typeof value === 'string') return Buffer.from(value, 'utf8');
     return Buffer.from(JSON.stringify(value), 'utf8');
   };
+  // A string or JSON result is UTF-8 text already: it goes as it is (the parent encodes it as UTF-8, the same bytes
+  // encodeResult would give). Only a Buffer may hold other bytes.
+  const resultOnTheWire = (value: unknown): { body: string; encoding: 'utf8' | 'base64' } => {
+    if (value === undefined || value === null) return { body: '', encoding: 'utf8' };
+    if (typeof value === 'string') return { body: value, encoding: 'utf8' };
+    if (Buffer.isBuffer(value)) return { body: value.toString('base64'), encoding: 'base64' };
+    return { body: JSON.stringify(value), encoding: 'utf8' };
+  };
 
   const isThenable = (value: unknown): value is PromiseLike<unknown> =>
     typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -81,11 +95,11 @@ export function runFunctionInstance(): void {
       if (settled) return;
       settled = true;
       if (err) send({ type: 'result', id: message.id, ok: false, error: describeError(err) });
-      else send({ type: 'result', id: message.id, ok: true, body: encodeResult(value).toString('base64') });
+      else send({ type: 'result', id: message.id, ok: true, ...resultOnTheWire(value) });
     };
     try {
       const handler = loadHandler() as EventHandler;
-      const returned = handler(Buffer.from(message.event, 'base64'), message.context, finish);
+      const returned = handler(Buffer.from(message.event, message.encoding), message.context, finish);
       if (isThenable(returned)) returned.then((value) => finish(null, value), (err: unknown) => finish(err || new Error('handler rejected')));
     } catch (err) {
       finish(err);

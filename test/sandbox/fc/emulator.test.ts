@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFcEmulator, type FcEmulator } from '../../../lib/sandbox/fc';
+import { FunctionHost } from '../../../lib/sandbox/fc/function-host';
 
 const ACCOUNT = '1234567890123456';
 const REGION = 'cn-hangzhou';
@@ -20,6 +21,8 @@ const FIXTURES: Record<string, string> = {
   slow: `exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return 'done'; };`,
   shared: `let running = 0; let peak = 0;
     exports.handler = async (event) => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 300)); running--; return { peak, pid: process.pid, event: event.toString('utf8') }; };`,
+  // JSON text back for a UTF-8 event; for any other bytes, those bytes and one more that is not UTF-8 either.
+  bytes: `exports.handler = async (event) => event[0] === 0x7b ? { hex: event.toString('hex'), text: JSON.parse(event.toString('utf8')).text } : Buffer.concat([event, Buffer.from([0xc3])]);`,
   web: `exports.handler = (req, resp) => {
     resp.setStatusCode(201);
     resp.setHeader('x-echo', String(req.queries.q));
@@ -76,6 +79,27 @@ beforeAll(async () => {
 afterAll(async () => {
   await fc?.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the instance runtime', () => {
+  test('event bytes reach the handler exactly and the result comes back exactly, UTF-8 or not', async () => {
+    const host = new FunctionHost(
+      { service: 'svc', name: 'bytes', codeDir: join(dir, 'bytes'), timeoutSeconds: 10, memoryMB: 128 },
+      { accountId: ACCOUNT, region: REGION, credentials: OPERATOR, onLog: () => undefined, onAsyncDone: () => undefined },
+    );
+    try {
+      const text = Buffer.from(JSON.stringify({ text: 'héllo ✓ \u{1F600}' }), 'utf8');
+      const textReply = await host.invokeEvent(text, 'r-text');
+      expect(textReply).toMatchObject({ kind: 'result', ok: true });
+      const answered = textReply !== 'throttled' && textReply.kind === 'result' && textReply.ok ? textReply.body : Buffer.alloc(0);
+      expect(JSON.parse(answered.toString('utf8'))).toEqual({ hex: text.toString('hex'), text: 'héllo ✓ \u{1F600}' });
+      const binary = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41]);
+      const binaryReply = await host.invokeEvent(binary, 'r-binary');
+      expect(binaryReply).toMatchObject({ kind: 'result', ok: true, body: Buffer.concat([binary, Buffer.from([0xc3])]) });
+    } finally {
+      await host.stop();
+    }
+  });
 });
 
 describe('signature verification', () => {
