@@ -133,7 +133,7 @@ export async function runApiBenchCommand(argv: string[], io: CliIo): Promise<num
     const split = (usage: { user: number; system: number }): string => `user ${perCall(usage.user)} + system ${perCall(usage.system)}`;
     io.stdout(
       [
-        `api-bench: ${inventory.loadBalancers.length} load balancers, ${total.calls} API calls (${total.throttled} throttled, ${total.retries} retried), quota ${settings.quota.calls}/${settings.quota.perSeconds} s, latency ${settings.latencyMs.join('-')} ms, load average ${load.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
+        `api-cpu: ${inventory.loadBalancers.length} load balancers, ${total.calls} API calls (${total.throttled} throttled, ${total.retries} retried), quota ${settings.quota.calls}/${settings.quota.perSeconds} s, latency ${settings.latencyMs.join('-')} ms, load average ${load.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
         `  wall ${(wallMs / 1000).toFixed(2)} s, ${((total.calls * 1000) / wallMs).toFixed(0)} calls/s`,
         `  client   CPU ${perCall(clientCpu.user + clientCpu.system)} ms per call (${split(clientCpu)}; ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} ms in all)`,
         `  emulator CPU ${perCall(emulator.cpu.user + emulator.cpu.system)} ms per call (${split(emulator.cpu)}; ${((emulator.cpu.user + emulator.cpu.system) / 1000).toFixed(0)} ms in all), ${emulator.connections} TCP connections accepted, ${emulator.stats.total} requests`,
