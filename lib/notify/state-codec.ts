@@ -1,11 +1,16 @@
 // The notification state document's codec: one valibot schema (lib/notify/vocabulary.ts). Anything this version did
 // not write counts as corrupt, and the stores move it aside instead of guessing: a half-understood state could
 // re-notify or swallow everything.
+//
+// Each open finding's summary lives in its record and in every target queue that holds a notice of it; with dozens
+// of targets the document was mostly copies. A queued item whose summary is its record's is written without it and
+// read back sharing the record's object, so the document and the loaded state hold each summary once.
+import { isDeepStrictEqual } from 'node:util';
 import * as v from 'valibot';
 import type { StateCodec } from '../state/types';
 import { issuePath } from '../util/schema';
 import { issueLine } from './schema-messages';
-import { NotifyStateSchema, STATE_SCHEMA_VERSION, type NotifyState } from './vocabulary';
+import { NotifyStateSchema, STATE_SCHEMA_VERSION, type DigestItem, type FindingSummary, type NotifyState } from './vocabulary';
 
 function emptyState(): NotifyState {
   return { version: STATE_SCHEMA_VERSION, revision: 0, records: {}, pending: {} };
@@ -36,8 +41,53 @@ function decode(text: string): ReturnType<StateCodec<NotifyState>['decode']> {
     return { ok: false, problem: `not JSON (${err instanceof Error ? err.message : String(err)})` };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, problem: 'not a JSON object' };
+  restoreSharedSummaries(parsed as Record<string, unknown>);
   const result = v.safeParse(NotifyStateSchema, parsed, { abortEarly: true });
-  return result.success ? { ok: true, state: result.output } : { ok: false, problem: problemOf(result.issues) };
+  if (!result.success) return { ok: false, problem: problemOf(result.issues) };
+  shareSummaries(result.output);
+  return { ok: true, state: result.output };
 }
 
-export const notifyStateCodec: StateCodec<NotifyState> = { empty: emptyState, encode: (state) => JSON.stringify(state), decode };
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Gives each queued item written without a summary its record's, before the schema checks the document (an item
+ * left without one, its record gone, is then reported as corrupt like any missing field).
+ */
+function restoreSharedSummaries(document: Record<string, unknown>): void {
+  const { records, pending } = document;
+  if (!isObject(records) || !isObject(pending)) return;
+  for (const digest of Object.values(pending)) {
+    if (!isObject(digest) || !Array.isArray(digest.items)) continue;
+    for (const item of digest.items as unknown[]) {
+      if (!isObject(item) || 'summary' in item || typeof item.fingerprint !== 'string') continue;
+      const record = records[item.fingerprint];
+      if (isObject(record) && 'summary' in record) item.summary = record.summary;
+    }
+  }
+}
+
+/** The record's summary when an item carries the same one (the same object, or an equal copy a version-1 document held). */
+function recordSummaryOf(state: NotifyState, item: DigestItem): FindingSummary | null {
+  const shared = state.records[item.fingerprint]?.summary;
+  if (shared === undefined) return null;
+  return item.summary === shared || isDeepStrictEqual(item.summary, shared) ? shared : null;
+}
+
+function shareSummaries(state: NotifyState): void {
+  for (const digest of Object.values(state.pending)) {
+    for (const item of digest.items) item.summary = recordSummaryOf(state, item) ?? item.summary;
+  }
+}
+
+function encode(state: NotifyState): string {
+  return JSON.stringify(state, function leaveOutSharedSummary(this: unknown, key: string, value: unknown) {
+    // Only a queued item (the holder with an event) may leave its summary to its record.
+    if (key !== 'summary' || !isObject(this) || typeof this.event !== 'string') return value;
+    return recordSummaryOf(state, this as DigestItem) === null ? value : undefined;
+  });
+}
+
+export const notifyStateCodec: StateCodec<NotifyState> = { empty: emptyState, encode, decode };

@@ -112,10 +112,17 @@ export const PendingDigestSchema = v.object({
 });
 export type PendingDigest = v.InferOutput<typeof PendingDigestSchema>;
 
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * 2: a queued item whose summary is its record's leaves it out (lib/notify/state-codec.ts); 1 stored it twice. A
+ * version-1 document is read as it is and written as version 2.
+ */
+export const STATE_SCHEMA_VERSION = 2;
 
 export const NotifyStateSchema = v.object({
-  version: v.literal(STATE_SCHEMA_VERSION),
+  version: v.pipe(
+    v.picklist([1, STATE_SCHEMA_VERSION]),
+    v.transform((): typeof STATE_SCHEMA_VERSION => STATE_SCHEMA_VERSION),
+  ),
   /** Incremented by the store on every write (a diagnostic, and the file store's compare-and-swap token). */
   revision: count,
   records: v.record(v.string(), FingerprintRecordSchema),

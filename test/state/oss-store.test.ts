@@ -98,7 +98,7 @@ describe('oss state store against the OSS emulator', () => {
     const aside = oss.keys('doctor-state').filter((k) => k.startsWith('corrupt.json.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(oss.read('doctor-state', aside[0]!)).toBe('not json at all');
-    expect(JSON.parse(oss.read('doctor-state', 'corrupt.json') ?? '{}')).toMatchObject({ version: 1, revision: 1 });
+    expect(JSON.parse(oss.read('doctor-state', 'corrupt.json') ?? '{}')).toMatchObject({ version: 2, revision: 1 });
   });
 
   it('turns a wrong secret, a wrong STS token and a missing bucket into one-line errors', async () => {
