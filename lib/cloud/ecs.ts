@@ -8,7 +8,7 @@ import type Credential from '@alicloud/credentials';
 import type { EcsInstanceFacts, SecurityGroupRule } from '../model';
 import type { ApiEndpoint } from './endpoints';
 import { malformedReply } from './errors';
-import type { ApiInvoker } from './invoker';
+import type { Admission, ApiInvoker } from './invoker';
 import { nextPageToken } from './reply';
 import type { CallApi } from './transport';
 
@@ -255,6 +255,11 @@ export class EcsClient {
     private readonly invoker: ApiInvoker,
     private readonly sdk: EcsSdk,
   ) {}
+
+  /** This client, whose requests go out through `admission` once their quota allows them (see `Admission`). */
+  admittedBy(admission: Admission): EcsClient {
+    return new EcsClient(this.invoker.admittedBy(admission), this.sdk);
+  }
 
   /** Status, private IPs, security groups and VPC of each instance; ids the region does not know are simply absent. */
   async describeInstances(request: DescribeInstancesRequest): Promise<EcsInstanceFacts[]> {

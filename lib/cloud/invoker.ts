@@ -34,12 +34,29 @@ export interface InvokerOptions {
   timeouts?: SdkTimeouts;
 }
 
+/**
+ * Lets a call's request go out once the caller has room for it (e.g. a bounded number of calls in flight). It is asked
+ * only after the action's budget has granted the call, so a call waiting for its quota holds none of the caller's room:
+ * a region's 10,000 DescribeHealthStatus calls waiting for the next window must not stall every other action.
+ */
+export type Admission = <R>(send: () => Promise<R>) => Promise<R>;
+
+const admitAtOnce: Admission = (send) => send();
+
 export class ApiInvoker {
-  private readonly budgets = new Map<string, ActionBudget>();
   private readonly clock: Clock;
 
-  constructor(private readonly options: InvokerOptions) {
+  constructor(
+    private readonly options: InvokerOptions,
+    private readonly admit: Admission = admitAtOnce,
+    private readonly budgets = new Map<string, ActionBudget>(),
+  ) {
     this.clock = options.clock ?? systemClock;
+  }
+
+  /** The same invoker (budgets, counters, retries), whose requests go out through `admission`. */
+  admittedBy(admission: Admission): ApiInvoker {
+    return new ApiInvoker(this.options, admission, this.budgets);
   }
 
   private budgetFor(action: string): ActionBudget {
@@ -70,7 +87,7 @@ export class ApiInvoker {
           attempts++;
           counters.add(action, 'calls');
           try {
-            return await send();
+            return await this.admit(send);
           } catch (err) {
             const facts = failureFacts(err);
             if (isThrottling(facts)) {

@@ -1,6 +1,6 @@
 // The typed SLB (CLB 2014-05-15) client: one method per action, replies checked at the boundary, paging helpers.
 import OpenApiUtil from '@alicloud/openapi-util';
-import type { ApiInvoker } from './invoker';
+import type { Admission, ApiInvoker } from './invoker';
 import { ReplyObject, nextPageToken, type DroppedItem } from './reply';
 import type {
   DescribeHealthStatusRequest,
@@ -135,6 +135,11 @@ export class SlbClient {
     private readonly invoker: ApiInvoker,
     private readonly callApi: CallApi,
   ) {}
+
+  /** This client, whose requests go out through `admission` once their quota allows them (see `Admission`). */
+  admittedBy(admission: Admission): SlbClient {
+    return new SlbClient(this.invoker.admittedBy(admission), this.callApi);
+  }
 
   private call<T>(action: string, request: object, read: (reply: ReplyObject) => T): Promise<T> {
     const query = OpenApiUtil.query(request);

@@ -77,9 +77,6 @@ export interface CollectInventoryOptions {
   onVerdicts?: (loadBalancer: LoadBalancer) => void;
 }
 
-/** Runs one API call once a slot is free (every call of one inventory shares the slots). */
-type Gate = <T>(call: () => Promise<T>) => Promise<T>;
-
 /** A listener with everything needed to find its backends and its check. */
 interface ListenerPlan {
   loadBalancerId: string;
@@ -224,7 +221,6 @@ async function listLoadBalancers(
   slb: SlbClient,
   regionId: string,
   filter: InventoryFilter,
-  gate: Gate,
   errors: InventoryError[],
   dropped: DroppedItem[],
   onFound: (found: SlbLoadBalancerSummary[]) => void,
@@ -247,17 +243,17 @@ async function listLoadBalancers(
   };
   if (requested) {
     await Promise.all(
-      chunks(requested, LISTENER_BATCH_SIZE).map(async (ids, index) => take(index, await gate(() => slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }, dropped)))),
+      chunks(requested, LISTENER_BATCH_SIZE).map(async (ids, index) => take(index, await slb.collectLoadBalancers({ ...base, LoadBalancerId: ids.join(',') }, dropped))),
     );
   } else {
-    const first = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: 1, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+    const first = await slb.describeLoadBalancers({ ...base, PageNumber: 1, PageSize: LOAD_BALANCER_PAGE_SIZE });
     dropped.push(...first.dropped);
     take(0, first.LoadBalancers.LoadBalancer);
     const firstCount = first.LoadBalancers.LoadBalancer.length + first.dropped.length;
     const pageCount = firstCount < LOAD_BALANCER_PAGE_SIZE ? 1 : Math.ceil(first.TotalCount / LOAD_BALANCER_PAGE_SIZE);
     await Promise.all(
       Array.from({ length: Math.max(0, pageCount - 1) }, async (_, i) => {
-        const reply = await gate(() => slb.describeLoadBalancers({ ...base, PageNumber: i + 2, PageSize: LOAD_BALANCER_PAGE_SIZE }));
+        const reply = await slb.describeLoadBalancers({ ...base, PageNumber: i + 2, PageSize: LOAD_BALANCER_PAGE_SIZE });
         dropped.push(...reply.dropped);
         take(i + 1, reply.LoadBalancers.LoadBalancer);
       }),
@@ -280,7 +276,6 @@ async function listListeners(
   regionId: string,
   loadBalancerIds: string[],
   filter: InventoryFilter,
-  gate: Gate,
   failed: FailedLoadBalancers,
   dropped: DroppedItem[],
 ): Promise<Map<string, Map<string, ReadListener>>> {
@@ -299,13 +294,13 @@ async function listListeners(
   await Promise.all(
     chunks(loadBalancerIds, LISTENER_BATCH_SIZE).map(async (batch) => {
       try {
-        keep(await gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }, dropped)));
+        keep(await slb.collectListeners({ RegionId: regionId, LoadBalancerId: batch, ...narrowing }, dropped));
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;
         // One load balancer can spoil a whole batch: ask for each alone, so that only the culprit is reported.
         for (const id of batch) {
           if (batch.length === 1) failed.record(id, err);
-          else keep((await failed.run(id, () => gate(() => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }, dropped)))) ?? []);
+          else keep((await failed.run(id, () => slb.collectListeners({ RegionId: regionId, LoadBalancerId: [id], ...narrowing }, dropped))) ?? []);
         }
       }
     }),
@@ -337,7 +332,6 @@ async function planListeners(
   slb: SlbClient,
   regionId: string,
   listeners: Map<string, Map<string, ReadListener>>,
-  gate: Gate,
   failed: FailedLoadBalancers,
 ): Promise<Map<string, ListenerPlan[]>> {
   const plans = new Map<string, ListenerPlan[]>();
@@ -356,7 +350,7 @@ async function planListeners(
   await Promise.all(
     incomplete.map(async (listener) => {
       const { LoadBalancerId, ListenerPort } = listener.entry;
-      const reply = await failed.run(LoadBalancerId, () => gate(() => slb.describeListenerAttribute(listener.protocol, { RegionId: regionId, LoadBalancerId, ListenerPort })));
+      const reply = await failed.run(LoadBalancerId, () => slb.describeListenerAttribute(listener.protocol, { RegionId: regionId, LoadBalancerId, ListenerPort }));
       if (reply) plans.get(LoadBalancerId)?.push(planOf(listener, reply, reply));
     }),
   );
@@ -541,7 +535,6 @@ class EcsFactsReader {
   constructor(
     private readonly ecs: EcsClient,
     private readonly regionId: string,
-    private readonly gate: Gate,
     private readonly onError: (err: unknown) => undefined,
   ) {}
 
@@ -575,7 +568,7 @@ class EcsFactsReader {
   private read(batch: string[]): void {
     this.track(
       (async () => {
-        const found = await this.gate(() => this.ecs.describeInstances({ RegionId: this.regionId, InstanceIds: batch })).catch(this.onError);
+        const found = await this.ecs.describeInstances({ RegionId: this.regionId, InstanceIds: batch }).catch(this.onError);
         for (const instance of found ?? []) {
           this.instances[instance.instanceId] = instance;
           for (const groupId of instance.securityGroupIds) this.readGroup(groupId);
@@ -589,7 +582,7 @@ class EcsFactsReader {
     this.groups.add(groupId);
     this.track(
       (async () => {
-        const rules = await this.gate(() => this.ecs.describeSecurityGroupAttribute({ RegionId: this.regionId, SecurityGroupId: groupId, Direction: 'ingress' })).catch(this.onError);
+        const rules = await this.ecs.describeSecurityGroupAttribute({ RegionId: this.regionId, SecurityGroupId: groupId, Direction: 'ingress' }).catch(this.onError);
         if (rules) this.securityGroupRules[groupId] = rules;
       })(),
     );
@@ -601,10 +594,10 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const { regionId } = options;
   const filter = options.filter ?? {};
   const slots: PriorityGate = priorityGate(options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY);
-  const gateFor = (priority: CallPriority): Gate => (call) => slots(priority, call);
-  const listingGate = gateFor('listing');
-  const verdictsGate = gateFor('verdicts');
-  const detailsGate = gateFor('details');
+  // The slots are taken once each call's quota allows it (Admission): a call waiting for its window holds none.
+  const admitted = (priority: CallPriority): SlbClient => slb.admittedBy((send) => slots(priority, send));
+  const verdictsSlb = admitted('verdicts');
+  const detailsSlb = admitted('details');
   const callsBefore = counters.calls();
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
@@ -614,7 +607,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     errors.push({ loadBalancerId: null, action: err.action, code: err.apiCode, message: err.message });
     return undefined;
   };
-  const ecsFacts = new EcsFactsReader(ecs, regionId, gateFor('ecs'), recordGlobal);
+  const ecsFacts = new EcsFactsReader(ecs.admittedBy((send) => slots('ecs', send)), regionId, recordGlobal);
   const dropped: DroppedItem[] = [];
   // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
   const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
@@ -626,7 +619,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     if (failed.has(id)) return undefined;
     const keys = async (): Promise<ListenerKey[]> => ((await plans).get(id) ?? []).map((plan) => ({ port: plan.port, protocol: plan.protocol }));
     try {
-      return new HealthIndex(await verdictsGate(() => fetchHealthStatus(slb, regionId, id, keys, filter.listener, dropped)));
+      return new HealthIndex(await fetchHealthStatus(verdictsSlb, regionId, id, keys, filter.listener, dropped));
     } catch (err) {
       if (!(err instanceof CloudApiError)) throw err;
       // Asked beside the listeners: when both fail, the report names the listeners, whatever finished first.
@@ -644,7 +637,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     if (lbPlans.some((plan) => plan.vServerGroupId === null && plan.masterSlaveServerGroupId === null)) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => detailsGate(() => slb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id })));
+          const reply = await failed.run(id, () => detailsSlb.describeLoadBalancerAttribute({ RegionId: regionId, LoadBalancerId: id }));
           if (!reply) return;
           dropped.push(...reply.dropped);
           detail.defaultServers = reply.BackendServers.BackendServer;
@@ -655,7 +648,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     for (const groupId of new Set(lbPlans.map((plan) => plan.vServerGroupId).filter((g): g is string => g !== null))) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => detailsGate(() => slb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId })));
+          const reply = await failed.run(id, () => detailsSlb.describeVServerGroupAttribute({ RegionId: regionId, VServerGroupId: groupId }));
           if (!reply) return;
           dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
           gathered.vServerGroups.set(groupId, reply.BackendServers.BackendServer);
@@ -665,7 +658,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     for (const groupId of new Set(lbPlans.map((plan) => plan.masterSlaveServerGroupId).filter((g): g is string => g !== null))) {
       calls.push(
         (async () => {
-          const reply = await failed.run(id, () => detailsGate(() => slb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId })));
+          const reply = await failed.run(id, () => detailsSlb.describeMasterSlaveServerGroupAttribute({ RegionId: regionId, MasterSlaveServerGroupId: groupId }));
           if (!reply) return;
           dropped.push(...reply.dropped.map((item) => ({ ...item, loadBalancerId: item.loadBalancerId ?? id })));
           gathered.masterSlaveGroups.set(groupId, reply.MasterSlaveBackendServers.MasterSlaveBackendServer);
@@ -680,8 +673,8 @@ export async function collectInventory(clients: InventoryClients, options: Colle
    * only once its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
    */
   const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
-    const plansCall = listListeners(slb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, verdictsGate, failed, dropped).then((listeners) =>
-      planListeners(slb, regionId, listeners, verdictsGate, failed),
+    const plansCall = listListeners(verdictsSlb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, failed, dropped).then((listeners) =>
+      planListeners(verdictsSlb, regionId, listeners, failed),
     );
     // Without a listener filter every load balancer with a listener needs its verdicts, so they need not wait; with
     // one, most load balancers of a region may have no such listener, and asking them all would waste the calls.
@@ -727,7 +720,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   };
   const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];
-  const summaries = await listLoadBalancers(slb, regionId, filter, listingGate, errors, dropped, (found) => {
+  const summaries = await listLoadBalancers(admitted('listing'), regionId, filter, errors, dropped, (found) => {
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
   });
   await Promise.all(examined);

@@ -1,6 +1,7 @@
 // The typed clients against the in-memory API: paging, batching, the wire parameters, the per-action rate budget.
 import { FakeApi, fakeClients, type FakeLoadBalancer } from './fake-api';
-import { FakeClock } from '../util/fake-clock';
+import { priorityGate } from '../../lib/inventory/call-order';
+import { FakeClock, flushMicrotasks } from '../util/fake-clock';
 
 function manyLoadBalancers(count: number, listenersEach = 1): FakeLoadBalancer[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -173,6 +174,27 @@ describe('per-action rate budget', () => {
     await clients.slb.describeHealthStatus({ RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' });
     expect(sentAt).toEqual([0, 1000]);
     expect(clients.counters.get('DescribeHealthStatus')).toEqual({ calls: 2, throttled: 1, retries: 1, failures: 0 });
+  });
+  it('a call waiting for its quota holds no admission slot: other actions go by meanwhile', async () => {
+    const clock = new FakeClock(0, 'manual');
+    const api = new FakeApi({ loadBalancers: [{ LoadBalancerId: 'lb-1', listeners: [] }] });
+    const clients = fakeClients(api, { clock, rateLimits: { DescribeHealthStatus: { count: 1, perMs: 1000 } } });
+    // One request in flight at a time, as an inventory's slots would allow.
+    const slots = priorityGate(1);
+    const slb = clients.slb.admittedBy((send) => slots('verdicts', send));
+    const request = { RegionId: 'cn-hangzhou', LoadBalancerId: 'lb-1' };
+    await slb.describeHealthStatus(request);
+    const finished: string[] = [];
+    const second = slb.describeHealthStatus(request).then(() => finished.push('health'));
+    const attribute = slb.describeLoadBalancerAttribute(request).then(() => finished.push('attribute'));
+    await attribute;
+    await flushMicrotasks();
+    // The second health read waits for its window; the attribute call did not wait behind it.
+    expect(finished).toEqual(['attribute']);
+    await clock.advance(1000);
+    await second;
+    expect(finished).toEqual(['attribute', 'health']);
+    expect(clients.counters.get('DescribeHealthStatus')).toMatchObject({ calls: 2, throttled: 0 });
   });
 });
 
