@@ -32,6 +32,7 @@ import {
 } from '../cloud';
 import type {
   Backend,
+  HealthCheckSpec,
   EcsInstanceFacts,
   Inventory,
   InventoryError,
@@ -89,6 +90,25 @@ interface ListenerPlan {
   config: SlbHealthCheckConfig;
   /** Spellings we did not know, each with the default used. */
   warnings: string[];
+}
+
+/** A listener of the model from its plan; `readBackends` gets the health check read from the plan and adds its warnings. */
+function listenerOf(plan: ListenerPlan, readBackends: (healthCheck: HealthCheckSpec, warnings: string[]) => Backend[]): Listener {
+  const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
+  const warnings = [...plan.warnings, ...checkWarnings];
+  const backends = readBackends(healthCheck, warnings);
+  return {
+    loadBalancerId: plan.loadBalancerId,
+    port: plan.port,
+    protocol: plan.protocol,
+    status: plan.status,
+    backendServerPort: plan.backendServerPort,
+    vServerGroupId: plan.vServerGroupId,
+    masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
+    healthCheck,
+    backends,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /** A listener entry with its protocol read: an unknown spelling gets the protocol its config object tells, else tcp. */
@@ -415,47 +435,36 @@ function assembleLoadBalancer(
 ): LoadBalancer {
   const id = lb.LoadBalancerId;
   const detail = gathered.details.get(id);
-  const lbListeners: Listener[] = (gathered.plans.get(id) ?? []).map((plan) => {
-    const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
-    const warnings = [...plan.warnings, ...checkWarnings];
-    const backends: Backend[] = [];
-    for (const source of detail ? sourcesOf(gathered, plan, detail) : []) {
-      const { server, port } = source;
-      const ip = server.ServerIp ?? detail?.health.ipOf(server.ServerId, port) ?? instances[server.ServerId]?.privateIps[0];
-      if (ip === undefined) {
-        unresolved.set(`${server.ServerId}:${port}`, {
-          loadBalancerId: id,
-          action: source.action,
-          code: 'BackendIpUnknown',
-          message: `Backend ${server.ServerId}:${port} of ${id} has no IP in SLB's replies and ECS did not list it, so it cannot be examined.`,
+  const lbListeners: Listener[] = (gathered.plans.get(id) ?? []).map((plan) =>
+    listenerOf(plan, (healthCheck, warnings) => {
+      const backends: Backend[] = [];
+      for (const source of detail ? sourcesOf(gathered, plan, detail) : []) {
+        const { server, port } = source;
+        const ip = server.ServerIp ?? detail?.health.ipOf(server.ServerId, port) ?? instances[server.ServerId]?.privateIps[0];
+        if (ip === undefined) {
+          unresolved.set(`${server.ServerId}:${port}`, {
+            loadBalancerId: id,
+            action: source.action,
+            code: 'BackendIpUnknown',
+            message: `Backend ${server.ServerId}:${port} of ${id} has no IP in SLB's replies and ECS did not list it, so it cannot be examined.`,
+          });
+          continue;
+        }
+        backends.push({
+          serverId: server.ServerId,
+          ip,
+          port,
+          checkPort: healthCheck.connectPort ?? port,
+          checkHost: checkHostFor(healthCheck, ip),
+          weight: server.Weight ?? 100,
+          type: backendTypeOf(server.Type, warnings, `${server.ServerId}:${port}`),
+          group: source.group,
+          ...slbStatusOf(detail?.health.status(plan, server.ServerId, ip, port), warnings, `${ip}:${port}`),
         });
-        continue;
       }
-      backends.push({
-        serverId: server.ServerId,
-        ip,
-        port,
-        checkPort: healthCheck.connectPort ?? port,
-        checkHost: checkHostFor(healthCheck, ip),
-        weight: server.Weight ?? 100,
-        type: backendTypeOf(server.Type, warnings, `${server.ServerId}:${port}`),
-        group: source.group,
-        ...slbStatusOf(detail?.health.status(plan, server.ServerId, ip, port), warnings, `${ip}:${port}`),
-      });
-    }
-    return {
-      loadBalancerId: id,
-      port: plan.port,
-      protocol: plan.protocol,
-      status: plan.status,
-      backendServerPort: plan.backendServerPort,
-      vServerGroupId: plan.vServerGroupId,
-      masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
-      healthCheck,
-      backends,
-      ...(warnings.length > 0 ? { warnings } : {}),
-    };
-  });
+      return backends;
+    }),
+  );
   return loadBalancerOf(gathered.regionId, lb, lb.Tags?.Tag ?? detail?.attributeTags, lbListeners);
 }
 
@@ -485,38 +494,27 @@ const UNREAD_TYPE: Backend['type'] = 'ecs';
  * for their group (each one's role is only known from it).
  */
 function verdictsModel(regionId: string, lb: SlbLoadBalancerSummary, plans: readonly ListenerPlan[], health: HealthIndex): LoadBalancer {
-  const listeners: Listener[] = plans.map((plan) => {
-    const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
-    const warnings = [...plan.warnings, ...checkWarnings];
-    const group: Backend['group'] | null =
-      plan.masterSlaveServerGroupId !== null ? null : plan.vServerGroupId !== null ? { kind: 'vserver', id: plan.vServerGroupId } : { kind: 'default' };
-    const backends: Backend[] =
-      group === null
-        ? []
-        : health.reported(plan).map(({ serverId, ip, port }) => ({
-            serverId,
-            ip,
-            port,
-            checkPort: healthCheck.connectPort ?? port,
-            checkHost: checkHostFor(healthCheck, ip),
-            weight: UNREAD_WEIGHT,
-            type: UNREAD_TYPE,
-            group,
-            ...slbStatusOf(health.status(plan, serverId, ip, port), warnings, `${ip}:${port}`),
-          }));
-    return {
-      loadBalancerId: lb.LoadBalancerId,
-      port: plan.port,
-      protocol: plan.protocol,
-      status: plan.status,
-      backendServerPort: plan.backendServerPort,
-      vServerGroupId: plan.vServerGroupId,
-      masterSlaveServerGroupId: plan.masterSlaveServerGroupId,
-      healthCheck,
-      backends,
-      ...(warnings.length > 0 ? { warnings } : {}),
-    };
-  });
+  const listeners: Listener[] = plans.map((plan) =>
+    listenerOf(plan, (healthCheck, warnings) => {
+      const group: Backend['group'] | null =
+        plan.masterSlaveServerGroupId !== null ? null : plan.vServerGroupId !== null ? { kind: 'vserver', id: plan.vServerGroupId } : { kind: 'default' };
+      const backends: Backend[] =
+        group === null
+          ? []
+          : health.reported(plan).map(({ serverId, ip, port }) => ({
+              serverId,
+              ip,
+              port,
+              checkPort: healthCheck.connectPort ?? port,
+              checkHost: checkHostFor(healthCheck, ip),
+              weight: UNREAD_WEIGHT,
+              type: UNREAD_TYPE,
+              group,
+              ...slbStatusOf(health.status(plan, serverId, ip, port), warnings, `${ip}:${port}`),
+            }));
+      return backends;
+    }),
+  );
   return loadBalancerOf(regionId, lb, lb.Tags?.Tag, listeners);
 }
 
