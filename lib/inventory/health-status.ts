@@ -82,14 +82,13 @@ export class HealthIndex {
     for (const entry of entries) {
       if (entry.ServerIp !== undefined) this.ips.set(`${entry.ServerId}:${entry.Port}`, entry.ServerIp);
       if (entry.Protocol === undefined) continue;
-      if (entry.ServerIp !== undefined) {
-        const listener = `${entry.Protocol}:${entry.ListenerPort}`;
-        const reported = this.byListener.get(listener) ?? new Map<string, ReportedBackend>();
-        reported.set(`${entry.ServerIp}:${entry.Port}`, { serverId: entry.ServerId, ip: entry.ServerIp, port: entry.Port });
-        this.byListener.set(listener, reported);
-      }
       this.byServerId.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerId, entry.Port), entry.ServerHealthStatus);
-      if (entry.ServerIp !== undefined) this.byIp.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
+      if (entry.ServerIp === undefined) continue;
+      this.byIp.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
+      const listener = `${entry.Protocol}:${entry.ListenerPort}`;
+      const reported = this.byListener.get(listener) ?? new Map<string, ReportedBackend>();
+      reported.set(`${entry.ServerIp}:${entry.Port}`, { serverId: entry.ServerId, ip: entry.ServerIp, port: entry.Port });
+      this.byListener.set(listener, reported);
     }
   }
 
