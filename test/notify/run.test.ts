@@ -234,6 +234,33 @@ describe('notifyRun against the webhook sinks', () => {
     expect((await store.load()).pending).toEqual({});
   });
 
+  it('an interrupt after the first part keeps exactly the parts not yet sent, and the next run sends them once', async () => {
+    targets = targetsFor(sinks).filter((t) => t.kind === 'webhook');
+    const findings = manyFindings(3500);
+    const interrupt = new AbortController();
+    // SIGINT arrives right after the target's answer to the first part was read.
+    const interruptedAfterFirstPart: HttpFetch = async (url, init) => {
+      const reply = await fetch(url, init);
+      const body = await reply.text();
+      interrupt.abort();
+      return { status: reply.status, headers: reply.headers, text: () => Promise.resolve(body) };
+    };
+    const first = await run(findings, { http: interruptedAfterFirstPart, signal: interrupt.signal });
+    const hook = first.targets[0]!;
+    expect(hook.parts).toBeGreaterThan(1);
+    expect(hook).toMatchObject({ status: 'interrupted', partsSent: 1, reason: expect.stringMatching(/^parts 1-1 delivered, \d+ notice\(s\); the run was interrupted before the rest was sent; kept for the next run$/) });
+    expect(first.interrupted).toBe(true);
+    const firstPart = sinks.received('webhook')[0]!.body as { notices: { fingerprint: string }[] };
+    expect(sinks.received('webhook')).toHaveLength(1);
+    expect((await store.load()).pending.hook?.items).toHaveLength(hook.items - firstPart.notices.length);
+
+    const second = await run(findings);
+    expect(second.targets[0]).toMatchObject({ status: 'sent', items: hook.items - firstPart.notices.length });
+    const fingerprints = sinks.received('webhook').flatMap((m) => (m.body as { notices: { fingerprint: string }[] }).notices.map((n) => n.fingerprint));
+    expect(new Set(fingerprints).size).toBe(hook.items);
+    expect(fingerprints).toHaveLength(hook.items);
+  });
+
   it('records the outcomes of targets that finish while a state write is under way together, in the next write', async () => {
     let updates = 0;
     const memory = store;
