@@ -2,7 +2,7 @@
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
 import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
 import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
-import { mapLimit } from '../util/concurrency';
+import { concurrencyGate } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { backendControlPlaneCause, describeCheck, ecsFactsGap, isEcsAction, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
 import { replayRequest } from '../probe/evidence';
@@ -34,12 +34,15 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
   const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
   const jobsById = new Map(input.jobs.map((job) => [job.id, job]));
   const rechecks = new Map<string, Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }>>();
+  const recheckGate = concurrencyGate(RECHECK_CONCURRENCY);
+  // Each load balancer's re-check starts the moment a verdict asks for it (every probe has ended by then), so the
+  // calls' round trips overlap the rest of the diagnosis instead of following it.
   const recheckOf = (loadBalancerId: string) => {
     const recheck = input.recheck;
     if (!recheck) return null;
     let pending = rechecks.get(loadBalancerId);
     if (!pending) {
-      pending = recheck(loadBalancerId).then(
+      pending = recheckGate(() => recheck(loadBalancerId)).then(
         (statuses) => ({ statuses, failure: null }),
         (err: unknown) => ({ statuses: null, failure: errorMessage(err) }),
       );
@@ -48,10 +51,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
     return pending;
   };
 
-  // Verdicts that need SLB's re-check wait until all re-checks ran together (one DescribeHealthStatus per load balancer).
+  // Verdicts that need SLB's re-check wait for their load balancer's (one DescribeHealthStatus per load balancer).
   type Deferred = { context: BackendContext; verdict: DataPlaneVerdict; evidence: DataPlaneEvidence };
   const entries: Array<Finding | Deferred> = inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
-  const toRecheck = new Set<string>();
   for (const lb of inventory.loadBalancers) {
     for (const listener of lb.listeners) {
       const listenerCause = listenerControlPlaneCause(listener);
@@ -76,7 +78,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
         const verdict = interpretEvidence(job, evidence);
         if (!verdict) continue;
         if (verdict.code === 'SLB_SOURCE_BLOCKED' && input.recheck) {
-          toRecheck.add(lb.id);
+          void recheckOf(lb.id);
           entries.push({ context, verdict, evidence });
         } else {
           entries.push(backendFinding(context, verdict, evidence));
@@ -84,9 +86,6 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
       }
     }
   }
-  await mapLimit([...toRecheck], RECHECK_CONCURRENCY, async (loadBalancerId) => {
-    await recheckOf(loadBalancerId);
-  });
   const findings: Finding[] = [];
   for (const entry of entries) {
     if (!('context' in entry)) {

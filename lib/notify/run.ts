@@ -143,22 +143,25 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
           logger: input.logger,
         });
     sending.delete(target.key);
-    // Settled at once: an accepted digest is on record before anything else can be lost.
-    try {
-      await settle((state) => settleTarget(state, target.key, runId, digest, delivery));
-    } catch (err) {
-      saved = false;
-      const what = delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`;
-      const problem = `could not record ${what} in ${store.location} (${errorMessage(err)}): the next run may send it again`;
-      stateProblems.push(problem);
-      input.logger?.warn(problem);
-    }
+    // Settled at once (the write starts now, or joins the one queued), while the next target's digest goes out: the
+    // sends no longer wait in line behind state writes of the whole document, and the run ends once all are on record.
+    settlements.push(
+      settle((state) => settleTarget(state, target.key, runId, digest, delivery)).catch((err: unknown) => {
+        saved = false;
+        const what = delivery.status === 'sent' ? `the delivery to ${target.label}` : `the outcome for ${target.label}`;
+        const problem = `could not record ${what} in ${store.location} (${errorMessage(err)}): the next run may send it again`;
+        stateProblems.push(problem);
+        input.logger?.warn(problem);
+      }),
+    );
     return delivery;
   };
 
+  const settlements: Promise<void>[] = [];
   let deliveries: Delivery[];
   try {
     deliveries = await mapLimit(input.targets, options.concurrency, deliver);
+    await Promise.all(settlements);
   } finally {
     stopHeartbeat();
   }

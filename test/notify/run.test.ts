@@ -283,6 +283,42 @@ describe('notifyRun against the webhook sinks', () => {
     expect((await memory.load()).pending).toEqual({});
   });
 
+
+  it('sends the next digest while the previous target\'s outcome is being written, and returns once every outcome is on record', async () => {
+    const memory = store;
+    let releaseSettlements: () => void = () => undefined;
+    const settlementsHeld = new Promise<void>((resolve) => {
+      releaseSettlements = resolve;
+    });
+    let writes = 0;
+    // The plan and claim go through at once; every later write (the settlements) waits until released.
+    const held: NotifyStateStore = {
+      location: memory.location,
+      warnings: memory.warnings,
+      load: () => memory.load(),
+      update: async (mutator) => {
+        writes += 1;
+        if (writes > 1) await settlementsHeld;
+        return memory.update(mutator);
+      },
+    };
+    let finished = false;
+    // One target at a time: before, the second digest went out only after the first target's outcome was written.
+    const running = run([makeFinding()], { store: held, options: { retry: FAST_RETRY, concurrency: 1 } }).then((report) => {
+      finished = true;
+      return report;
+    });
+    const deadline = Date.now() + 10_000;
+    while (sinks.received('slack').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    expect(sinks.received('slack')).toHaveLength(1);
+    expect(finished).toBe(false);
+    releaseSettlements();
+    const report = await running;
+    expect(statuses(report)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'sent' });
+    expect(report.complete).toBe(true);
+    expect((await memory.load()).pending).toEqual({});
+  });
   it('retries a 5xx outage and succeeds within the run', async () => {
     sinks.failNext('wecom', 2, 503);
     const report = await run([makeFinding()]);
