@@ -1,6 +1,6 @@
-import { diagnose } from '../../lib/diagnose';
-import { FINDING_CODES, listenerBackendKey, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type ProbeJob, type SlbHealthStatus } from '../../lib/model';
-import { backend, evidenceOf, httpCheck, httpReplay, inventoryOf, jobOf, listener, result, status, tookMs } from './fixtures';
+import { diagnose, jobFor } from '../../lib/diagnose';
+import { FINDING_CODES, listenerBackendKey, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type LoadBalancer, type ProbeJob, type SlbHealthStatus } from '../../lib/model';
+import { backend, evidenceOf, httpCheck, httpReplay, inventoryOf, jobOf, listener, loadBalancer, result, status, tookMs } from './fixtures';
 import { HOST_ONLY_CODES } from '../../lib/host/types';
 
 type EvidenceFor = (job: ProbeJob) => DataPlaneEvidence;
@@ -447,6 +447,31 @@ describe('diagnose: severity and coverage', () => {
     expect([failed.code, failed.facts.includes('SLB re-check failed: Throttling')]).toEqual(['SLB_SOURCE_BLOCKED', true]);
     const still = only(await diagnoseOne(withHealthyPeer(listener()), passing, {}, new Map([['http:80/10.0.0.1:80', 'abnormal']])));
     expect([still.code, still.facts.includes('SLB re-check: abnormal')]).toEqual(['SLB_SOURCE_BLOCKED', true]);
+  });
+  it('starts a load balancer\'s re-check as soon as its verdict asks for it, before the diagnosis reads the next load balancer', async () => {
+    const l = withHealthyPeer(listener());
+    const order: string[] = [];
+    const first = loadBalancer([l]);
+    const second: LoadBalancer = { ...loadBalancer([]), id: 'lb-2' };
+    Object.defineProperty(second, 'listeners', {
+      get: () => {
+        order.push('diagnosis reads lb-2');
+        return [l];
+      },
+    });
+    const jobs = [jobFor(first, l, l.backends[0]!, false), jobFor(second, l, l.backends[0]!, false)];
+    const evidence = jobs.map((job) => evidenceOf(job, status(httpReplay(job), 200, true)));
+    const findings = await diagnose({
+      inventory: { ...inventoryOf([]), loadBalancers: [first, second] },
+      jobs,
+      evidence,
+      recheck: async (loadBalancerId) => {
+        order.push(`re-check of ${loadBalancerId}`);
+        return new Map();
+      },
+    });
+    expect(findings.map((f) => [f.subject.loadBalancerId, f.code])).toEqual([['lb-1', 'SLB_SOURCE_BLOCKED'], ['lb-2', 'SLB_SOURCE_BLOCKED']]);
+    expect(order).toEqual(['re-check of lb-1', 'diagnosis reads lb-2', 're-check of lb-2']);
   });
   it('calls the re-check once per load balancer and orders findings by severity', async () => {
     const l = listener({ backends: [backend(), backend({ serverId: 'i-web2', ip: '10.0.0.2', weight: 0 }), backend({ serverId: 'i-web3', ip: '10.0.0.3' })] });
