@@ -28,10 +28,12 @@ export function compareItems(a: DigestItem, b: DigestItem): number {
 export function mergePending(existing: PendingDigest | undefined, items: DigestItem[], context: RunContext, now: number): PendingDigest {
   const pending: PendingDigest = existing ?? { items: [], overflow: 0, queuedAt: now, attempts: 0, lastError: null, claim: null, possibleRepeat: null, contexts: {} };
   pending.contexts[context.regionId] = context;
+  // Where each fingerprint sits in the queue: one run's thousands of notices cost one pass, not one scan each.
+  const position = new Map(pending.items.map((queued, index) => [queued.fingerprint, index]));
   for (const incoming of items) {
-    const index = pending.items.findIndex((queued) => queued.fingerprint === incoming.fingerprint);
-    if (index < 0) {
-      pending.items.push(incoming);
+    const index = position.get(incoming.fingerprint);
+    if (index === undefined) {
+      position.set(incoming.fingerprint, pending.items.push(incoming) - 1);
       continue;
     }
     const queued = pending.items[index]!;

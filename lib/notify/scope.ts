@@ -22,11 +22,24 @@ export interface ExaminedScope {
 /** Codes only a probe of a backend SLB calls healthy can produce (the `--all` sweep). */
 const SWEEP_ONLY_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['TIMEOUT_RISK']);
 
+/** The scope's load balancer ids as sets, built once per scope: a run asks this of every remembered finding. */
+const idSets = new WeakMap<ExaminedScope, { examined: ReadonlySet<string>; uncovered: ReadonlySet<string> }>();
+
+function idSetsOf(scope: ExaminedScope): { examined: ReadonlySet<string>; uncovered: ReadonlySet<string> } {
+  let sets = idSets.get(scope);
+  if (!sets) {
+    sets = { examined: new Set(scope.loadBalancerIds), uncovered: new Set(scope.uncovered.map((u) => u.loadBalancerId)) };
+    idSets.set(scope, sets);
+  }
+  return sets;
+}
+
 export function isInExaminedScope(summary: Pick<FindingSummary, 'subject' | 'code'>, scope: ExaminedScope): boolean {
   const { subject } = summary;
   if (subject.regionId !== scope.regionId) return false;
   const lbId = subject.loadBalancerId;
-  const covered = scope.loadBalancerIds.includes(lbId) || (scope.wholeRegion && !scope.uncovered.some((u) => u.loadBalancerId === lbId));
+  const { examined, uncovered } = idSetsOf(scope);
+  const covered = examined.has(lbId) || (scope.wholeRegion && !uncovered.has(lbId));
   if (!covered) return false;
   if (scope.listener) {
     if (!subject.listener) return false;
