@@ -23,8 +23,11 @@ export interface DiagnoseInput {
   escalateOutages?: boolean;
 }
 
-/** Re-checks in flight at once (each one DescribeHealthStatus call). */
-const RECHECK_CONCURRENCY = 16;
+/**
+ * Re-checks in flight at once (each one DescribeHealthStatus call): as many as the API client sends at once
+ * (DEFAULT_INVENTORY_CONCURRENCY); the client's quota budget still paces them.
+ */
+const RECHECK_CONCURRENCY = 64;
 
 const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPONSE', 'RESPONSE_TIMEOUT', 'TIMEOUT_RISK']);
 
@@ -65,7 +68,11 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
       for (const backend of listener.backends) {
         // Backends the control plane explains were never probed: their job (the resolved check, for the fix) is built here.
         const target = { loadBalancerId: lb.id, listener: { protocol: listener.protocol, port: listener.port }, backend: { ip: backend.ip, port: backend.port } };
-        const job = jobsById.get(targetKey(target)) ?? jobFor(lb, listener, backend, backend.slbStatus === 'normal');
+        const probed = jobsById.get(targetKey(target));
+        // A backend SLB calls normal that was not probed has nothing to say (no control-plane cause, no evidence):
+        // most of a fleet's backends, so their jobs are not built for nothing.
+        if (!probed && backend.slbStatus === 'normal') continue;
+        const job = probed ?? jobFor(lb, listener, backend, backend.slbStatus === 'normal');
         const context: BackendContext = { inventory, lb, listener, backend, job, noneHealthy };
         const controlCause = backendControlPlaneCause(inventory, listener, backend, job);
         if (controlCause) {
