@@ -33,11 +33,57 @@ function writeQueue(): <T>(write: () => Promise<T>) => Promise<T> {
 }
 
 /**
- * Settlements that come in while a state write is queued or in flight go out together in the next write: each is on
- * record as soon as the writes before it end, and twenty targets cost a few writes of the whole state, not twenty
- * (at 10,000 load balancers the state is some 20 MB of JSON, and each write encodes all of it).
+ * How long a target's outcome may wait for the digests still on their way to other targets, so that they are all
+ * recorded in one write. A run that dies meanwhile sends those digests again, marked as possible repeats.
  */
-function settlementWriter(write: <T>(write: () => Promise<T>) => Promise<T>, store: NotifyStateStore): (settle: (state: NotifyState) => void) => Promise<void> {
+export const SETTLEMENT_GATHER_MS = 1_000;
+
+/** The digests on their way; `quiet` resolves once none is (or after `maxMs`). */
+class SendsInFlight {
+  private count = 0;
+  private readonly waiting = new Set<() => void>();
+
+  start(): void {
+    this.count += 1;
+  }
+
+  end(): void {
+    this.count -= 1;
+    this.wakeWhenQuiet();
+  }
+
+  quiet(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), maxMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      this.waiting.add(done);
+      this.wakeWhenQuiet();
+    });
+  }
+
+  /** Looked at on the next turn of the event loop: a target that just ended has let its lane take the next one. */
+  private wakeWhenQuiet(): void {
+    setImmediate(() => {
+      if (this.count === 0) for (const done of [...this.waiting]) done();
+    });
+  }
+}
+
+/**
+ * Settlements go out together: one waits (at most SETTLEMENT_GATHER_MS) until no digest is being sent, and those
+ * that come in meanwhile, or while the write is queued, join its write. Twenty targets cost a write or two of the
+ * whole state, not twenty (at 10,000 load balancers the state is some 10 MB of JSON, and each write encodes all of it).
+ */
+function settlementWriter(
+  write: <T>(write: () => Promise<T>) => Promise<T>,
+  store: NotifyStateStore,
+  sends: SendsInFlight,
+): (settle: (state: NotifyState) => void) => Promise<void> {
   let open: Array<(state: NotifyState) => void> | null = null;
   let written: Promise<void> = Promise.resolve();
   return (settle) => {
@@ -47,13 +93,15 @@ function settlementWriter(write: <T>(write: () => Promise<T>) => Promise<T>, sto
     }
     const batch = [settle];
     open = batch;
-    written = write(() => {
-      // From here on the batch is fixed (the store may run the change again on a conflict): later ones start the next.
-      open = null;
-      return store.update((state) => {
-        for (const each of batch) each(state);
-      });
-    });
+    written = sends.quiet(SETTLEMENT_GATHER_MS).then(() =>
+      write(() => {
+        // From here on the batch is fixed (the store may run the change again on a conflict): later ones start the next.
+        open = null;
+        return store.update((state) => {
+          for (const each of batch) each(state);
+        });
+      }),
+    );
     return written;
   };
 }
@@ -112,7 +160,8 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
   let saved = planned.loaded;
 
   const write = writeQueue();
-  const settle = settlementWriter(write, store);
+  const sends = new SendsInFlight();
+  const settle = settlementWriter(write, store, sends);
   const sending = new Set(input.targets.filter((t) => claims[t.key]?.digest).map((t) => t.key));
   // The heartbeat keeps this run's claims alive while it sends; a run that dies stops renewing them.
   const stopHeartbeat = startHeartbeat({
@@ -131,20 +180,26 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
         ? { ...UNSENT, status: 'pending', reason: `another run (${claim.heldBy}) is delivering this target's digest` }
         : { ...UNSENT, status: 'idle' };
     }
-    const delivery: Delivery = signal?.aborted
-      ? { ...UNSENT, status: 'interrupted', reason: 'the run was interrupted before this digest was sent; kept for the next run' }
-      : await sendDigest(createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() }), digest, {
-          now,
-          clock,
-          bucket: budgets.of(target),
-          retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxTotalMs: retryBudgetMs },
-          deadlineAt,
-          signal,
-          logger: input.logger,
-        });
+    sends.start();
+    let delivery: Delivery;
+    try {
+      delivery = signal?.aborted
+        ? { ...UNSENT, status: 'interrupted', reason: 'the run was interrupted before this digest was sent; kept for the next run' }
+        : await sendDigest(createNotifier(target, { http, timeoutMs: options.sendTimeoutMs, wallClock: () => Date.now() }), digest, {
+            now,
+            clock,
+            bucket: budgets.of(target),
+            retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxTotalMs: retryBudgetMs },
+            deadlineAt,
+            signal,
+            logger: input.logger,
+          });
+    } finally {
+      sends.end();
+    }
     sending.delete(target.key);
-    // Settled at once (the write starts now, or joins the one queued), while the next target's digest goes out: the
-    // sends no longer wait in line behind state writes of the whole document, and the run ends once all are on record.
+    // Settled with the outcomes of the digests still on their way (settlementWriter), while the next target's digest
+    // goes out: no send waits in line behind a state write of the whole document; the run ends once all are on record.
     settlements.push(
       settle((state) => settleTarget(state, target.key, runId, digest, delivery)).catch((err: unknown) => {
         saved = false;

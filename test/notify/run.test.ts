@@ -284,6 +284,25 @@ describe('notifyRun against the webhook sinks', () => {
   });
 
 
+  it('records the outcomes of digests that go out together in one write', async () => {
+    let updates = 0;
+    const memory = store;
+    const counted: NotifyStateStore = {
+      location: memory.location,
+      warnings: memory.warnings,
+      load: () => memory.load(),
+      update: (mutator) => {
+        updates += 1;
+        return memory.update(mutator);
+      },
+    };
+    const report = await run([makeFinding()], { store: counted });
+    expect(statuses(report)).toEqual({ ding: 'sent', slack: 'sent', feishu: 'sent', wecom: 'sent', hook: 'sent' });
+    // The plan and claim, then one settlement for the five targets (each waited for the digests still on their way).
+    expect(updates).toBe(2);
+    expect((await memory.load()).pending).toEqual({});
+  });
+
   it('sends the next digest while the previous target\'s outcome is being written, and returns once every outcome is on record', async () => {
     const memory = store;
     let releaseSettlements: () => void = () => undefined;
