@@ -178,6 +178,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
   const executor = options.executor ?? inProcessExecutor({});
   progress(`inventory of ${regionId}…`);
   const { inventory, jobs, evidence } = await inventoryAndProbes(clients, executor, { regionId, filter, all: all ?? false, deadlineAt: probeDeadline, progress });
+  // The notification state is read while the diagnosis runs and its re-checks are on the wire.
+  delivery?.store.readAhead?.();
   const coverage = computeCoverage(inventory, jobs, evidence);
   progress(`probed ${evidence.length}/${jobs.length} backend(s); diagnosing`);
 

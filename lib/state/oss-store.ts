@@ -137,6 +137,8 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
    * fails with 412 if anyone else wrote meanwhile, and the retry reads the object afresh.
    */
   private lastWritten: { state: S; etag: string } | null = null;
+  /** A read started by readAhead, taken by the next update; its conditional write still guards against staleness. */
+  private readingAhead: Promise<{ state: S; etag: string | null }> | null = null;
 
   constructor(
     private readonly api: OssObjectApi,
@@ -220,12 +222,22 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     return this.retrying(async () => (await this.read()).state, 'read');
   }
 
+  readAhead(): void {
+    if (this.lastWritten || this.readingAhead) return;
+    const reading = this.read();
+    // A failure is met (and retried) by the update that takes this read.
+    reading.catch(() => undefined);
+    this.readingAhead = reading;
+  }
+
   update<T>(mutator: (state: S) => T): Promise<T> {
     return this.retrying(async () => {
       // Taken, not shared: whatever happens to this attempt, the next one starts from OSS unless this one is written.
       const known = this.lastWritten;
+      const ahead = this.readingAhead;
       this.lastWritten = null;
-      const { state, etag } = known ?? (await this.read());
+      this.readingAhead = null;
+      const { state, etag } = known ?? (await (ahead ?? this.read()));
       const result = mutator(state);
       state.revision += 1;
       const written = await this.api.put(this.key, this.codec.encode(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });

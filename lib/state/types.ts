@@ -27,6 +27,11 @@ export interface StateStore<S extends Revisioned> {
    * another process it runs again on the fresh state), so it must depend only on the state and its own inputs.
    */
   update<T>(mutator: (state: S) => T): Promise<T>;
+  /**
+   * Starts reading the document for the next update while the caller does other work (a store that reads it
+   * afresh for every update, or keeps it in memory, has nothing to start).
+   */
+  readAhead?(): void;
 }
 
 export interface StateLogger {

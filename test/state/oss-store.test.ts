@@ -61,6 +61,38 @@ describe('oss state store against the OSS emulator', () => {
     expect(stored.revision).toBe(4);
   });
 
+  it('reads ahead for the next update, and a write made after that read still is never overwritten', async () => {
+    let gets = 0;
+    const api = aliOssObjectApi({ bucket: 'doctor-state', credentials: KEY, endpoint: oss.endpoint });
+    const counting = { get: (key: string) => ((gets += 1), api.get(key)), put: api.put };
+    const other = openStateStore('oss://doctor-state/ahead/state.json', { credentials: KEY, ossEndpoint: oss.endpoint });
+    const [a, b, c] = [recordFor(1, 1), recordFor(2, 1), recordFor(3, 1)];
+    await other.update((state) => {
+      state.records[a.fingerprint] = a;
+    });
+    const mine = ossStateStore(counting, 'doctor-state', 'ahead/state.json', notifyStateCodec);
+    mine.readAhead?.();
+    // The read is on its way before any update asks for it, and the update uses it: one read.
+    expect(gets).toBe(1);
+    await mine.update((state) => {
+      state.records[b.fingerprint] = b;
+    });
+    expect(gets).toBe(1);
+    // Read ahead, then someone else writes: the conditional write loses (412) and the retry reads afresh.
+    const late = ossStateStore(counting, 'doctor-state', 'ahead/state.json', notifyStateCodec);
+    late.readAhead?.();
+    await other.update((state) => {
+      state.records[c.fingerprint] = c;
+    });
+    await late.update((state) => {
+      state.records[a.fingerprint]!.presentRuns = 3;
+    });
+    expect(gets).toBe(3);
+    const stored = JSON.parse(oss.read('doctor-state', 'ahead/state.json') ?? '{}') as { records: Record<string, { presentRuns: number }> };
+    expect(Object.keys(stored.records).sort()).toEqual([a.fingerprint, b.fingerprint, c.fingerprint].sort());
+    expect(stored.records[a.fingerprint]!.presentRuns).toBe(3);
+  });
+
   it('loses nothing with two concurrent writers (one of them on STS credentials)', async () => {
     const writers = [
       openStateStore('oss://doctor-state/concurrent.json', { credentials: KEY, ossEndpoint: oss.endpoint }),
