@@ -224,6 +224,9 @@ function backendFinding(
   // Without ECS facts a stopped instance or a security-group drop could not be ruled out: the verdict says so.
   const gap = ecsFactsGap(inventory, backend);
   const verdict = withoutEcsFacts(decided, gap);
+  const missing = gap ? `ECS facts unavailable: ${gap.reason}` : null;
+  // Only a verdict the missing facts changed (withoutEcsFacts returns the others as they were) could have another code.
+  const withoutFacts = verdict === decided ? null : missing;
   const instance = inventory.instances[backend.serverId];
   const baseFacts = 'facts' in verdict ? verdict.facts : [];
   const facts = [
@@ -233,7 +236,7 @@ function backendFinding(
       `SLB status ${backend.slbStatusReported ?? backend.slbStatus}`,
       `weight ${backend.weight}`,
       ...(instance ? [`instance ${instance.instanceId} ${instance.status}`] : []),
-      ...(gap ? [`ECS facts unavailable: ${gap.reason}`] : []),
+      ...(missing ? [missing] : []),
       // How SLB spelled this listener's settings when we did not know the spelling: the probe used the default.
       ...(listener.warnings ?? []),
       ...extraFacts,
@@ -254,6 +257,7 @@ function backendFinding(
     guideStep: verdict.guideStep,
     reproduce: reproduceFor(verdict.code, job, verdict.contrast),
     hostCommands: hostCommandsFor(verdict.code, job),
+    ...(withoutFacts ? { withoutFacts } : {}),
   };
 }
 

@@ -71,4 +71,9 @@ export interface Finding {
   reproduce: string[];
   /** Commands to run on the backend host itself (SLB_SOURCE_BLOCKED and the like). */
   hostCommands: string[];
+  /**
+   * Set when the verdict was reached without facts that could have given it another code (the ECS API failed, so a
+   * stopped instance or a security-group drop could not be ruled out). Says which facts were missing, and why.
+   */
+  withoutFacts?: string;
 }

@@ -34,5 +34,6 @@ export function summarize(finding: Finding, backendsPerListener: Record<string, 
     guideStep: finding.guideStep,
     reproduce: finding.reproduce,
     listenerBackends: listener ? (backendsPerListener[`${finding.subject.loadBalancerId}/${listener}`] ?? null) : null,
+    ...(finding.withoutFacts === undefined ? {} : { withoutFacts: finding.withoutFacts }),
   };
 }

@@ -30,10 +30,16 @@ export interface RunTransition {
 export function advanceRecords(state: NotifyState, observation: Observation): RunTransition {
   const { now, flapRuns } = observation;
   const transition: RunTransition = { opened: [], closed: [], openPresent: [], awaiting: [] };
+  const held = holdWhatMissingFactsWouldChange(state, observation);
+  for (const record of held.values()) {
+    record.absentRuns = 0;
+    transition.openPresent.push(record);
+  }
   for (const [fingerprint, summary] of observation.summaries) {
+    if (summary.withoutFacts !== undefined && state.records[fingerprint] === undefined && held.has(subjectKeyOf(fingerprint))) continue;
     const record: FingerprintRecord = state.records[fingerprint] ?? {
       fingerprint,
-      subjectKey: fingerprint.slice(0, fingerprint.lastIndexOf('#')),
+      subjectKey: subjectKeyOf(fingerprint),
       regionId: summary.subject.regionId,
       loadBalancerId: summary.subject.loadBalancerId,
       firstSeenAt: now,
@@ -57,7 +63,7 @@ export function advanceRecords(state: NotifyState, observation: Observation): Ru
     else transition.openPresent.push(record);
   }
   for (const [fingerprint, record] of Object.entries(state.records)) {
-    if (observation.summaries.has(fingerprint) || record.regionId !== observation.regionId) continue;
+    if (observation.summaries.has(fingerprint) || held.has(record.subjectKey) || record.regionId !== observation.regionId) continue;
     if (!isInExaminedScope(record.summary, observation.examined)) continue;
     record.absentRuns += 1;
     record.presentRuns = 0;
@@ -69,6 +75,31 @@ export function advanceRecords(state: NotifyState, observation: Observation): Ru
     }
   }
   return transition;
+}
+
+function subjectKeyOf(fingerprint: string): string {
+  return fingerprint.slice(0, fingerprint.lastIndexOf('#'));
+}
+
+/**
+ * The open records, by subject, that stand although this run gave their subject another code: one reached without
+ * facts that could have given it this code again (the ECS API failed, so a stopped instance or a security-group drop
+ * could not be ruled out). Such a verdict neither closes the code already open nor opens its own: every run of an ECS
+ * outage would otherwise announce a change, and the run after it the change back. The run's own error notice says
+ * that the ECS facts were missing. A subject with no code open yet gets the verdict as it is.
+ */
+function holdWhatMissingFactsWouldChange(state: NotifyState, observation: Observation): Map<string, FingerprintRecord> {
+  const held = new Map<string, FingerprintRecord>();
+  const degraded = new Set<string>();
+  for (const [fingerprint, summary] of observation.summaries) {
+    if (summary.withoutFacts !== undefined && state.records[fingerprint] === undefined) degraded.add(subjectKeyOf(fingerprint));
+  }
+  if (degraded.size === 0) return held;
+  for (const record of Object.values(state.records)) {
+    if (record.openedAt === null || record.summary.withoutFacts !== undefined || observation.summaries.has(record.fingerprint)) continue;
+    if (degraded.has(record.subjectKey) && !held.has(record.subjectKey)) held.set(record.subjectKey, record);
+  }
+  return held;
 }
 
 export function isSilenced(summary: FindingSummary, silences: readonly Silence[], now: number): boolean {

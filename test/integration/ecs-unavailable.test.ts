@@ -56,6 +56,7 @@ describe('the ECS endpoint is unreachable', () => {
       expect(finding.code).toBe('UNDETERMINED');
       expect(finding.cause).toMatch(/^ECS facts unavailable \(DescribeInstances failed \(ECONNREFUSED\)\): every check from inside the VPC passes while SLB reports abnormal, so SLB's source 100\.64\.0\.0\/10 is dropped, either by a security-group rule that could not be checked or on the host/);
       expect(finding.facts).toContain('ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)');
+      expect(finding.withoutFacts).toBe('ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)');
     }
     expect(run.summary.findings.map((finding) => finding.code)).not.toContain('SLB_SOURCE_BLOCKED');
   });
@@ -65,6 +66,7 @@ describe('the ECS endpoint is unreachable', () => {
     expect(stopped.code).toBe('PORT_CLOSED');
     expect(stopped.cause).toMatch(/^ECS facts unavailable \(DescribeInstances failed \(ECONNREFUSED\)\): the instance may be stopped\. /);
     expect(stopped.remedy).toMatch(/^Check that the instance is running \(ECS console\); if it is: /);
+    expect(stopped.withoutFacts).toBe('ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)');
     const timeout = findingAt(run, cloud, at('141:3306', 'lb-sandbox-db|tcp:3306'));
     expect(timeout.code).toBe('CONNECT_TIMEOUT');
     expect(timeout.cause).toMatch(/^ECS facts unavailable \(.*\): the instance may be stopped, or a security-group rule may drop the check\. /);
@@ -78,6 +80,8 @@ describe('the ECS endpoint is unreachable', () => {
     for (const code of ['PATH_NOT_FOUND', 'WEIGHT_ZERO', 'TLS_ON_PLAIN_PORT']) {
       const finding = run.summary.findings.find((f) => f.code === code);
       expect(finding?.cause).not.toContain('ECS facts unavailable');
+      // No ECS fact could give it another code, so a notice may report it as a change.
+      expect(finding?.withoutFacts).toBeUndefined();
     }
   });
 });

@@ -95,6 +95,29 @@ describe('notifyRun against the webhook sinks', () => {
     expect(sinks.transcript('wecom')).toContain('CHANGED from SLOW_RESPONSE RESPONSE_TIMEOUT 127.0.0.11:8080');
   });
 
+  it('keeps the code told while the ECS API is down: a verdict reached without ECS facts announces no change, and none when they are back', async () => {
+    const blocked = makeFinding({ code: 'SLB_SOURCE_BLOCKED' });
+    const withoutEcs = { ...makeFinding({ code: 'UNDETERMINED' }), withoutFacts: 'ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)' };
+    await run([blocked]);
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    for (let outage = 0; outage < 2; outage += 1) {
+      const report = await run([withoutEcs]);
+      expect(report.counts).toMatchObject({ changed: 0, new: 0, resolved: 0, stillOpen: 1 });
+    }
+    const back = await run([blocked]);
+    expect(back.counts).toMatchObject({ changed: 0, new: 0, resolved: 0, stillOpen: 1 });
+    expect(sinks.received('dingtalk')).toHaveLength(1);
+    expect(Object.values((await store.load()).records).map((r) => r.summary.code)).toEqual(['SLB_SOURCE_BLOCKED']);
+    // The held code still resolves when the backend is gone from the findings altogether.
+    expect((await run([])).counts.resolved).toBe(1);
+  });
+
+  it('tells a verdict reached without ECS facts as it is when nothing was open for that backend', async () => {
+    const report = await run([{ ...makeFinding({ code: 'UNDETERMINED' }), withoutFacts: 'ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)' }]);
+    expect(report.counts).toMatchObject({ new: 1 });
+    expect(sinks.transcript('wecom')).toContain('UNDETERMINED 127.0.0.11:8080');
+  });
+
   it('damps flapping both ways: K runs to notify, K absent runs to resolve', async () => {
     const options = { flapRuns: 2, retry: FAST_RETRY };
     const findings = [makeFinding()];
