@@ -34,7 +34,12 @@ function validate(value: unknown, node: Schema, root: Schema, path = '$'): strin
 }
 
 describe('webhook payload schema', () => {
-  const findings = [makeFinding(), makeFinding({ code: 'HEALTH_CHECK_DISABLED', backend: null, severity: 'warning' }), makeFinding({ listener: null, backend: null, code: 'INVENTORY_ERROR' })];
+  const findings = [
+    makeFinding(),
+    makeFinding({ code: 'HEALTH_CHECK_DISABLED', backend: null, severity: 'warning' }),
+    makeFinding({ listener: null, backend: null, code: 'INVENTORY_ERROR' }),
+    { ...makeFinding({ code: 'UNDETERMINED', backend: { ip: '127.0.0.12', port: 8080 } }), withoutFacts: 'ECS facts unavailable: DescribeInstances failed (ECONNREFUSED)' },
+  ];
   const items = findings.map((finding, i) => {
     const summary = summarize(finding, { 'lb-web1/tcp:80': 2 });
     const fingerprint = fingerprintOf(summary);
@@ -49,8 +54,10 @@ describe('webhook payload schema', () => {
     expect(payload.notices.map((n) => n.fingerprint)).toEqual([
       'cn-hangzhou/lb-web1/-/-#INVENTORY_ERROR',
       'cn-hangzhou/lb-web1/tcp:80/127.0.0.11:8080#PORT_CLOSED',
+      'cn-hangzhou/lb-web1/tcp:80/127.0.0.12:8080#UNDETERMINED',
       'cn-hangzhou/lb-web1/tcp:80/-#HEALTH_CHECK_DISABLED',
     ]);
+    expect(payload.notices.find((n) => n.finding.code === 'UNDETERMINED')?.finding.withoutFacts).toMatch(/^ECS facts unavailable: /);
   });
 
   it('catches a payload that drifts from it', () => {
