@@ -26,55 +26,33 @@ function compile() {
   if (result.status !== 0) throw new Error('tsc failed; fix the type errors above');
 }
 
-// The ECS SDK (3 MB) goes into a file of its own beside index.js, required on the first ECS call (lib/cloud/ecs.ts):
-// V8 compiles a whole script when it is loaded, so in index.js it cost every cold start before the first SLB call.
-const ECS_SDK = '@alicloud/ecs20140526';
-const ECS_SDK_FILE = 'ecs-sdk.js';
-const ecsSdkApart = {
-  name: 'ecs-sdk-apart',
-  setup(build) {
-    build.onResolve({ filter: /^@alicloud\/ecs20140526$/ }, () => ({ path: `./${ECS_SDK_FILE}`, external: true }));
-  },
-};
-
-const COMMON = { absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
-
-/** Bundles the function into <out>/<fn>/: index.js, and ecs-sdk.js when index.js requires it. Returns the files. */
 async function bundle(fn, out) {
   const outfile = path.join(out, fn, 'index.js');
   const result = await esbuild.build({
-    ...COMMON,
+    absWorkingDir: ROOT,
     entryPoints: [path.join('functions', fn, 'index.ts')],
     outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
     external: OPTIONAL_NATIVE,
     metafile: true,
-    plugins: [ecsSdkApart],
+    plugins: [lazyEcsModels],
+    logLevel: 'warning',
   });
-  const files = [outfile];
-  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((imported) => imported.path));
-  if (imports.includes(`./${ECS_SDK_FILE}`)) {
-    const sdkFile = path.join(out, fn, ECS_SDK_FILE);
-    const sdk = await esbuild.build({
-      ...COMMON,
-      stdin: { contents: `module.exports = require('${ECS_SDK}');`, resolveDir: ROOT, loader: 'js' },
-      outfile: sdkFile,
-      metafile: true,
-      plugins: [lazyEcsModels],
-    });
-    for (const [name, output] of Object.entries(sdk.metafile.outputs)) result.metafile.outputs[name] = output;
-    Object.assign(result.metafile.inputs, sdk.metafile.inputs);
-    files.push(sdkFile);
-  }
   // The metafile (which sources went into the bundle) stays beside the zip, out of the deployed code.
   fs.writeFileSync(path.join(out, `${fn}.meta.json`), JSON.stringify(result.metafile));
-  return files;
+  return outfile;
 }
 
-function zip(fn, files, out) {
+function zip(fn, file, out) {
   const target = path.join(out, `${fn}.zip`);
   return new Promise((resolve, reject) => {
     const archive = new yazl.ZipFile();
-    for (const file of files) archive.addFile(file, path.basename(file), { mtime: ZIP_MTIME, mode: 0o100644 });
+    archive.addFile(file, 'index.js', { mtime: ZIP_MTIME, mode: 0o100644 });
     archive.outputStream.pipe(fs.createWriteStream(target)).on('close', () => resolve(target)).on('error', reject);
     archive.end();
   });
@@ -103,9 +81,9 @@ async function main(argv) {
   fs.mkdirSync(out, { recursive: true });
   const rows = [];
   for (const fn of FUNCTIONS) {
-    const files = await bundle(fn, out);
-    const archive = await zip(fn, files, out);
-    rows.push({ fn, bundle: files.reduce((bytes, file) => bytes + fs.statSync(file).size, 0), zip: fs.statSync(archive).size });
+    const file = await bundle(fn, out);
+    const archive = await zip(fn, file, out);
+    rows.push({ fn, bundle: fs.statSync(file).size, zip: fs.statSync(archive).size });
   }
   process.stdout.write('function   bundle      zip\n');
   for (const row of rows) process.stdout.write(`${row.fn.padEnd(8)} ${kib(row.bundle)} ${kib(row.zip)}\n`);

@@ -1,11 +1,8 @@
 // The ECS facts the diagnosis needs (instance status, private IPs, security groups and their ingress rules), and the
 // opt-in Cloud Assistant actions that run the read-only host script on backends (RunCommand,
 // DescribeInvocationResults, DescribeCloudAssistantStatus), through the official @alicloud/ecs20140526 SDK (built on
-// @alicloud/openapi-core), with our retry and rate budget around it. The SDK is loaded on the first ECS call: it is
-// 3 MB of the audit bundle's 4.9 MB, and V8 compiles a script whole when it is loaded, so a function instance that
-// loaded it up front paid for it before its first SLB call although the inventory reads ECS last.
-import type EcsSdkClient from '@alicloud/ecs20140526';
-import type * as $Ecs from '@alicloud/ecs20140526';
+// @alicloud/openapi-core), with our retry and rate budget around it.
+import EcsSdk, * as $Ecs from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import type Credential from '@alicloud/credentials';
 import type { EcsInstanceFacts, SecurityGroupRule } from '../model';
@@ -128,29 +125,7 @@ export interface EcsSdkOptions {
   callApi?: CallApi;
 }
 
-/** The ECS SDK's client and its request models, once loaded. */
-export interface LoadedEcsSdk {
-  client: EcsSdkClient;
-  models: typeof $Ecs;
-}
-
-/** The SDK, loaded and configured on its first use. */
-export type EcsSdk = () => LoadedEcsSdk;
-
 export function createEcsSdk(options: EcsSdkOptions): EcsSdk {
-  let loaded: LoadedEcsSdk | undefined;
-  return () => {
-    if (loaded === undefined) {
-      // A require where it is first needed, not an import at the top: that is what defers the load (see above).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const models = require('@alicloud/ecs20140526') as typeof $Ecs;
-      loaded = { client: configuredClient(models.default, options), models };
-    }
-    return loaded;
-  };
-}
-
-function configuredClient(EcsSdk: typeof EcsSdkClient, options: EcsSdkOptions): EcsSdkClient {
   const sdk = new EcsSdk(
     new $OpenApiUtil.Config({
       credential: options.credential,
@@ -296,12 +271,10 @@ export class EcsClient {
         const page = await this.invoker.invoke(
           'ecs',
           'DescribeInstances',
-          async () => {
-            const { client, models } = this.sdk();
-            return client.describeInstances(
-              new models.DescribeInstancesRequest({ regionId: request.RegionId, instanceIds: JSON.stringify(batch), maxResults: INSTANCE_BATCH_SIZE, nextToken: token }),
-            );
-          },
+          () =>
+            this.sdk.describeInstances(
+              new $Ecs.DescribeInstancesRequest({ regionId: request.RegionId, instanceIds: JSON.stringify(batch), maxResults: INSTANCE_BATCH_SIZE, nextToken: token }),
+            ),
           (response) => {
             const instances = response.body?.instances?.instance;
             if (!instances) throw malformedReply('ecs', 'DescribeInstances', 'Instances.Instance is missing');
@@ -324,18 +297,16 @@ export class EcsClient {
       const page = await this.invoker.invoke(
         'ecs',
         'DescribeSecurityGroupAttribute',
-        async () => {
-          const { client, models } = this.sdk();
-          return client.describeSecurityGroupAttribute(
-            new models.DescribeSecurityGroupAttributeRequest({
+        () =>
+          this.sdk.describeSecurityGroupAttribute(
+            new $Ecs.DescribeSecurityGroupAttributeRequest({
               regionId: request.RegionId,
               securityGroupId: request.SecurityGroupId,
               direction: request.Direction ?? 'ingress',
               maxResults: RULE_PAGE_SIZE,
               nextToken: token,
             }),
-          );
-        },
+          ),
         (response) => {
           const permissions = response.body?.permissions?.permission;
           if (!permissions) throw malformedReply('ecs', 'DescribeSecurityGroupAttribute', 'Permissions.Permission is missing');
@@ -360,12 +331,10 @@ export class EcsClient {
         const page = await this.invoker.invoke(
           'ecs',
           'DescribeCloudAssistantStatus',
-          async () => {
-            const { client, models } = this.sdk();
-            return client.describeCloudAssistantStatus(
-              new models.DescribeCloudAssistantStatusRequest({ regionId: request.RegionId, instanceId: batch, maxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, nextToken: token }),
-            );
-          },
+          () =>
+            this.sdk.describeCloudAssistantStatus(
+              new $Ecs.DescribeCloudAssistantStatusRequest({ regionId: request.RegionId, instanceId: batch, maxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, nextToken: token }),
+            ),
           (response) => {
             const entries = response.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus;
             if (!entries) throw malformedReply('ecs', 'DescribeCloudAssistantStatus', 'InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus is missing');
@@ -395,10 +364,9 @@ export class EcsClient {
     return this.invoker.invoke(
       'ecs',
       'RunCommand',
-      async () => {
-        const { client, models } = this.sdk();
-        return client.runCommand(
-          new models.RunCommandRequest({
+      () =>
+        this.sdk.runCommand(
+          new $Ecs.RunCommandRequest({
             regionId: request.RegionId,
             type: 'RunShellScript',
             commandContent: content,
@@ -411,8 +379,7 @@ export class EcsClient {
             repeatMode: 'Once',
             ...(request.usesBuiltInParameters ? { enableParameter: true } : {}),
           }),
-        );
-      },
+        ),
       (response) => {
         const invokeId = response.body?.invokeId;
         if (!invokeId) throw malformedReply('ecs', 'RunCommand', 'InvokeId is missing');
@@ -430,18 +397,16 @@ export class EcsClient {
       const page = await this.invoker.invoke(
         'ecs',
         'DescribeInvocationResults',
-        async () => {
-          const { client, models } = this.sdk();
-          return client.describeInvocationResults(
-            new models.DescribeInvocationResultsRequest({
+        () =>
+          this.sdk.describeInvocationResults(
+            new $Ecs.DescribeInvocationResultsRequest({
               regionId: request.RegionId,
               invokeId: request.InvokeId,
               contentEncoding: 'Base64',
               maxResults: INVOCATION_RESULT_PAGE_SIZE,
               nextToken: token,
             }),
-          );
-        },
+          ),
         (response) => {
           const invocation = response.body?.invocation;
           const entries = invocation?.invocationResults?.invocationResult;
