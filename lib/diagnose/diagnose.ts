@@ -2,6 +2,7 @@
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
 import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
 import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
+import { concurrencyGate } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { backendControlPlaneCause, describeCheck, ecsFactsGap, isEcsAction, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
 import { replayRequest } from '../probe/evidence';
@@ -36,7 +37,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
   const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
   const jobsById = new Map(input.jobs.map((job) => [job.id, job]));
   const rechecks = new Map<string, Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }>>();
-  const recheckGate = gateStartingAtOnce(RECHECK_CONCURRENCY);
+  const recheckGate = concurrencyGate(RECHECK_CONCURRENCY);
   // Each load balancer's re-check starts the moment a verdict asks for it (every probe has ended by then), so the
   // calls' round trips overlap the rest of the diagnosis instead of following it.
   const recheckOf = (loadBalancerId: string) => {
@@ -110,34 +111,6 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
   }
   // Most severe first; the inventory order is kept within a severity.
   return findings.map((finding, index) => ({ finding, index })).sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index).map((x) => x.finding);
-}
-
-/**
- * At most `limit` calls at once, FIFO; a call with a free slot starts synchronously, so re-checks asked for inside
- * the (synchronous) pass over the inventory are on the wire while that pass goes on.
- */
-function gateStartingAtOnce(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  const done = (): void => {
-    running -= 1;
-    waiting.shift()?.();
-  };
-  return <T>(call: () => Promise<T>): Promise<T> => {
-    const start = (): Promise<T> => {
-      running += 1;
-      let result: Promise<T>;
-      try {
-        result = call();
-      } catch (err) {
-        result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-      result.then(done, done);
-      return result;
-    };
-    if (running < limit) return start();
-    return new Promise<T>((resolve, reject) => waiting.push(() => start().then(resolve, reject)));
-  };
 }
 
 function recoveredVerdict(previous: DataPlaneVerdict): DataPlaneVerdict {

@@ -66,15 +66,32 @@ export class KeyedSemaphore {
   }
 }
 
-/** A gate that lets at most `limit` calls run at once, whoever makes them (FIFO). */
+/**
+ * A gate that lets at most `limit` calls run at once, whoever makes them (FIFO). A call with a free slot starts
+ * synchronously (not on a later microtask, as after an awaited acquire), so calls asked for inside a synchronous pass
+ * are on the wire while that pass goes on.
+ */
 export function concurrencyGate(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
-  const slots = new KeyedSemaphore(Math.max(1, limit));
-  return async (call) => {
-    const release = await slots.acquire('');
-    try {
-      return await call();
-    } finally {
-      release();
-    }
+  const slots = Math.max(1, limit);
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const done = (): void => {
+    running -= 1;
+    waiting.shift()?.();
+  };
+  return <T>(call: () => Promise<T>): Promise<T> => {
+    const start = (): Promise<T> => {
+      running += 1;
+      let result: Promise<T>;
+      try {
+        result = call();
+      } catch (err) {
+        result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      result.then(done, done);
+      return result;
+    };
+    if (running < slots) return start();
+    return new Promise<T>((resolve, reject) => waiting.push(() => start().then(resolve, reject)));
   };
 }

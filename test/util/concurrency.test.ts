@@ -135,3 +135,32 @@ describe('concurrencyGate', () => {
     expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
+
+describe('concurrencyGate, synchronously', () => {
+  it('starts a call with a free slot synchronously, queues the rest in order, and frees the slot of a call that throws', async () => {
+    const limit = concurrencyGate(2);
+    const started: string[] = [];
+    const finishers: Array<() => void> = [];
+    const held = (name: string) => () => {
+      started.push(name);
+      return new Promise<string>((resolve) => finishers.push(() => resolve(name)));
+    };
+    const a = limit(held('a'));
+    const b = limit(() => {
+      started.push('b');
+      throw new Error('refused');
+    });
+    const c = limit(held('c'));
+    const d = limit(held('d'));
+    // Nothing awaited yet: the calls with a free slot already ran.
+    expect(started).toEqual(['a', 'b']);
+    await expect(b).rejects.toThrow('refused');
+    expect(started).toEqual(['a', 'b', 'c']);
+    finishers.shift()?.();
+    expect(await a).toBe('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+    for (const finish of finishers) finish();
+    expect(await Promise.all([c, d])).toEqual(['c', 'd']);
+  });
+});
