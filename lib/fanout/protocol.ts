@@ -86,6 +86,8 @@ const probeJobSchema: v.GenericSchema<unknown, ProbeJob> = v.object(
   'must be an object',
 );
 
+const jobsEnvelopeSchema = v.object({ jobs: v.array(v.unknown()) });
+
 const batchRequestSchema = v.object({
   jobs: v.array(v.unknown()),
   budgetMs: v.optional(v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0)))),
@@ -93,7 +95,7 @@ const batchRequestSchema = v.object({
 
 /** Validates a batch as the probe function receives it; throws one UserFacingError listing the first problems. */
 export function parseProbeBatchRequest(raw: Json, maxBatch: number = MAX_PROBE_BATCH): ProbeBatchRequest {
-  if (!v.is(v.object({ jobs: v.array(v.unknown()) }), raw)) {
+  if (!v.is(jobsEnvelopeSchema, raw)) {
     throw new UserFacingError('probe request must be a JSON object {"jobs": [...]}; send jobs built by lib/diagnose.', 'PROBE_REQUEST_INVALID');
   }
   if (raw.jobs.length > maxBatch) {
@@ -164,6 +166,8 @@ const probeResultSchema: v.GenericSchema<unknown, ProbeResult> = v.object({
 
 const VARIANT_LABEL = /^(replay|get|head|http11-domain-host|http11-ip-host|no-host|root-path|extended-wait|tcp-connect|tls-handshake|user-agent|repeat-\d+)$/;
 
+const evidenceEnvelopeSchema = v.object({ evidence: v.array(v.unknown()) });
+
 /** Evidence as the caller accepts it from a probe function (our own code on the far side, still checked whole). */
 const evidenceSchema: v.GenericSchema<unknown, DataPlaneEvidence> = v.object({
   jobId: v.string(),
@@ -186,7 +190,7 @@ export function parseProbeBatchResponse(body: string, sentJobIds: ReadonlySet<st
   } catch {
     throw new UserFacingError(`probe function answered with text that is not JSON: ${body.slice(0, 120)}`, 'PROBE_REPLY_INVALID');
   }
-  if (!v.is(v.object({ evidence: v.array(v.unknown()) }), raw)) {
+  if (!v.is(evidenceEnvelopeSchema, raw)) {
     throw new UserFacingError('probe function answered without an "evidence" list; deploy the probe function built from the same release.', 'PROBE_REPLY_INVALID');
   }
   const seen = new Set<string>();

@@ -91,16 +91,43 @@ export function errorEvidence(job: ProbeJob, code: string, message: string, cloc
 
 export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, options: EvidenceOptions = {}): Promise<DataPlaneEvidence> {
   const clock = options.clock ?? systemClock;
-  const settings = { ...DEFAULTS, ...options };
+  const maxExtendedWaitMs = options.maxExtendedWaitMs ?? DEFAULTS.maxExtendedWaitMs;
   const startedAt = new Date(clock.now()).toISOString();
   const started = performance.now();
   const variants: LabelledProbe[] = [];
+  let held: ReplayHandle | null = null;
+  try {
+    // An HTTP replay keeps waiting past the check's timeout, so that it is the extended wait too if one is needed.
+    const request = replayRequest(job);
+    held = await scheduler.runReplay(request, request.kind === 'http' ? extendedWaitMs(job.timeoutMs, maxExtendedWaitMs) : 0);
+    const replay = held.result;
+    // A passing replay is the whole evidence unless SLB disagrees (the sweep's healthy backends: nearly every job), so
+    // the variants' machinery is set up only for the jobs that need it.
+    if (replay.outcome !== 'ok' || repeatsWhenPassing(job)) await collectVariants(job, held, scheduler, { ...DEFAULTS, ...options, clock }, variants);
+    return { jobId: job.id, target: job.target, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
+  } catch (err) {
+    return { ...errorEvidence(job, 'PROBE_FAILED', errorMessage(err), clock), variants, startedAt };
+  } finally {
+    // The extended wait was not needed (or is over): its connection closes now.
+    held?.release();
+  }
+}
+
+/** The variants that can change the verdict after `held`'s replay, appended to `variants` as they finish. */
+async function collectVariants(
+  job: ProbeJob,
+  held: ReplayHandle,
+  scheduler: ProbeScheduler,
+  settings: typeof DEFAULTS & { clock: Clock },
+  variants: LabelledProbe[],
+): Promise<void> {
+  const replay = held.result;
   // Time spent probing (not queueing), so that no backend, however odd, holds a job beyond its budget.
   const budgetMs = worstCaseEvidenceMs(job.timeoutMs, settings.maxExtendedWaitMs);
-  let spentMs = 0;
+  let spentMs = replay.timings.totalMs;
   const pause = async (ms: number): Promise<void> => {
     spentMs += ms;
-    await clock.sleep(ms);
+    await settings.clock.sleep(ms);
   };
   const probe = async (label: VariantLabel, request: ProbeRequest): Promise<ProbeResult | null> => {
     if (spentMs + request.timeoutMs > budgetMs) return null;
@@ -109,29 +136,19 @@ export async function collectEvidence(job: ProbeJob, scheduler: ProbeScheduler, 
     variants.push({ label, result });
     return result;
   };
-  let held: ReplayHandle | null = null;
-  try {
-    // An HTTP replay keeps waiting past the check's timeout, so that it is the extended wait too if one is needed.
-    const request = replayRequest(job);
-    held = await scheduler.runReplay(request, request.kind === 'http' ? extendedWaitMs(job.timeoutMs, settings.maxExtendedWaitMs) : 0);
-    const replay = held.result;
-    spentMs += replay.timings.totalMs;
-    const replayHandle = held;
-    const extendedWait = async (extendedMs: number): Promise<void> => {
-      if (spentMs + extendedMs > budgetMs) return;
-      const result = await replayHandle.extend();
-      if (result === null) return;
-      spentMs += result.timings.totalMs;
-      variants.push({ label: 'extended-wait', result });
-    };
-    await runVariants(job, replay, probe, pause, settings, extendedWait);
-    return { jobId: job.id, target: job.target, replay, variants, startedAt, durationMs: Math.round(performance.now() - started), error: null };
-  } catch (err) {
-    return { ...errorEvidence(job, 'PROBE_FAILED', errorMessage(err), clock), variants, startedAt };
-  } finally {
-    // The extended wait was not needed (or is over): its connection closes now.
-    held?.release();
-  }
+  const extendedWait = async (extendedMs: number): Promise<void> => {
+    if (spentMs + extendedMs > budgetMs) return;
+    const result = await held.extend();
+    if (result === null) return;
+    spentMs += result.timings.totalMs;
+    variants.push({ label: 'extended-wait', result });
+  };
+  await runVariants(job, replay, probe, pause, settings, extendedWait);
+}
+
+/** SLB says abnormal, we say fine: repeats tell a host firewall against SLB's source (all pass) from flapping. */
+function repeatsWhenPassing(job: ProbeJob): boolean {
+  return !job.sweep && job.slbStatus === 'abnormal';
 }
 
 /** Runs one variant; null when the job's probing budget has no room left for it. */
@@ -161,8 +178,7 @@ async function runVariants(
   };
 
   if (passed) {
-    // SLB says abnormal, we say fine: repeats tell a host firewall against SLB's source (all pass) from flapping.
-    if (!job.sweep && job.slbStatus === 'abnormal') await repeatUntilDisagreement();
+    if (repeatsWhenPassing(job)) await repeatUntilDisagreement();
     return;
   }
   if (FAST_FAILURES.has(replay.outcome) && (await repeatUntilDisagreement())) return;

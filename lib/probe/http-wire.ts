@@ -73,18 +73,21 @@ export function parseResponseHead(received: Buffer): HeadParse {
   const window = received.subarray(0, MAX_HEADER_BYTES);
   const crlfEnd = window.indexOf('\r\n\r\n', 0, 'latin1');
   const lfEnd = window.indexOf('\n\n', 0, 'latin1');
-  const ends = [crlfEnd >= 0 ? crlfEnd + 4 : -1, lfEnd >= 0 ? lfEnd + 2 : -1].filter((n) => n > 0);
-  if (ends.length === 0) {
+  // The head ends at whichever blank line comes first, CRLF or bare LF.
+  const crlfLength = crlfEnd >= 0 ? crlfEnd + 4 : Infinity;
+  const lfLength = lfEnd >= 0 ? lfEnd + 2 : Infinity;
+  const headLength = Math.min(crlfLength, lfLength);
+  if (headLength === Infinity) {
     return received.length > MAX_HEADER_BYTES ? { kind: 'malformed', reason: `the headers exceed ${MAX_HEADER_BYTES / 1024} KB without ending` } : { kind: 'incomplete' };
   }
-  const headLength = Math.min(...ends);
   const lines = window.subarray(0, headLength).toString('latin1').split(/\r?\n/);
   const statusLine = lines[0] ?? '';
   const status = STATUS_LINE.exec(statusLine);
   if (!status) return { kind: 'malformed', reason: 'the status line is not `HTTP/x.y NNN reason`' };
   const headers = new Map<string, string>();
   let lastName: string | null = null;
-  for (const line of lines.slice(1)) {
+  for (let index = 1; index < lines.length; index++) {
+    const line = lines[index] as string;
     if (line === '') continue;
     if ((line.startsWith(' ') || line.startsWith('\t')) && lastName !== null) {
       headers.set(lastName, `${headers.get(lastName) ?? ''} ${line.trim()}`); // obsolete line folding

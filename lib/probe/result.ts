@@ -22,8 +22,10 @@ export class PhaseTimer {
     this.headersMs ??= this.elapsed();
   }
   timings(includeHeaders: boolean): ProbeTimings {
-    const base: ProbeTimings = { connectMs: this.connectMs, firstByteMs: this.firstByteMs, totalMs: this.elapsed() };
-    return includeHeaders ? { ...base, headersMs: this.headersMs } : base;
+    const totalMs = this.elapsed();
+    return includeHeaders
+      ? { connectMs: this.connectMs, firstByteMs: this.firstByteMs, totalMs, headersMs: this.headersMs }
+      : { connectMs: this.connectMs, firstByteMs: this.firstByteMs, totalMs };
   }
 }
 

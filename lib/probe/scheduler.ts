@@ -4,7 +4,6 @@
 // its connection while one more probe (the GET variant) runs, so a backend never sees more than
 // MAX_CONNECTIONS_PER_BACKEND connections from one scheduler.
 import type { HttpProbeRequest, Prober, ProbeRequest, ProbeResult } from '../model';
-import { KeyedMutex, KeyedSemaphore } from '../util/concurrency';
 import { UserFacingError } from '../util/errors';
 import { probeHttpExtendable, type ExtendableHttpProbe } from './http';
 import { runProbe } from './run';
@@ -45,15 +44,29 @@ export function backendKey(request: Pick<ProbeRequest, 'ip' | 'port'>): string {
   return `${request.ip}:${request.port}`;
 }
 
+/**
+ * One backend's turns: one probe starting at a time (its check runs while the others wait), and the connections it
+ * holds. Only the probe whose turn it is can wait for a connection, so one waiter is all a backend ever has.
+ */
+interface BackendLane {
+  readonly key: string;
+  /** A probe of this backend has its turn: from its start until its check's verdict. */
+  taken: boolean;
+  /** Probes waiting for their turn, first in first out. */
+  readonly turns: Array<() => void>;
+  /** Connections open to this backend, a replay held for the extended wait included. */
+  open: number;
+  /** The probe whose turn it is, waiting for one of this backend's connections to close. */
+  waitingForConnection: (() => void) | null;
+}
+
 export class ProbeScheduler {
   readonly concurrency: number;
   private readonly prober: Prober;
   private readonly extendable: ExtendableProber | null;
-  /** One probe at a time per backend … */
-  private readonly perBackend = new KeyedMutex();
-  /** … and never more than MAX_CONNECTIONS_PER_BACKEND connections, a held extended wait included. */
-  private readonly connections = new KeyedSemaphore(MAX_CONNECTIONS_PER_BACKEND);
-  private readonly openPerBackend = new Map<string, number>();
+  // Probes start synchronously when their backend, a connection and a slot are free (the common case in a sweep),
+  // and wait in FIFO queues otherwise: no promise or microtask is spent on a probe that does not wait.
+  private readonly lanes = new Map<string, BackendLane>();
   private peakConnections = 0;
   private readonly waitingForSlot: Array<() => void> = [];
   private inFlight = 0;
@@ -72,14 +85,33 @@ export class ProbeScheduler {
 
   /** Queues one probe; resolves with its result (probers never reject; a bug in one surfaces as a rejection here). */
   run(request: ProbeRequest): Promise<ProbeResult> {
-    const key = backendKey(request);
-    return this.perBackend.run(key, async () => {
-      const release = await this.openConnection(key);
-      try {
-        return await this.withSlot(() => this.prober(request));
-      } finally {
-        release();
-      }
+    return new Promise<ProbeResult>((resolve, reject) => {
+      const lane = this.laneOf(backendKey(request));
+      this.whenReady(lane, () => {
+        const done = (): void => {
+          this.releaseSlot();
+          this.closeConnection(lane);
+          this.endTurn(lane);
+        };
+        let probe: Promise<ProbeResult>;
+        try {
+          probe = this.prober(request);
+        } catch (err) {
+          done();
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        probe.then(
+          (result) => {
+            done();
+            resolve(result);
+          },
+          (err: unknown) => {
+            done();
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      });
     });
   }
 
@@ -97,25 +129,34 @@ export class ProbeScheduler {
       const live = result.outcome === 'response_timeout';
       return { result, extend: async () => (live ? this.run({ ...request, timeoutMs: extendedTimeoutMs }) : null), release: () => undefined };
     }
-    const key = backendKey(request);
-    return this.perBackend.run(key, async () => {
-      const releaseConnection = await this.openConnection(key);
-      await this.acquireSlot();
-      this.countSent();
-      let probe: ExtendableHttpProbe;
-      try {
-        probe = extendable(request, extendedTimeoutMs);
-      } catch (err) {
-        releaseConnection();
-        this.releaseSlot();
-        throw err;
-      }
-      void probe.extended.finally(() => {
-        releaseConnection();
-        this.releaseSlot();
+    return new Promise<ReplayHandle>((resolve, reject) => {
+      const lane = this.laneOf(backendKey(request));
+      this.whenReady(lane, () => {
+        const connectionClosed = (): void => {
+          this.releaseSlot();
+          this.closeConnection(lane);
+        };
+        let probe: ExtendableHttpProbe;
+        try {
+          probe = extendable(request, extendedTimeoutMs);
+        } catch (err) {
+          connectionClosed();
+          this.endTurn(lane);
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        probe.extended.then(connectionClosed, connectionClosed);
+        probe.check.then(
+          (result) => {
+            this.endTurn(lane);
+            resolve({ result, extend: () => probe.extended, release: () => probe.cancel() });
+          },
+          (err: unknown) => {
+            this.endTurn(lane);
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
       });
-      const result = await probe.check;
-      return { result, extend: () => probe.extended, release: () => probe.cancel() };
     });
   }
 
@@ -129,17 +170,60 @@ export class ProbeScheduler {
     return this.peakConnections;
   }
 
-  private async openConnection(key: string): Promise<() => void> {
-    const release = await this.connections.acquire(key);
-    const open = (this.openPerBackend.get(key) ?? 0) + 1;
-    this.openPerBackend.set(key, open);
-    this.peakConnections = Math.max(this.peakConnections, open);
-    return () => {
-      const left = (this.openPerBackend.get(key) ?? 1) - 1;
-      if (left === 0) this.openPerBackend.delete(key);
-      else this.openPerBackend.set(key, left);
-      release();
-    };
+  private laneOf(key: string): BackendLane {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { key, taken: false, turns: [], open: 0, waitingForConnection: null };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /** Calls `start` once the backend's turn, one of its connections and a slot are this probe's (at once if free). */
+  private whenReady(lane: BackendLane, start: () => void): void {
+    const withSlot = (): void => this.acquireSlot(() => {
+      this.countSent();
+      start();
+    });
+    const withConnection = (): void => this.openConnection(lane, withSlot);
+    if (!lane.taken) {
+      lane.taken = true;
+      withConnection();
+    } else {
+      lane.turns.push(withConnection);
+    }
+  }
+
+  /** The backend's next probe (FIFO) takes its turn; a lane with nothing left is forgotten. */
+  private endTurn(lane: BackendLane): void {
+    const next = lane.turns.shift();
+    if (next) next();
+    else {
+      lane.taken = false;
+      this.forgetIfIdle(lane);
+    }
+  }
+
+  private openConnection(lane: BackendLane, then: () => void): void {
+    if (lane.open >= MAX_CONNECTIONS_PER_BACKEND) {
+      lane.waitingForConnection = () => this.openConnection(lane, then);
+      return;
+    }
+    lane.open++;
+    this.peakConnections = Math.max(this.peakConnections, lane.open);
+    then();
+  }
+
+  private closeConnection(lane: BackendLane): void {
+    lane.open--;
+    const waiting = lane.waitingForConnection;
+    lane.waitingForConnection = null;
+    if (waiting) waiting();
+    else this.forgetIfIdle(lane);
+  }
+
+  private forgetIfIdle(lane: BackendLane): void {
+    if (!lane.taken && lane.open === 0) this.lanes.delete(lane.key);
   }
 
   private countSent(): void {
@@ -147,25 +231,16 @@ export class ProbeScheduler {
     this.peak = Math.max(this.peak, this.inFlight);
   }
 
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquireSlot();
-    this.countSent();
-    try {
-      return await work();
-    } finally {
-      this.releaseSlot();
-    }
-  }
-
-  private acquireSlot(): Promise<void> {
-    if (this.inFlight < this.concurrency) {
-      this.inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
-  }
-
   // A freed slot passes straight to the longest waiter (FIFO), so no late caller can overtake it.
+  private acquireSlot(then: () => void): void {
+    if (this.inFlight < this.concurrency && this.waitingForSlot.length === 0) {
+      this.inFlight++;
+      then();
+    } else {
+      this.waitingForSlot.push(then);
+    }
+  }
+
   private releaseSlot(): void {
     const next = this.waitingForSlot.shift();
     if (next) next();
