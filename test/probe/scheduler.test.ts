@@ -60,6 +60,19 @@ describe('ProbeScheduler', () => {
     expect(gate.seen.peakPerBackend).toBe(1);
     expect(results.map((r) => r.request)).toEqual(requests);
   });
+  it('starts a probe within run() when its backend, a connection and a slot are free, and queues the rest in order', async () => {
+    const gate = gatedProber();
+    const scheduler = new ProbeScheduler({ concurrency: 2, prober: gate.prober });
+    const first = scheduler.run(tcp('127.0.0.46', 80));
+    expect(gate.waitingCount()).toBe(1);
+    const sameBackend = scheduler.run(tcp('127.0.0.46', 80));
+    const otherBackend = scheduler.run(tcp('127.0.0.47', 80));
+    const overSlots = scheduler.run(tcp('127.0.0.48', 80));
+    expect(gate.waitingCount()).toBe(2);
+    await gate.releaseAll();
+    expect((await Promise.all([first, sameBackend, otherBackend, overSlots])).map((r) => r.request.ip)).toEqual(['127.0.0.46', '127.0.0.46', '127.0.0.47', '127.0.0.48']);
+    expect(scheduler.stats()).toEqual({ probesSent: 4, peakInFlight: 2 });
+  });
   it('uses the real probers by default and defaults to 64 in flight', async () => {
     const server: TestServer = await startServer('127.0.0.45', always(200));
     try {
