@@ -43,6 +43,7 @@ import type {
   SecurityGroupRule,
   SlbHealthStatus,
 } from '../model';
+import { concurrencyGate } from '../util/concurrency';
 import { priorityGate, type CallPriority, type PriorityGate } from './call-order';
 import { checkHostFor, readHealthCheck } from './health-check';
 import { HealthIndex, fetchHealthStatus, type ListenerKey } from './health-status';
@@ -50,6 +51,14 @@ import { HealthIndex, fetchHealthStatus, type ListenerKey } from './health-statu
 // 64 calls in flight at 20–50 ms each stay far below the per-action quota (3000 per 60 s) for fleets of up to
 // 3,000 load balancers, where the token bucket takes over.
 export const DEFAULT_INVENTORY_CONCURRENCY = 64;
+
+/**
+ * Listener batches (10 load balancers each) whose listeners and verdicts are read at once: 1,000 load balancers, far
+ * more health reads than the 64 call slots finish while a new batch's listener call is on the wire, so the health
+ * reads never wait for a batch to start, and fewer than a DescribeHealthStatus quota window admits (3,000 per 60 s)
+ * wait for the next one.
+ */
+export const MAX_BATCHES_AWAITING_VERDICTS = 100;
 
 export interface InventoryClients {
   slb: SlbClient;
@@ -669,8 +678,14 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   /**
    * Up to 10 load balancers: their listeners in one call and, beside it, each one's verdicts (with a listener filter,
    * only once its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
+   * `verdictsIn` is called once every one of them has its verdicts (or is out of the run).
    */
-  const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
+  const examineBatch = async (batch: SlbLoadBalancerSummary[], verdictsIn: () => void): Promise<void> => {
+    let awaitingVerdicts = batch.length;
+    const hasVerdicts = (): void => {
+      awaitingVerdicts -= 1;
+      if (awaitingVerdicts === 0) verdictsIn();
+    };
     const plansCall = listListeners(verdictsSlb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, failed, dropped).then((listeners) =>
       planListeners(verdictsSlb, regionId, listeners, failed),
     );
@@ -686,6 +701,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         const id = lb.LoadBalancerId;
         const lbPlans = plans.get(id) ?? [];
         if (filter.listener !== undefined && !failed.has(id) && lbPlans.length === 0) {
+          hasVerdicts();
           outOfScope.add(id);
           if (explicitlyRequested.has(id)) {
             const { port, protocol } = filter.listener;
@@ -699,6 +715,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
           return;
         }
         const health = await (early?.get(id) ?? (failed.has(id) || lbPlans.length === 0 ? undefined : readVerdicts(id, plansCall)));
+        hasVerdicts();
         if (failed.has(id) || lbPlans.length === 0 || !health) return;
         options.onVerdicts?.(verdictsModel(gathered.regionId, lb, lbPlans, health));
         await readDetails(id, lbPlans, health);
@@ -715,6 +732,22 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         options.onLoadBalancer?.(assembledNow);
       }),
     );
+  };
+  // Batches whose listeners and verdicts are being read. Beyond these, a load balancer waits as its listing entry: the
+  // health reads of a large region wait minutes for their quota's windows (10,000 load balancers: four), and each one
+  // asked for early would hold its listeners' plans and its pending call all that time.
+  const awaitingVerdicts = concurrencyGate(MAX_BATCHES_AWAITING_VERDICTS);
+  const examine = (batch: SlbLoadBalancerSummary[]): Promise<void> => {
+    let work: Promise<void> = Promise.resolve();
+    // The room is held from the listener call until the batch's last verdict; the detail calls after it hold none.
+    const admitted = awaitingVerdicts(
+      () =>
+        new Promise<void>((verdictsIn) => {
+          work = examineBatch(batch, verdictsIn);
+          work.then(verdictsIn, verdictsIn);
+        }),
+    );
+    return admitted.then(() => work);
   };
   const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];

@@ -1,5 +1,6 @@
-import { CloudAccessError } from '../../lib/cloud';
+import { CloudAccessError, type CallApi } from '../../lib/cloud';
 import { collectInventory, readHealthStatus } from '../../lib/inventory';
+import { MAX_BATCHES_AWAITING_VERDICTS } from '../../lib/inventory/collect';
 import type { Listener, LoadBalancer } from '../../lib/model';
 import { FakeApi, apiError, fakeClients, type FakeWorld } from '../cloud/fake-api';
 
@@ -389,5 +390,33 @@ describe('fleet scale', () => {
       DescribeInstances: 100,
       DescribeSecurityGroupAttribute: 4,
     });
+  });
+
+  it('reads the listeners of a bounded number of batches while their verdicts wait for their quota', async () => {
+    const count = (MAX_BATCHES_AWAITING_VERDICTS + 50) * 10;
+    const api = new FakeApi({
+      loadBalancers: Array.from({ length: count }, (_, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [{ ServerId: `i-${i}`, ServerIp: `127.2.${Math.floor(i / 250)}.${(i % 250) + 1}` }],
+        listeners: [{ ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080 }],
+      })),
+    });
+    // Every DescribeHealthStatus waits, as the ones beyond a quota window do, until released; with call slots for all
+    // of them, only the inventory's own bound holds the listener calls back.
+    let releaseVerdicts = (): void => undefined;
+    const verdictsHeld = new Promise<void>((resolve) => (releaseVerdicts = resolve));
+    const transport: CallApi = async (request) => {
+      if (request.action === 'DescribeHealthStatus') await verdictsHeld;
+      return api.callApi(request);
+    };
+    const collecting = collectInventory(fakeClients(api, { transport }), { regionId: REGION, concurrency: count * 2 });
+    for (let turn = 0; turn < 500; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(api.calls('DescribeLoadBalancers')).toHaveLength(count / 100);
+    expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(MAX_BATCHES_AWAITING_VERDICTS);
+    releaseVerdicts();
+    const inventory = await collecting;
+    expect(inventory.errors).toEqual([]);
+    expect(inventory.loadBalancers.map((lb) => lb.id)).toEqual(Array.from({ length: count }, (_, i) => `lb-${i}`));
+    expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(count / 10);
   });
 });
