@@ -419,4 +419,29 @@ describe('fleet scale', () => {
     expect(inventory.loadBalancers.map((lb) => lb.id)).toEqual(Array.from({ length: count }, (_, i) => `lb-${i}`));
     expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(count / 10);
   });
+
+  it('gives the listeners that check alike one health-check object, and a listener\'s backends one group object', async () => {
+    const api = new FakeApi({
+      loadBalancers: Array.from({ length: 3 }, (_, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [
+          { ServerId: `i-${i}-a`, ServerIp: `127.3.${i}.1` },
+          { ServerId: `i-${i}-b`, ServerIp: `127.3.${i}.2` },
+        ],
+        listeners: [
+          { ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080, config: { HealthCheckURI: '/health' } },
+          { ListenerPort: 81, ListenerProtocol: 'http' as const, BackendServerPort: 8081, config: { HealthCheckURI: i === 2 ? '/other' : '/health' } },
+        ],
+      })),
+    });
+    const inventory = await collectInventory(fakeClients(api), { regionId: REGION });
+    const listeners = inventory.loadBalancers.flatMap((lb) => lb.listeners);
+    const checks = new Set(listeners.map((listener) => listener.healthCheck));
+    expect(checks.size).toBe(2);
+    expect([...checks].map((check) => check.uri).sort()).toEqual(['/health', '/other']);
+    for (const listener of listeners) {
+      expect(listener.backends).toHaveLength(2);
+      expect(listener.backends[0]?.group).toBe(listener.backends[1]?.group);
+    }
+  });
 });
