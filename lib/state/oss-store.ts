@@ -13,7 +13,7 @@ export type OssCredentials = StaticCredentials;
 export interface OssObjectApi {
   get(key: string): Promise<{ content: string; etag: string } | null>;
   /** Throws `OssConflictError` when the condition does not hold (someone else wrote first). */
-  put(key: string, content: string, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
+  put(key: string, content: Buffer, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
 }
 
 export class OssConflictError extends Error {
@@ -106,7 +106,7 @@ export function aliOssObjectApi(options: AliOssAdapterOptions): OssObjectApi {
         headers['x-oss-forbid-overwrite'] = 'true';
       }
       try {
-        const result = await client.put(key, Buffer.from(content, 'utf8'), { headers, mime: 'application/json' });
+        const result = await client.put(key, content, { headers, mime: 'application/json' });
         return { etag: etagOf(result.res.headers) };
       } catch (err) {
         const { status, code } = asOssError(err);
@@ -185,7 +185,7 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     if (decoded.ok) return { state: decoded.state, etag: object.etag };
     if (!this.movedAside.has(object.etag)) {
       const aside = `${this.key}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
-      await this.api.put(aside, object.content, null);
+      await this.api.put(aside, Buffer.from(object.content, 'utf8'), null);
       this.movedAside.add(object.etag);
       this.warn(`state ${this.location} was corrupt (${decoded.problem}): copied aside to oss://${this.bucket}/${aside}, starting with empty state`);
     }
@@ -218,6 +218,14 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     });
   }
 
+  /** The document as the upload's bytes, built from the codec's pieces when it has them (StateCodec.encodeChunks). */
+  private bytesOf(state: S): Buffer {
+    if (!this.codec.encodeChunks) return Buffer.from(this.codec.encode(state), 'utf8');
+    const pieces: Buffer[] = [];
+    for (const piece of this.codec.encodeChunks(state)) pieces.push(Buffer.from(piece, 'utf8'));
+    return Buffer.concat(pieces);
+  }
+
   load(): Promise<S> {
     return this.retrying(async () => (await this.read()).state, 'read');
   }
@@ -240,7 +248,7 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
       const { state, etag } = known ?? (await (ahead ?? this.read()));
       const result = mutator(state);
       state.revision += 1;
-      const written = await this.api.put(this.key, this.codec.encode(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
+      const written = await this.api.put(this.key, this.bytesOf(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
       this.lastWritten = { state, etag: written.etag };
       return result;
     }, 'write');

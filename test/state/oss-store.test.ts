@@ -32,6 +32,20 @@ describe('oss state store against the OSS emulator', () => {
     expect((await store.load()).records[record.fingerprint]?.presentRuns).toBe(2);
   });
 
+  it('uploads the document from the codec\'s pieces, never the whole text as one string', async () => {
+    const api = aliOssObjectApi({ bucket: 'doctor-state', credentials: KEY, endpoint: oss.endpoint });
+    const piecesOnly = { ...notifyStateCodec, encode: (): string => { throw new Error('the whole document as one string'); } };
+    const store = ossStateStore(api, 'doctor-state', 'pieces/state.json', piecesOnly);
+    const records = Array.from({ length: 300 }, (_, i) => recordFor(i, 1));
+    await store.update((state) => {
+      for (const record of records) state.records[record.fingerprint] = record;
+    });
+    const stored = notifyStateCodec.decode(oss.read('doctor-state', 'pieces/state.json') ?? '');
+    if (!stored.ok) throw new Error(stored.problem);
+    expect(Object.keys(stored.state.records)).toEqual(records.map((r) => r.fingerprint));
+    expect(stored.state.revision).toBe(1);
+  });
+
   it('reads the object once for a run of updates, and still never overwrites a write made in between', async () => {
     let gets = 0;
     const api = aliOssObjectApi({ bucket: 'doctor-state', credentials: KEY, endpoint: oss.endpoint });
