@@ -1,5 +1,6 @@
 // `oss://bucket/key` state: one OSS object replaced with conditional writes (If-Match on the ETag we read, and
 // If-None-Match plus x-oss-forbid-overwrite when creating it), retried on conflict by re-running the mutator.
+import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { systemClock, type Clock } from '../util/clock';
@@ -13,7 +14,8 @@ export type OssCredentials = StaticCredentials;
 export interface OssObjectApi {
   get(key: string): Promise<{ content: string; etag: string } | null>;
   /** Throws `OssConflictError` when the condition does not hold (someone else wrote first). */
-  put(key: string, content: Buffer, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
+  /** `content` as the bytes, or as pieces uploaded as they are made (chunked): a large document is never whole in memory. */
+  put(key: string, content: Buffer | Iterable<Buffer>, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
 }
 
 export class OssConflictError extends Error {
@@ -106,7 +108,12 @@ export function aliOssObjectApi(options: AliOssAdapterOptions): OssObjectApi {
         headers['x-oss-forbid-overwrite'] = 'true';
       }
       try {
-        const result = await client.put(key, content, { headers, mime: 'application/json' });
+        const options = { headers, mime: 'application/json' };
+        // @types/ali-oss marks putStream's timeout, meta and callback required; ali-oss treats each as optional
+        // (lib/object.js putStream: the client's timeout, no metadata, no callback).
+        const result = Buffer.isBuffer(content)
+          ? await client.put(key, content, options)
+          : await client.putStream(key, Readable.from(content), options as OSS.PutStreamOptions);
         return { etag: etagOf(result.res.headers) };
       } catch (err) {
         const { status, code } = asOssError(err);
@@ -218,12 +225,17 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     });
   }
 
-  /** The document as the upload's bytes, built from the codec's pieces when it has them (StateCodec.encodeChunks). */
-  private bytesOf(state: S): Buffer {
-    if (!this.codec.encodeChunks) return Buffer.from(this.codec.encode(state), 'utf8');
-    const pieces: Buffer[] = [];
-    for (const piece of this.codec.encodeChunks(state)) pieces.push(Buffer.from(piece, 'utf8'));
-    return Buffer.concat(pieces);
+  /**
+   * The document for the upload: the codec's pieces, each encoded as the upload takes it (StateCodec.encodeChunks), so
+   * neither the whole text nor the whole bytes of a large state are in memory at once; else the whole text's bytes.
+   */
+  private piecesOf(state: S): Buffer | Iterable<Buffer> {
+    const { codec } = this;
+    if (!codec.encodeChunks) return Buffer.from(codec.encode(state), 'utf8');
+    const encodeChunks = codec.encodeChunks.bind(codec);
+    return (function* () {
+      for (const piece of encodeChunks(state)) yield Buffer.from(piece, 'utf8');
+    })();
   }
 
   load(): Promise<S> {
@@ -248,7 +260,7 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
       const { state, etag } = known ?? (await (ahead ?? this.read()));
       const result = mutator(state);
       state.revision += 1;
-      const written = await this.api.put(this.key, this.bytesOf(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
+      const written = await this.api.put(this.key, this.piecesOf(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
       this.lastWritten = { state, etag: written.etag };
       return result;
     }, 'write');
