@@ -2,6 +2,7 @@
 // opt-in Cloud Assistant actions that run the read-only host script on backends (RunCommand,
 // DescribeInvocationResults, DescribeCloudAssistantStatus), through the official @alicloud/ecs20140526 SDK (built on
 // @alicloud/openapi-core), with our retry and rate budget around it.
+import type { IncomingMessage } from 'node:http';
 import EcsSdk, * as $Ecs from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import type Credential from '@alicloud/credentials';
@@ -10,7 +11,7 @@ import type { ApiEndpoint } from './endpoints';
 import { malformedReply } from './errors';
 import type { Admission, ApiInvoker } from './invoker';
 import { nextPageToken } from './reply';
-import type { CallApi } from './transport';
+import { readSdkReply, type CallApi } from './transport';
 
 /** DescribeInstances takes at most this many ids (InstanceIds JSON array) and returns at most this many per page. */
 export const INSTANCE_BATCH_SIZE = 100;
@@ -144,7 +145,15 @@ export function createEcsSdk(options: EcsSdkOptions): EcsSdk {
       headers: {},
       statusCode: 200,
     });
+    return sdk;
   }
+  // The reply's stream, read so that the finished request is let go at once (readSdkReply, ./transport.ts).
+  const sdkCallApi = sdk.callApi.bind(sdk);
+  sdk.callApi = async (params, request, runtime) => {
+    const sentAt = Date.now();
+    const reply = await sdkCallApi(new $OpenApiUtil.Params({ ...params, bodyType: 'binary' }), request, runtime);
+    return { ...reply, body: await readSdkReply(reply.body as IncomingMessage, sentAt, options.readTimeoutMs) };
+  };
   return sdk;
 }
 

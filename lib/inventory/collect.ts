@@ -43,6 +43,7 @@ import type {
   SecurityGroupRule,
   SlbHealthStatus,
 } from '../model';
+import { concurrencyGate } from '../util/concurrency';
 import { priorityGate, type CallPriority, type PriorityGate } from './call-order';
 import { checkHostFor, readHealthCheck } from './health-check';
 import { HealthIndex, fetchHealthStatus, type ListenerKey } from './health-status';
@@ -50,6 +51,14 @@ import { HealthIndex, fetchHealthStatus, type ListenerKey } from './health-statu
 // 64 calls in flight at 20–50 ms each stay far below the per-action quota (3000 per 60 s) for fleets of up to
 // 3,000 load balancers, where the token bucket takes over.
 export const DEFAULT_INVENTORY_CONCURRENCY = 64;
+
+/**
+ * Listener batches (10 load balancers each) whose listeners and verdicts are read at once: 1,000 load balancers, far
+ * more health reads than the 64 call slots finish while a new batch's listener call is on the wire, so the health
+ * reads never wait for a batch to start, and fewer than a DescribeHealthStatus quota window admits (3,000 per 60 s)
+ * wait for the next one.
+ */
+export const MAX_BATCHES_AWAITING_VERDICTS = 100;
 
 export interface InventoryClients {
   slb: SlbClient;
@@ -87,15 +96,31 @@ interface ListenerPlan {
   backendServerPort: number | null;
   vServerGroupId: string | null;
   masterSlaveServerGroupId: string | null;
-  config: SlbHealthCheckConfig;
+  healthCheck: HealthCheckSpec;
   /** Spellings we did not know, each with the default used. */
   warnings: string[];
 }
 
-/** A listener of the model from its plan; `readBackends` gets the health check read from the plan and adds its warnings. */
+/**
+ * One object per distinct health check, shared by the listeners that have it: a region's 30,000 listeners mostly
+ * share a handful of settings, and the plans and the model hold one each.
+ */
+class HealthChecks {
+  private readonly byValue = new Map<string, HealthCheckSpec>();
+
+  shared(spec: HealthCheckSpec): HealthCheckSpec {
+    const key = JSON.stringify(spec);
+    const known = this.byValue.get(key);
+    if (known) return known;
+    this.byValue.set(key, spec);
+    return spec;
+  }
+}
+
+/** A listener of the model from its plan; `readBackends` gets the plan's health check and adds its warnings. */
 function listenerOf(plan: ListenerPlan, readBackends: (healthCheck: HealthCheckSpec, warnings: string[]) => Backend[]): Listener {
-  const { spec: healthCheck, warnings: checkWarnings } = readHealthCheck(plan.protocol, plan.config);
-  const warnings = [...plan.warnings, ...checkWarnings];
+  const { healthCheck } = plan;
+  const warnings = [...plan.warnings];
   const backends = readBackends(healthCheck, warnings);
   return {
     loadBalancerId: plan.loadBalancerId,
@@ -331,18 +356,22 @@ async function listListeners(
 function planOf(
   { entry, protocol, warnings: protocolWarnings }: ReadListener,
   config: SlbHealthCheckConfig,
+  checks: HealthChecks,
   fallback?: { BackendServerPort?: number; VServerGroupId?: string; Status?: Spelled<string> },
 ): ListenerPlan {
   const warnings = [...protocolWarnings];
+  const status = statusOf(entry.Status ?? fallback?.Status, warnings);
+  const { spec, warnings: checkWarnings } = readHealthCheck(protocol, config);
+  warnings.push(...checkWarnings);
   return {
     loadBalancerId: entry.LoadBalancerId,
     port: entry.ListenerPort,
     protocol,
-    status: statusOf(entry.Status ?? fallback?.Status, warnings),
+    status,
     backendServerPort: entry.BackendServerPort ?? fallback?.BackendServerPort ?? null,
     vServerGroupId: entry.VServerGroupId ?? fallback?.VServerGroupId ?? null,
     masterSlaveServerGroupId: config.MasterSlaveServerGroupId ?? null,
-    config,
+    healthCheck: checks.shared(spec),
     warnings,
   };
 }
@@ -353,6 +382,7 @@ async function planListeners(
   regionId: string,
   listeners: Map<string, Map<string, ReadListener>>,
   failed: FailedLoadBalancers,
+  checks: HealthChecks,
 ): Promise<Map<string, ListenerPlan[]>> {
   const plans = new Map<string, ListenerPlan[]>();
   const incomplete: ReadListener[] = [];
@@ -360,9 +390,9 @@ async function planListeners(
     const complete: ListenerPlan[] = [];
     for (const listener of byKey.values()) {
       const config = listener.entry[CONFIG_KEY[listener.protocol]];
-      if (config) complete.push(planOf(listener, config));
+      if (config) complete.push(planOf(listener, config, checks));
       // A protocol we do not know has no attribute action to ask: its check gets the documented defaults.
-      else if (!isKnown(listener.entry.ListenerProtocol)) complete.push(planOf(listener, {}));
+      else if (!isKnown(listener.entry.ListenerProtocol)) complete.push(planOf(listener, {}, checks));
       else incomplete.push(listener);
     }
     plans.set(id, complete);
@@ -371,7 +401,7 @@ async function planListeners(
     incomplete.map(async (listener) => {
       const { LoadBalancerId, ListenerPort } = listener.entry;
       const reply = await failed.run(LoadBalancerId, () => slb.describeListenerAttribute(listener.protocol, { RegionId: regionId, LoadBalancerId, ListenerPort }));
-      if (reply) plans.get(LoadBalancerId)?.push(planOf(listener, reply, reply));
+      if (reply) plans.get(LoadBalancerId)?.push(planOf(listener, reply, checks, reply));
     }),
   );
   for (const list of plans.values()) list.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
@@ -387,22 +417,25 @@ interface Gathered {
   masterSlaveGroups: Map<string, SlbMasterSlaveBackendServer[]>;
 }
 
+// A listener's backends share their group object (one per role in a master-slave group): a region has some 100,000.
 function sourcesOf(gathered: Gathered, plan: ListenerPlan, detail: LoadBalancerDetails): BackendSource[] {
   if (plan.masterSlaveServerGroupId !== null) {
     const id = plan.masterSlaveServerGroupId;
+    const groups = { Master: { kind: 'master-slave', id, role: 'Master' }, Slave: { kind: 'master-slave', id, role: 'Slave' } } as const;
     return (gathered.masterSlaveGroups.get(id) ?? []).map((server) => ({
       server,
       port: server.Port,
-      group: { kind: 'master-slave', id, role: server.ServerType },
+      group: groups[server.ServerType],
       action: 'DescribeMasterSlaveServerGroupAttribute',
     }));
   }
   if (plan.vServerGroupId !== null) {
-    const id = plan.vServerGroupId;
-    return (gathered.vServerGroups.get(id) ?? []).map((server) => ({ server, port: server.Port, group: { kind: 'vserver', id }, action: 'DescribeVServerGroupAttribute' }));
+    const group = { kind: 'vserver', id: plan.vServerGroupId } as const;
+    return (gathered.vServerGroups.get(plan.vServerGroupId) ?? []).map((server) => ({ server, port: server.Port, group, action: 'DescribeVServerGroupAttribute' }));
   }
   const port = plan.backendServerPort ?? plan.port;
-  return detail.defaultServers.map((server) => ({ server, port, group: { kind: 'default' }, action: 'DescribeLoadBalancerAttribute' }));
+  const group = { kind: 'default' } as const;
+  return detail.defaultServers.map((server) => ({ server, port, group, action: 'DescribeLoadBalancerAttribute' }));
 }
 
 /** Drops SLB's replies for a load balancer whose model is complete. */
@@ -599,6 +632,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const callsBefore = counters.calls();
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
+  const checks = new HealthChecks();
   const gathered: Gathered = { regionId, plans: new Map(), details: new Map(), vServerGroups: new Map(), masterSlaveGroups: new Map() };
   const recordGlobal = (err: unknown): undefined => {
     if (!(err instanceof CloudApiError)) throw err;
@@ -669,10 +703,16 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   /**
    * Up to 10 load balancers: their listeners in one call and, beside it, each one's verdicts (with a listener filter,
    * only once its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
+   * `verdictsIn` is called once every one of them has its verdicts (or is out of the run).
    */
-  const examine = async (batch: SlbLoadBalancerSummary[]): Promise<void> => {
+  const examineBatch = async (batch: SlbLoadBalancerSummary[], verdictsIn: () => void): Promise<void> => {
+    let awaitingVerdicts = batch.length;
+    const hasVerdicts = (): void => {
+      awaitingVerdicts -= 1;
+      if (awaitingVerdicts === 0) verdictsIn();
+    };
     const plansCall = listListeners(verdictsSlb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, failed, dropped).then((listeners) =>
-      planListeners(verdictsSlb, regionId, listeners, failed),
+      planListeners(verdictsSlb, regionId, listeners, failed, checks),
     );
     // Without a listener filter every load balancer with a listener needs its verdicts, so they need not wait; with
     // one, most load balancers of a region may have no such listener, and asking them all would waste the calls.
@@ -686,6 +726,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         const id = lb.LoadBalancerId;
         const lbPlans = plans.get(id) ?? [];
         if (filter.listener !== undefined && !failed.has(id) && lbPlans.length === 0) {
+          hasVerdicts();
           outOfScope.add(id);
           if (explicitlyRequested.has(id)) {
             const { port, protocol } = filter.listener;
@@ -699,6 +740,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
           return;
         }
         const health = await (early?.get(id) ?? (failed.has(id) || lbPlans.length === 0 ? undefined : readVerdicts(id, plansCall)));
+        hasVerdicts();
         if (failed.has(id) || lbPlans.length === 0 || !health) return;
         options.onVerdicts?.(verdictsModel(gathered.regionId, lb, lbPlans, health));
         await readDetails(id, lbPlans, health);
@@ -715,6 +757,22 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         options.onLoadBalancer?.(assembledNow);
       }),
     );
+  };
+  // Batches whose listeners and verdicts are being read. Beyond these, a load balancer waits as its listing entry: the
+  // health reads of a large region wait minutes for their quota's windows (10,000 load balancers: four), and each one
+  // asked for early would hold its listeners' plans and its pending call all that time.
+  const awaitingVerdicts = concurrencyGate(MAX_BATCHES_AWAITING_VERDICTS);
+  const examine = (batch: SlbLoadBalancerSummary[]): Promise<void> => {
+    let work: Promise<void> = Promise.resolve();
+    // The room is held from the listener call until the batch's last verdict; the detail calls after it hold none.
+    const admitted = awaitingVerdicts(
+      () =>
+        new Promise<void>((verdictsIn) => {
+          work = examineBatch(batch, verdictsIn);
+          work.then(verdictsIn, verdictsIn);
+        }),
+    );
+    return admitted.then(() => work);
   };
   const assembled = new Map<string, LoadBalancer>();
   const examined: Promise<void>[] = [];

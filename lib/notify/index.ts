@@ -14,7 +14,7 @@ export { dingtalkRenderer, DINGTALK_MAX_BYTES } from './dingtalk/render';
 export { slackRenderer, SLACK_MAX_BLOCKS, SLACK_MAX_SECTION_CHARS } from './slack/render';
 export { feishuRenderer, FEISHU_MAX_BYTES } from './feishu/render';
 export { wecomRenderer, WECOM_MAX_CONTENT_BYTES } from './wecom/render';
-export { webhookParts, webhookPayload, WEBHOOK_MAX_BYTES, WEBHOOK_SCHEMA_ID, type WebhookPayload } from './webhook/render';
+export { webhookBody, webhookParts, webhookPayload, WEBHOOK_MAX_BYTES, WEBHOOK_SCHEMA_ID, type WebhookPayload } from './webhook/render';
 export { dingtalkSign, dingtalkSignedUrl } from './dingtalk/channel';
 export { feishuSign } from './feishu/channel';
 export { webhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook/channel';

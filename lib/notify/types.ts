@@ -47,7 +47,8 @@ export type SendResult =
 export interface RenderedRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** UTF-8 text, or its bytes (the generic webhook's parts, which may reach 1 MiB). */
+  body: string | Buffer;
 }
 
 /** A reply as every channel sees it (the host only: the URL holds the token). */
@@ -90,7 +91,7 @@ export interface HttpResponseLike {
 /** The subset of `fetch` the senders use (Node's global fetch fits; tests may pass their own). */
 export type HttpFetch = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: { method: 'POST'; headers: Record<string, string>; body: string | Buffer; signal: AbortSignal },
 ) => Promise<HttpResponseLike>;
 
 /** Mutes matching findings until `expiresAt`. Every field given must match. */

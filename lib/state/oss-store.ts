@@ -1,5 +1,6 @@
 // `oss://bucket/key` state: one OSS object replaced with conditional writes (If-Match on the ETag we read, and
 // If-None-Match plus x-oss-forbid-overwrite when creating it), retried on conflict by re-running the mutator.
+import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { withRetry, type RetryPolicy } from '../util/retry';
 import { systemClock, type Clock } from '../util/clock';
@@ -13,7 +14,8 @@ export type OssCredentials = StaticCredentials;
 export interface OssObjectApi {
   get(key: string): Promise<{ content: string; etag: string } | null>;
   /** Throws `OssConflictError` when the condition does not hold (someone else wrote first). */
-  put(key: string, content: string, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
+  /** `content` as the bytes, or as pieces uploaded as they are made (chunked): a large document is never whole in memory. */
+  put(key: string, content: Buffer | Iterable<Buffer>, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<{ etag: string }>;
 }
 
 export class OssConflictError extends Error {
@@ -106,7 +108,12 @@ export function aliOssObjectApi(options: AliOssAdapterOptions): OssObjectApi {
         headers['x-oss-forbid-overwrite'] = 'true';
       }
       try {
-        const result = await client.put(key, Buffer.from(content, 'utf8'), { headers, mime: 'application/json' });
+        const options = { headers, mime: 'application/json' };
+        // @types/ali-oss marks putStream's timeout, meta and callback required; ali-oss treats each as optional
+        // (lib/object.js putStream: the client's timeout, no metadata, no callback).
+        const result = Buffer.isBuffer(content)
+          ? await client.put(key, content, options)
+          : await client.putStream(key, Readable.from(content), options as OSS.PutStreamOptions);
         return { etag: etagOf(result.res.headers) };
       } catch (err) {
         const { status, code } = asOssError(err);
@@ -185,7 +192,7 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     if (decoded.ok) return { state: decoded.state, etag: object.etag };
     if (!this.movedAside.has(object.etag)) {
       const aside = `${this.key}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
-      await this.api.put(aside, object.content, null);
+      await this.api.put(aside, Buffer.from(object.content, 'utf8'), null);
       this.movedAside.add(object.etag);
       this.warn(`state ${this.location} was corrupt (${decoded.problem}): copied aside to oss://${this.bucket}/${aside}, starting with empty state`);
     }
@@ -218,6 +225,19 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
     });
   }
 
+  /**
+   * The document for the upload: the codec's pieces, each encoded as the upload takes it (StateCodec.encodeChunks), so
+   * neither the whole text nor the whole bytes of a large state are in memory at once; else the whole text's bytes.
+   */
+  private piecesOf(state: S): Buffer | Iterable<Buffer> {
+    const { codec } = this;
+    if (!codec.encodeChunks) return Buffer.from(codec.encode(state), 'utf8');
+    const encodeChunks = codec.encodeChunks.bind(codec);
+    return (function* () {
+      for (const piece of encodeChunks(state)) yield Buffer.from(piece, 'utf8');
+    })();
+  }
+
   load(): Promise<S> {
     return this.retrying(async () => (await this.read()).state, 'read');
   }
@@ -240,7 +260,7 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
       const { state, etag } = known ?? (await (ahead ?? this.read()));
       const result = mutator(state);
       state.revision += 1;
-      const written = await this.api.put(this.key, this.codec.encode(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
+      const written = await this.api.put(this.key, this.piecesOf(state), etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
       this.lastWritten = { state, etag: written.etag };
       return result;
     }, 'write');

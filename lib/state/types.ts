@@ -12,6 +12,11 @@ export interface StateCodec<S extends Revisioned> {
   /** The document a store starts with when there is none (or the one there was corrupt). */
   empty(): S;
   encode(state: S): string;
+  /**
+   * The same document as `encode`, in pieces of a few tens of kilobytes, for a store that uploads bytes: a large state
+   * (some 20 MB at 10,000 load balancers) then never exists as one string beside its upload buffer.
+   */
+  encodeChunks?(state: S): Iterable<string>;
   /** Anything that is not a document this version wrote is a problem: the stores move it aside and start afresh. */
   decode(text: string): Decoded<S>;
 }

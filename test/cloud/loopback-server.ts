@@ -11,8 +11,11 @@ export interface SeenRequest {
   action: string;
 }
 
-/** What to answer: a status and a body (JSON-encoded unless it is a string), or never answer at all. */
-export type ScriptedReply = { status: number; body: unknown; contentType?: string } | 'hang';
+/**
+ * What to answer: a status and a body (JSON-encoded unless it is a string), optionally after a delay; never answer
+ * ('hang'); or a 200 whose body stops after its first bytes ('half-body').
+ */
+export type ScriptedReply = { status: number; body: unknown; contentType?: string; delayMs?: number } | 'hang' | 'half-body';
 
 export class LoopbackApiServer {
   readonly seen: SeenRequest[] = [];
@@ -54,9 +57,18 @@ export class LoopbackApiServer {
     req.resume();
     const reply = this.scripts.get(action)?.shift() ?? this.normalReply(action);
     if (reply === 'hang') return;
+    if (reply === 'half-body') {
+      res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'content-length': '1000' });
+      res.write('{"RequestId":');
+      return;
+    }
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json;charset=utf-8' });
-    res.end(text);
+    const answer = (): void => {
+      res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json;charset=utf-8' });
+      res.end(text);
+    };
+    if (reply.delayMs === undefined) answer();
+    else setTimeout(answer, reply.delayMs);
   }
 
   private normalReply(action: string): ScriptedReply {

@@ -1,5 +1,6 @@
-import { CloudAccessError } from '../../lib/cloud';
+import { CloudAccessError, type CallApi } from '../../lib/cloud';
 import { collectInventory, readHealthStatus } from '../../lib/inventory';
+import { MAX_BATCHES_AWAITING_VERDICTS } from '../../lib/inventory/collect';
 import type { Listener, LoadBalancer } from '../../lib/model';
 import { FakeApi, apiError, fakeClients, type FakeWorld } from '../cloud/fake-api';
 
@@ -389,5 +390,58 @@ describe('fleet scale', () => {
       DescribeInstances: 100,
       DescribeSecurityGroupAttribute: 4,
     });
+  });
+
+  it('reads the listeners of a bounded number of batches while their verdicts wait for their quota', async () => {
+    const count = (MAX_BATCHES_AWAITING_VERDICTS + 50) * 10;
+    const api = new FakeApi({
+      loadBalancers: Array.from({ length: count }, (_, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [{ ServerId: `i-${i}`, ServerIp: `127.2.${Math.floor(i / 250)}.${(i % 250) + 1}` }],
+        listeners: [{ ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080 }],
+      })),
+    });
+    // Every DescribeHealthStatus waits, as the ones beyond a quota window do, until released; with call slots for all
+    // of them, only the inventory's own bound holds the listener calls back.
+    let releaseVerdicts = (): void => undefined;
+    const verdictsHeld = new Promise<void>((resolve) => (releaseVerdicts = resolve));
+    const transport: CallApi = async (request) => {
+      if (request.action === 'DescribeHealthStatus') await verdictsHeld;
+      return api.callApi(request);
+    };
+    const collecting = collectInventory(fakeClients(api, { transport }), { regionId: REGION, concurrency: count * 2 });
+    for (let turn = 0; turn < 500; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(api.calls('DescribeLoadBalancers')).toHaveLength(count / 100);
+    expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(MAX_BATCHES_AWAITING_VERDICTS);
+    releaseVerdicts();
+    const inventory = await collecting;
+    expect(inventory.errors).toEqual([]);
+    expect(inventory.loadBalancers.map((lb) => lb.id)).toEqual(Array.from({ length: count }, (_, i) => `lb-${i}`));
+    expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(count / 10);
+  });
+
+  it('gives the listeners that check alike one health-check object, and a listener\'s backends one group object', async () => {
+    const api = new FakeApi({
+      loadBalancers: Array.from({ length: 3 }, (_, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [
+          { ServerId: `i-${i}-a`, ServerIp: `127.3.${i}.1` },
+          { ServerId: `i-${i}-b`, ServerIp: `127.3.${i}.2` },
+        ],
+        listeners: [
+          { ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080, config: { HealthCheckURI: '/health' } },
+          { ListenerPort: 81, ListenerProtocol: 'http' as const, BackendServerPort: 8081, config: { HealthCheckURI: i === 2 ? '/other' : '/health' } },
+        ],
+      })),
+    });
+    const inventory = await collectInventory(fakeClients(api), { regionId: REGION });
+    const listeners = inventory.loadBalancers.flatMap((lb) => lb.listeners);
+    const checks = new Set(listeners.map((listener) => listener.healthCheck));
+    expect(checks.size).toBe(2);
+    expect([...checks].map((check) => check.uri).sort()).toEqual(['/health', '/other']);
+    for (const listener of listeners) {
+      expect(listener.backends).toHaveLength(2);
+      expect(listener.backends[0]?.group).toBe(listener.backends[1]?.group);
+    }
   });
 });

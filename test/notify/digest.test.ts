@@ -5,6 +5,7 @@ import {
   fitDigest,
   slackRenderer,
   utf8Bytes,
+  webhookBody,
   webhookParts,
   webhookPayload,
   wecomRenderer,
@@ -81,6 +82,12 @@ describe('digest fitting', () => {
     expect(view.more).toBe(0);
     expect(payload.markdown.text).toMatch(/PORT_CLOSED\*\* × 30 — 127\.0\.1\.1:80, /);
     expect(payload.markdown.text).toContain('Fix: Start the service on port 80');
+  });
+
+  it("makes the webhook's body one notice at a time, byte for byte the payload's JSON", () => {
+    for (const part of [...webhookParts(big), ...webhookParts(big, 50_000), ...webhookParts({ ...big, items: [] })]) {
+      expect(webhookBody(part).equals(Buffer.from(JSON.stringify(webhookPayload(part)), 'utf8'))).toBe(true);
+    }
   });
 
   it('sends every notice to the webhook, in numbered parts within the size limit when one payload would pass it', () => {

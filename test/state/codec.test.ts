@@ -76,4 +76,23 @@ describe('notifyStateCodec', () => {
       expect(decoded).toEqual({ ok: false, problem: 'pending digest a has no items[0].summary' });
     });
   });
+
+  it('encodes a large document in pieces whose concatenation is the document, each piece a record or a few', () => {
+    const records = Array.from({ length: 400 }, (_, i) => recordFor(i, 1));
+    const items = records.slice(0, 50).map((record) => ({ id: `r1:new:${record.fingerprint}`, event: 'new' as const, fingerprint: record.fingerprint, at: 1, previousCode: null, summary: record.summary }));
+    const state: NotifyState = {
+      version: 2,
+      revision: 7,
+      records: Object.fromEntries(records.map((r) => [r.fingerprint, r])),
+      pending: { hook: { items, overflow: 0, queuedAt: 1, attempts: 0, lastError: null, claim: null, possibleRepeat: null, contexts: { 'cn-hangzhou': context } } },
+    };
+    const pieces = [...(notifyStateCodec.encodeChunks?.(state) ?? [])];
+    const text = pieces.join('');
+    expect(text).toBe(notifyStateCodec.encode(state));
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ ...state, pending: { hook: { ...state.pending.hook, items: items.map(({ summary: _shared, ...rest }) => rest) } } })));
+    expect(notifyStateCodec.decode(text)).toEqual({ ok: true, state });
+    const longest = Math.max(...records.map((r) => JSON.stringify(r).length));
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeLessThan(64 * 1024 + longest + 100);
+  });
 });

@@ -1,6 +1,6 @@
 import OSS from 'ali-oss';
 import { openNotifyStateStore as openStateStore, notifyStateCodec } from '../../lib/notify/state';
-import { aliOssObjectApi, ossStateStore } from '../../lib/state';
+import { aliOssObjectApi, ossStateStore, type OssObjectApi } from '../../lib/state';
 import { startOssEmulator, type OssEmulator } from '../../lib/sandbox/oss';
 import { recordFor } from './helpers';
 
@@ -30,6 +30,36 @@ describe('oss state store against the OSS emulator', () => {
     const stored = JSON.parse(oss.read('doctor-state', 'runs/state.json') ?? '{}') as { revision: number };
     expect(stored.revision).toBe(2);
     expect((await store.load()).records[record.fingerprint]?.presentRuns).toBe(2);
+  });
+
+  it('uploads the document piece by piece as the codec makes them, never the whole text or bytes at once', async () => {
+    const real = aliOssObjectApi({ bucket: 'doctor-state', credentials: KEY, endpoint: oss.endpoint });
+    const pieceSizes: number[] = [];
+    const api: OssObjectApi = {
+      get: real.get,
+      put: (key, content, condition) => {
+        if (Buffer.isBuffer(content)) throw new Error('the whole document as one buffer');
+        const counted = (function* () {
+          for (const piece of content) {
+            pieceSizes.push(piece.length);
+            yield piece;
+          }
+        })();
+        return real.put(key, counted, condition);
+      },
+    };
+    const piecesOnly = { ...notifyStateCodec, encode: (): string => { throw new Error('the whole document as one string'); } };
+    const store = ossStateStore(api, 'doctor-state', 'pieces/state.json', piecesOnly);
+    const records = Array.from({ length: 300 }, (_, i) => recordFor(i, 1));
+    await store.update((state) => {
+      for (const record of records) state.records[record.fingerprint] = record;
+    });
+    const stored = notifyStateCodec.decode(oss.read('doctor-state', 'pieces/state.json') ?? '');
+    if (!stored.ok) throw new Error(stored.problem);
+    expect(Object.keys(stored.state.records)).toEqual(records.map((r) => r.fingerprint));
+    expect(stored.state.revision).toBe(1);
+    expect(pieceSizes.length).toBeGreaterThan(1);
+    expect(Math.max(...pieceSizes)).toBeLessThan(80 * 1024);
   });
 
   it('reads the object once for a run of updates, and still never overwrites a write made in between', async () => {

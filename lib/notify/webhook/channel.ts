@@ -5,13 +5,13 @@
 import { createHmac } from 'node:crypto';
 import { statusFailure } from '../http';
 import type { Channel, HttpReply, SendResult } from '../types';
-import { webhookParts, webhookPayload } from './render';
+import { webhookBody, webhookParts } from './render';
 
 export const SIGNATURE_HEADER = 'X-SLB-Doctor-Signature';
 export const TIMESTAMP_HEADER = 'X-SLB-Doctor-Timestamp';
 
-export function webhookSignature(secret: string, timestampMs: number, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestampMs}.${body}`, 'utf8').digest('hex')}`;
+export function webhookSignature(secret: string, timestampMs: number, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestampMs}.`, 'utf8').update(body).digest('hex')}`;
 }
 
 export function classifyWebhookReply({ host, status, body, retryAfterMs }: HttpReply): SendResult {
@@ -24,7 +24,7 @@ export const webhookChannel: Channel = {
   rateLimits: [{ count: 10, perMs: 1_000 }],
   split: (digest) => webhookParts(digest),
   render(digest, target, wallClockMs) {
-    const body = JSON.stringify(webhookPayload(digest));
+    const body = webhookBody(digest);
     const headers: Record<string, string> = {};
     if (target.secret) {
       headers[TIMESTAMP_HEADER] = String(wallClockMs);

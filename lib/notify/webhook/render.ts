@@ -100,3 +100,28 @@ export function webhookParts(digest: Digest, maxBytes: number = WEBHOOK_MAX_BYTE
 export function webhookPayload(part: Digest): WebhookPayload {
   return payloadOf(part, part.items.map(notice), part.overflow);
 }
+
+/** Text gathered into pieces of about this many characters before it becomes bytes. */
+const PIECE_CHARS = 64 * 1024;
+
+/**
+ * `JSON.stringify(webhookPayload(part))` as bytes, made one notice at a time: a part of up to 1 MiB never exists as
+ * one string (such a string lives until V8's next full collection, and a large region's delivery makes dozens).
+ */
+export function webhookBody(part: Digest): Buffer {
+  const { notices: _none, omitted, possibleRepeat, ...head } = payloadOf(part, [], part.overflow);
+  const counts: Record<DigestEvent, number> = { new: 0, changed: 0, repeat: 0, resolved: 0 };
+  for (const item of part.items) counts[item.event] += 1;
+  const before = JSON.stringify({ ...head, counts });
+  const pieces: Buffer[] = [];
+  let text = `${before.slice(0, -1)},"notices":[`;
+  part.items.forEach((item, index) => {
+    text += `${index === 0 ? '' : ','}${JSON.stringify(notice(item))}`;
+    if (text.length >= PIECE_CHARS) {
+      pieces.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  });
+  pieces.push(Buffer.from(`${text}],${JSON.stringify({ omitted, possibleRepeat }).slice(1)}`, 'utf8'));
+  return Buffer.concat(pieces);
+}
