@@ -1,13 +1,16 @@
 // Region → normalized Inventory with the fewest calls: load balancers (pages of 100), listeners (10 load balancers per
 // call), per load balancer one DescribeHealthStatus, one DescribeLoadBalancerAttribute (only when a listener uses the
 // default group) and one call per server group; then ECS for the instances and their security groups.
-// Streamed: each page of load balancers goes on at once to its listener calls and, beside them, to each load
-// balancer's DescribeHealthStatus (it needs only the id). `onVerdicts` hands a load balancer over as soon as both are
+// Streamed: each page of load balancers goes on at once to its listener calls, and each load balancer to its
+// DescribeHealthStatus as soon as its listeners are in. `onVerdicts` hands a load balancer over as soon as both are
 // in: its listeners' checks and the backends SLB reports, with their verdicts, are all its probe jobs need. The
 // attribute and group calls follow, and `onLoadBalancer` hands it over again once its SLB facts are complete. ECS
 // facts (instance status, security groups) are only needed by the diagnosis: they are read alongside, 100 instances a
 // call, and join in the returned Inventory. When every call slot is busy, calls go in the order that unblocks probes
-// first (./call-order.ts).
+// first (./call-order.ts), and the verdicts of the load balancers with the longest checks go first among theirs:
+// an unhealthy backend's evidence chain lasts a few times its check's timeout (the extended wait is 3× it), so the
+// chains that end last must start first. Waiting for the listeners costs the first verdicts one round trip; the
+// listener calls take the free slots before any verdict, so every load balancer's checks are known early.
 // A load balancer whose calls fail for good becomes an InventoryError and the rest completes; credential and
 // permission errors are fatal and thrown.
 import {
@@ -408,6 +411,11 @@ async function planListeners(
   return plans;
 }
 
+/** The longest effective check timeout among a load balancer's listeners, in seconds: its verdicts' urgency. */
+function longestCheckSeconds(plans: readonly ListenerPlan[]): number {
+  return Math.max(0, ...plans.map((plan) => plan.healthCheck.timeoutSeconds));
+}
+
 /** The SLB and ECS facts read so far, from which load balancers are assembled. */
 interface Gathered {
   regionId: string;
@@ -627,8 +635,18 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const slots: PriorityGate = priorityGate(options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY);
   // The slots are taken once each call's quota allows it (Admission): a call waiting for its window holds none.
   const admitted = (priority: CallPriority): SlbClient => slb.admittedBy((send) => slots(priority, send));
-  const verdictsSlb = admitted('verdicts');
+  const listenersSlb = admitted('listeners');
   const detailsSlb = admitted('details');
+  // One client per urgency (a region has a few distinct check timeouts).
+  const verdictClients = new Map<number, SlbClient>();
+  const verdictsSlb = (urgency: number): SlbClient => {
+    let client = verdictClients.get(urgency);
+    if (!client) {
+      client = slb.admittedBy((send) => slots('verdicts', send, urgency));
+      verdictClients.set(urgency, client);
+    }
+    return client;
+  };
   const callsBefore = counters.calls();
   const errors: InventoryError[] = [];
   const failed = new FailedLoadBalancers();
@@ -646,19 +664,11 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const outOfScope = new Set<string>();
   const listenerNotFound = new Map<string, InventoryError>();
 
-  /** SLB's verdicts for one load balancer; its listeners are awaited only when the reply needs them to be read. */
-  const readVerdicts = async (id: string, plans: Promise<Map<string, ListenerPlan[]>>): Promise<HealthIndex | undefined> => {
-    if (failed.has(id)) return undefined;
-    const keys = async (): Promise<ListenerKey[]> => ((await plans).get(id) ?? []).map((plan) => ({ port: plan.port, protocol: plan.protocol }));
-    try {
-      return new HealthIndex(await fetchHealthStatus(verdictsSlb, regionId, id, keys, filter.listener, dropped));
-    } catch (err) {
-      if (!(err instanceof CloudApiError)) throw err;
-      // Asked beside the listeners: when both fail, the report names the listeners, whatever finished first.
-      await plans.catch(() => undefined);
-      failed.record(id, err);
-      return undefined;
-    }
+  /** SLB's verdicts for one load balancer, asked with the urgency of its longest check. */
+  const readVerdicts = async (id: string, lbPlans: readonly ListenerPlan[]): Promise<HealthIndex | undefined> => {
+    const keys = (): Promise<ListenerKey[]> => Promise.resolve(lbPlans.map((plan) => ({ port: plan.port, protocol: plan.protocol })));
+    const reply = await failed.run(id, () => fetchHealthStatus(verdictsSlb(longestCheckSeconds(lbPlans)), regionId, id, keys, filter.listener, dropped));
+    return reply && new HealthIndex(reply);
   };
 
   /** Per load balancer, once its verdicts are in: default-group backends and each server group once, all at once. */
@@ -701,8 +711,8 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   };
 
   /**
-   * Up to 10 load balancers: their listeners in one call and, beside it, each one's verdicts (with a listener filter,
-   * only once its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
+   * Up to 10 load balancers: their listeners in one call, then each one's verdicts (with a listener filter, only when
+   * its listeners show it in scope); each is handed over when its verdicts are in, and again when done.
    * `verdictsIn` is called once every one of them has its verdicts (or is out of the run).
    */
   const examineBatch = async (batch: SlbLoadBalancerSummary[], verdictsIn: () => void): Promise<void> => {
@@ -711,15 +721,8 @@ export async function collectInventory(clients: InventoryClients, options: Colle
       awaitingVerdicts -= 1;
       if (awaitingVerdicts === 0) verdictsIn();
     };
-    const plansCall = listListeners(verdictsSlb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, failed, dropped).then((listeners) =>
-      planListeners(verdictsSlb, regionId, listeners, failed, checks),
-    );
-    // Without a listener filter every load balancer with a listener needs its verdicts, so they need not wait; with
-    // one, most load balancers of a region may have no such listener, and asking them all would waste the calls.
-    const early = filter.listener === undefined ? new Map(batch.map((lb) => [lb.LoadBalancerId, readVerdicts(lb.LoadBalancerId, plansCall)])) : null;
-    // Awaited below; when the listener call throws first (auth, bugs), that error is the one reported.
-    for (const verdicts of early?.values() ?? []) verdicts.catch(() => undefined);
-    const plans = await plansCall;
+    const listeners = await listListeners(listenersSlb, regionId, batch.map((lb) => lb.LoadBalancerId), filter, failed, dropped);
+    const plans = await planListeners(listenersSlb, regionId, listeners, failed, checks);
     for (const [id, lbPlans] of plans) gathered.plans.set(id, lbPlans);
     await Promise.all(
       batch.map(async (lb) => {
@@ -739,9 +742,13 @@ export async function collectInventory(clients: InventoryClients, options: Colle
           }
           return;
         }
-        const health = await (early?.get(id) ?? (failed.has(id) || lbPlans.length === 0 ? undefined : readVerdicts(id, plansCall)));
+        if (failed.has(id) || lbPlans.length === 0) {
+          hasVerdicts();
+          return;
+        }
+        const health = await readVerdicts(id, lbPlans);
         hasVerdicts();
-        if (failed.has(id) || lbPlans.length === 0 || !health) return;
+        if (!health) return;
         options.onVerdicts?.(verdictsModel(gathered.regionId, lb, lbPlans, health));
         await readDetails(id, lbPlans, health);
         if (failed.has(id)) return;

@@ -38,6 +38,26 @@ describe('priorityGate', () => {
     expect(started).toEqual(['first', 'listing-1', 'verdicts-1', 'verdicts-2', 'details-1', 'ecs-1', 'ecs-2']);
   });
 
+  it('gives a freed slot to the most urgent waiting call of a priority, the oldest among equally urgent ones', async () => {
+    const gate = priorityGate(1);
+    const started: string[] = [];
+    const first = heldCall('first', started);
+    const results = [gate('listing', first.run)];
+    const queued: Array<[string, CallPriority, number | undefined]> = [
+      ['verdicts-2s', 'verdicts', 2],
+      ['verdicts-plain', 'verdicts', undefined],
+      ['verdicts-3s-a', 'verdicts', 3],
+      ['details-9', 'details', 9],
+      ['verdicts-3s-b', 'verdicts', 3],
+      ['listeners', 'listeners', undefined],
+      ['verdicts-1s', 'verdicts', 1],
+    ];
+    for (const [name, priority, urgency] of queued) results.push(gate(priority, async () => (started.push(name), name), urgency));
+    first.finish();
+    await Promise.all(results);
+    expect(started).toEqual(['first', 'listeners', 'verdicts-3s-a', 'verdicts-3s-b', 'verdicts-2s', 'verdicts-1s', 'verdicts-plain', 'details-9']);
+  });
+
   it('never has more calls in flight than its limit, and frees the slot of a call that throws', async () => {
     const gate = priorityGate(3);
     let inFlight = 0;
@@ -49,8 +69,8 @@ describe('priorityGate', () => {
       inFlight -= 1;
       if (fail) throw new Error('refused');
     };
-    const priorities: CallPriority[] = ['listing', 'verdicts', 'details', 'ecs'];
-    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => gate(priorities[i % 4] as CallPriority, call(i % 5 === 0))));
+    const priorities: CallPriority[] = ['listing', 'listeners', 'verdicts', 'details', 'ecs'];
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => gate(priorities[i % 5] as CallPriority, call(i % 5 === 0), i % 3)));
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(8);
     expect(peak).toBe(3);
     expect(inFlight).toBe(0);

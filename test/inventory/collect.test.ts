@@ -166,6 +166,35 @@ describe('collectInventory', () => {
     expect(web?.listeners.map((l) => l.healthCheck)).toEqual(final?.listeners.map((l) => l.healthCheck));
   });
 
+  it('reads the verdicts of the load balancers with the longest checks first, once every listener call is done', async () => {
+    // 12 load balancers (two listener calls); each one's longest effective check timeout, in listing order.
+    const longest = [2, 5, 1, 3, 5, 2, 1, 4, 2, 3, 4, 1];
+    const world: FakeWorld = {
+      loadBalancers: longest.map((seconds, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [{ ServerId: `i-${i}`, ServerIp: `127.0.1.${i + 1}` }],
+        listeners: [
+          { ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080, config: { HealthCheckTimeout: seconds, HealthCheckInterval: 1 } },
+          { ListenerPort: 3306, ListenerProtocol: 'tcp' as const, BackendServerPort: 3306, config: { HealthCheckConnectTimeout: 1, HealthCheckInterval: 1 } },
+        ],
+      })),
+      instances: longest.map((_, i) => ({ InstanceId: `i-${i}`, PrivateIp: `127.0.1.${i + 1}` })),
+    };
+    const api = new FakeApi(world);
+    // One call at a time, each answered a turn of the event loop later (as a network would), so that the calls made
+    // meanwhile are all waiting for the slot when it frees.
+    const overTheNetwork: CallApi = async (request) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return api.callApi(request);
+    };
+    await collectInventory(fakeClients(api, { transport: overTheNetwork }), { regionId: REGION, concurrency: 1 });
+    const actions = api.requests.map((r) => r.action);
+    expect(actions.slice(0, 3)).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancerListeners', 'DescribeLoadBalancerListeners']);
+    // Longest first; among equal ones, the order they were listed in.
+    const expected = longest.map((seconds, i) => ({ seconds, id: `lb-${i}` })).sort((a, b) => b.seconds - a.seconds).map((lb) => lb.id);
+    expect(api.calls('DescribeHealthStatus').map((r) => r.query.LoadBalancerId)).toEqual(expected);
+  });
+
   it('skips DescribeLoadBalancerAttribute when no listener uses the default group', async () => {
     const world = mixedWorld();
     world.loadBalancers = [{ LoadBalancerId: 'lb-v', listeners: [{ ListenerPort: 443, ListenerProtocol: 'https', VServerGroupId: 'rsp-1', config: {} }] }];
