@@ -4,7 +4,7 @@
 // its connection while one more probe (the GET variant) runs, so a backend never sees more than
 // MAX_CONNECTIONS_PER_BACKEND connections from one scheduler.
 import type { HttpProbeRequest, Prober, ProbeRequest, ProbeResult } from '../model';
-import { UserFacingError } from '../util/errors';
+import { asError, UserFacingError } from '../util/errors';
 import { probeHttpExtendable, type ExtendableHttpProbe } from './http';
 import { runProbe } from './run';
 
@@ -98,7 +98,7 @@ export class ProbeScheduler {
           probe = this.prober(request);
         } catch (err) {
           done();
-          reject(err instanceof Error ? err : new Error(String(err)));
+          reject(asError(err));
           return;
         }
         probe.then(
@@ -108,7 +108,7 @@ export class ProbeScheduler {
           },
           (err: unknown) => {
             done();
-            reject(err instanceof Error ? err : new Error(String(err)));
+            reject(asError(err));
           },
         );
       });
@@ -142,7 +142,7 @@ export class ProbeScheduler {
         } catch (err) {
           connectionClosed();
           this.endTurn(lane);
-          reject(err instanceof Error ? err : new Error(String(err)));
+          reject(asError(err));
           return;
         }
         probe.extended.then(connectionClosed, connectionClosed);
@@ -153,7 +153,7 @@ export class ProbeScheduler {
           },
           (err: unknown) => {
             this.endTurn(lane);
-            reject(err instanceof Error ? err : new Error(String(err)));
+            reject(asError(err));
           },
         );
       });

@@ -1,4 +1,5 @@
 // Bounded concurrency for everything that fans out (API calls, probes, FC invocations).
+import { asError } from './errors';
 
 /** Maps `items` with at most `limit` calls in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -86,7 +87,7 @@ export function concurrencyGate(limit: number): <T>(call: () => Promise<T>) => P
       try {
         result = call();
       } catch (err) {
-        result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        result = Promise.reject(asError(err));
       }
       result.then(done, done);
       return result;

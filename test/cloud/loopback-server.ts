@@ -2,6 +2,8 @@
 // real SDK call path (signing, endpoint, protocol, timeouts, error bodies). Test-only; not the sandbox emulator.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createCloudClients, type CloudClientOptions } from '../../lib/cloud';
+import { FakeClock } from '../util/fake-clock';
 
 export interface SeenRequest {
   method: string;
@@ -75,4 +77,16 @@ export class LoopbackApiServer {
     if (action in this.answers) return { status: 200, body: this.answers[action] };
     return { status: 400, body: { RequestId: 'loop', Code: 'InvalidAction.NotFound', Message: `no ${action} here` } };
   }
+}
+
+/** The product's cloud clients with SLB and ECS both pointed at one loopback endpoint (fixed credentials and clock). */
+export function loopbackClients(endpoint: string, options: Partial<CloudClientOptions> = {}): ReturnType<typeof createCloudClients> {
+  return createCloudClients({
+    regionId: 'cn-hangzhou',
+    credentials: { accessKeyId: 'AKID-LOOP', accessKeySecret: 'loop-secret' },
+    endpoints: { slb: endpoint, ecs: endpoint },
+    clock: new FakeClock(0, 'auto'),
+    random: () => 0,
+    ...options,
+  });
 }

@@ -2,10 +2,9 @@
 // 127.0.0.1: the endpoint override, plain http, the wire format, and retries of non-JSON 5xx pages and timeouts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudAccessError, CloudApiError, createCloudClients, type CloudClientOptions } from '../../lib/cloud';
+import { CloudAccessError, CloudApiError, type CloudClientOptions } from '../../lib/cloud';
 import { readEndpointEnv } from '../../lib/config/env';
-import { FakeClock } from '../util/fake-clock';
-import { LoopbackApiServer } from './loopback-server';
+import { LoopbackApiServer, loopbackClients } from './loopback-server';
 
 const LOAD_BALANCERS = {
   RequestId: 'loop',
@@ -49,16 +48,7 @@ describe('OpenAPI over loopback', () => {
     server.seen.length = 0;
   });
 
-  function clients(options: Partial<CloudClientOptions> = {}): ReturnType<typeof createCloudClients> {
-    return createCloudClients({
-      regionId: 'cn-hangzhou',
-      credentials: { accessKeyId: 'AKID-LOOP', accessKeySecret: 'loop-secret' },
-      endpoints: { slb: endpoint, ecs: endpoint },
-      clock: new FakeClock(0, 'auto'),
-      random: () => 0,
-      ...options,
-    });
-  }
+  const clients = (options: Partial<CloudClientOptions> = {}): ReturnType<typeof loopbackClients> => loopbackClients(endpoint, options);
 
   it('calls SLB through openapi-client: RPC POST, params in the query, V3-signed, to the override over http', async () => {
     const lbs = await clients().slb.collectLoadBalancers({ RegionId: 'cn-hangzhou', Tag: [{ Key: 'env', Value: 'prod' }] });

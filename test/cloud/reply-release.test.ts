@@ -6,9 +6,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createCloudClients, type CloudClientOptions } from '../../lib/cloud';
-import { FakeClock } from '../util/fake-clock';
-import { LoopbackApiServer } from './loopback-server';
+import type { CloudClientOptions } from '../../lib/cloud';
+import { LoopbackApiServer, loopbackClients } from './loopback-server';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -41,16 +40,7 @@ describe('finished API calls', () => {
     started.length = 0;
   });
 
-  function clients(options: Partial<CloudClientOptions> = {}): ReturnType<typeof createCloudClients> {
-    return createCloudClients({
-      regionId: 'cn-hangzhou',
-      credentials: { accessKeyId: 'AKID-LOOP', accessKeySecret: 'loop-secret' },
-      endpoints: { slb: endpoint, ecs: endpoint },
-      clock: new FakeClock(0, 'auto'),
-      random: () => 0,
-      ...options,
-    });
-  }
+  const clients = (options: Partial<CloudClientOptions> = {}): ReturnType<typeof loopbackClients> => loopbackClients(endpoint, options);
 
   /** How many of the requests started so far are still reachable once the socket is back in its pool. */
   async function stillReachable(): Promise<number> {
