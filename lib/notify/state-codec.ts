@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as v from 'valibot';
 import type { StateCodec } from '../state/types';
 import { issuePath } from '../util/schema';
+import { inPieces } from '../util/text';
 import { issueLine } from './schema-messages';
 import { NotifyStateSchema, STATE_SCHEMA_VERSION, type DigestItem, type FindingSummary, type NotifyState } from './vocabulary';
 
@@ -89,31 +90,28 @@ function itemOnDisk(state: NotifyState, item: DigestItem): DigestItem | Omit<Dig
   return rest;
 }
 
-/** Text gathered into pieces of about this many characters before a piece is handed on. */
-const CHUNK_CHARS = 64 * 1024;
-
 /**
- * The document as `JSON.stringify({ ...state, pending })` writes it, one record at a time. Only the queues are copied
- * (shallow) to leave shared summaries out; the records go to JSON.stringify as they are. A replacer function would be
- * called for every key of the document: at 1,000 load balancers that made each of a run's several state writes cost
- * tens of milliseconds more than the stringify itself.
+ * The document as `JSON.stringify({ ...state, pending })` writes it, in pieces (one record at a time). Only the queues
+ * are copied (shallow) to leave shared summaries out; the records go to JSON.stringify as they are. A replacer
+ * function would be called for every key of the document: at 1,000 load balancers that made each of a run's several
+ * state writes cost tens of milliseconds more than the stringify itself.
  */
-function* encodeChunks(state: NotifyState): Generator<string> {
+function encodeChunks(state: NotifyState): Iterable<string> {
+  return inPieces(fragmentsOf(state));
+}
+
+function* fragmentsOf(state: NotifyState): Generator<string> {
   const { records, pending, ...rest } = state;
   const pendingOnDisk: Record<string, unknown> = {};
   for (const [key, digest] of Object.entries(pending)) pendingOnDisk[key] = { ...digest, items: digest.items.map((item) => itemOnDisk(state, item)) };
   const head = JSON.stringify(rest);
-  let piece = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"records":{`;
+  yield `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"records":{`;
   let first = true;
   for (const [fingerprint, record] of Object.entries(records)) {
-    piece += `${first ? '' : ','}${JSON.stringify(fingerprint)}:${JSON.stringify(record)}`;
+    yield `${first ? '' : ','}${JSON.stringify(fingerprint)}:${JSON.stringify(record)}`;
     first = false;
-    if (piece.length >= CHUNK_CHARS) {
-      yield piece;
-      piece = '';
-    }
   }
-  yield `${piece}},"pending":${JSON.stringify(pendingOnDisk)}}`;
+  yield `},"pending":${JSON.stringify(pendingOnDisk)}}`;
 }
 
 function encode(state: NotifyState): string {

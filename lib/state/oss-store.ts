@@ -227,15 +227,10 @@ class OssStateStore<S extends Revisioned> implements StateStore<S> {
 
   /**
    * The document for the upload: the codec's pieces, each encoded as the upload takes it (StateCodec.encodeChunks), so
-   * neither the whole text nor the whole bytes of a large state are in memory at once; else the whole text's bytes.
+   * neither the whole text nor the whole bytes of a large state are in memory at once.
    */
-  private piecesOf(state: S): Buffer | Iterable<Buffer> {
-    const { codec } = this;
-    if (!codec.encodeChunks) return Buffer.from(codec.encode(state), 'utf8');
-    const encodeChunks = codec.encodeChunks.bind(codec);
-    return (function* () {
-      for (const piece of encodeChunks(state)) yield Buffer.from(piece, 'utf8');
-    })();
+  private *piecesOf(state: S): Generator<Buffer> {
+    for (const piece of this.codec.encodeChunks(state)) yield Buffer.from(piece, 'utf8');
   }
 
   load(): Promise<S> {

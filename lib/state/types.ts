@@ -16,7 +16,7 @@ export interface StateCodec<S extends Revisioned> {
    * The same document as `encode`, in pieces of a few tens of kilobytes, for a store that uploads bytes: a large state
    * (some 20 MB at 10,000 load balancers) then never exists as one string beside its upload buffer.
    */
-  encodeChunks?(state: S): Iterable<string>;
+  encodeChunks(state: S): Iterable<string>;
   /** Anything that is not a document this version wrote is a problem: the stores move it aside and start afresh. */
   decode(text: string): Decoded<S>;
 }

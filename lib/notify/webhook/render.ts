@@ -4,6 +4,7 @@
 import type { DigestEvent, DigestItem, FindingSummary, RunContext, TargetMentions } from '../vocabulary';
 import { utf8Bytes } from '../digest/fit';
 import { digestPart, type Digest } from '../digest/model';
+import { inPieces } from '../../util/text';
 
 export const WEBHOOK_SCHEMA_ID = 'slb-doctor.digest/v1';
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -101,27 +102,20 @@ export function webhookPayload(part: Digest): WebhookPayload {
   return payloadOf(part, part.items.map(notice), part.overflow);
 }
 
-/** Text gathered into pieces of about this many characters before it becomes bytes. */
-const PIECE_CHARS = 64 * 1024;
-
 /**
  * `JSON.stringify(webhookPayload(part))` as bytes, made one notice at a time: a part of up to 1 MiB never exists as
  * one string (such a string lives until V8's next full collection, and a large region's delivery makes dozens).
  */
 export function webhookBody(part: Digest): Buffer {
+  return Buffer.concat(Array.from(inPieces(bodyFragments(part)), (piece) => Buffer.from(piece, 'utf8')));
+}
+
+function* bodyFragments(part: Digest): Generator<string> {
   const { notices: _none, omitted, possibleRepeat, ...head } = payloadOf(part, [], part.overflow);
   const counts: Record<DigestEvent, number> = { new: 0, changed: 0, repeat: 0, resolved: 0 };
   for (const item of part.items) counts[item.event] += 1;
   const before = JSON.stringify({ ...head, counts });
-  const pieces: Buffer[] = [];
-  let text = `${before.slice(0, -1)},"notices":[`;
-  part.items.forEach((item, index) => {
-    text += `${index === 0 ? '' : ','}${JSON.stringify(notice(item))}`;
-    if (text.length >= PIECE_CHARS) {
-      pieces.push(Buffer.from(text, 'utf8'));
-      text = '';
-    }
-  });
-  pieces.push(Buffer.from(`${text}],${JSON.stringify({ omitted, possibleRepeat }).slice(1)}`, 'utf8'));
-  return Buffer.concat(pieces);
+  yield `${before.slice(0, -1)},"notices":[`;
+  for (const [index, item] of part.items.entries()) yield `${index === 0 ? '' : ','}${JSON.stringify(notice(item))}`;
+  yield `],${JSON.stringify({ omitted, possibleRepeat }).slice(1)}`;
 }
