@@ -177,8 +177,9 @@ async function runVariants(
     return disagreed;
   };
 
+  // A passing replay comes here only when its repeats are due (repeatsWhenPassing).
   if (passed) {
-    if (repeatsWhenPassing(job)) await repeatUntilDisagreement();
+    await repeatUntilDisagreement();
     return;
   }
   if (FAST_FAILURES.has(replay.outcome) && (await repeatUntilDisagreement())) return;
