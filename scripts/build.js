@@ -9,7 +9,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 const yazl = require('yazl');
-const { lazyEcsModels } = require('./lazy-ecs-models');
 
 const ROOT = path.resolve(__dirname, '..');
 const FUNCTIONS = ['audit', 'alarm', 'probe'];
@@ -40,7 +39,6 @@ async function bundle(fn, out) {
     legalComments: 'none',
     external: OPTIONAL_NATIVE,
     metafile: true,
-    plugins: [lazyEcsModels],
     logLevel: 'warning',
   });
   // The metafile (which sources went into the bundle) stays beside the zip, out of the deployed code.

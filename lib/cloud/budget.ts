@@ -21,8 +21,8 @@ export const THROTTLE_HOLD_MS = 1_000;
 
 /** A call's place in the window, from its send to its reply. */
 export interface BudgetSlot {
-  /** The service said "too fast" to this call; `retryAfterMs` is its stated wait, if any. */
-  throttled(retryAfterMs: number | null): void;
+  /** The service said "too fast" to this call. */
+  throttled(): void;
   /** The reply (or the failure) is in: the slot leaves the window `perMs` from now. Idempotent. */
   release(): void;
 }
@@ -73,7 +73,7 @@ export class ActionBudget {
     this.inFlight += 1;
     let open = true;
     return {
-      throttled: (retryAfterMs) => this.onThrottled(sequence, retryAfterMs),
+      throttled: () => this.onThrottled(sequence),
       release: () => {
         if (!open) return;
         open = false;
@@ -84,10 +84,10 @@ export class ActionBudget {
     };
   }
 
-  private onThrottled(sequence: number, retryAfterMs: number | null): void {
+  private onThrottled(sequence: number): void {
     const now = this.clock.now();
     this.lastThrottleAt = now;
-    this.resumeAt = Math.max(this.resumeAt, now + (retryAfterMs ?? THROTTLE_HOLD_MS));
+    this.resumeAt = Math.max(this.resumeAt, now + THROTTLE_HOLD_MS);
     if (sequence < this.episodeStart) return;
     this.episodeStart = this.opened;
     // The throttled call itself was not counted; the others in our window may all have been.

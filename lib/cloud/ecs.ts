@@ -1,18 +1,17 @@
 // The ECS facts the diagnosis needs (instance status, private IPs, security groups and their ingress rules), and the
 // opt-in Cloud Assistant actions that run the read-only host script on backends (RunCommand,
-// DescribeInvocationResults, DescribeCloudAssistantStatus), through the official @alicloud/ecs20140526 SDK (built on
-// @alicloud/openapi-core), with our retry and rate budget around it.
-import type { IncomingMessage } from 'node:http';
-import EcsSdk, * as $Ecs from '@alicloud/ecs20140526';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import type Credential from '@alicloud/credentials';
+// DescribeInvocationResults, DescribeCloudAssistantStatus): our typed client over the `CallApi` seam, as for SLB
+// (./slb.ts). The official ECS SDK (@alicloud/ecs20140526) was 3 MB of the audit bundle's 4.9 MB, most of the audit
+// function's cold start, for five actions; each request here carries the query that SDK sends (its client.js
+// `<action>WithOptions`, flattened by the same OpenApiUtil.query), and each reply is read at the boundary.
+import OpenApiUtil from '@alicloud/openapi-util';
 import type { EcsInstanceFacts, SecurityGroupRule } from '../model';
-import type { ApiEndpoint } from './endpoints';
 import { malformedReply } from './errors';
 import type { Admission, ApiInvoker } from './invoker';
-import { nextPageToken } from './reply';
-import { readSdkReply, type CallApi } from './transport';
+import { ReplyObject, nextPageToken } from './reply';
+import type { CallApi } from './transport';
 
+export const ECS_API_VERSION = '2014-05-26';
 /** DescribeInstances takes at most this many ids (InstanceIds JSON array) and returns at most this many per page. */
 export const INSTANCE_BATCH_SIZE = 100;
 /** DescribeSecurityGroupAttribute's largest page (MaxResults 10–1000). */
@@ -115,48 +114,6 @@ export interface InvocationResult {
   errorInfo: string;
 }
 
-export interface EcsSdkOptions {
-  endpoint: ApiEndpoint;
-  regionId: string;
-  credential: Credential;
-  readTimeoutMs: number;
-  connectTimeoutMs: number;
-  userAgent: string;
-  /** Test seam: answer the SDK's requests with this instead of the network (the SDK still builds and reads them). */
-  callApi?: CallApi;
-}
-
-export function createEcsSdk(options: EcsSdkOptions): EcsSdk {
-  const sdk = new EcsSdk(
-    new $OpenApiUtil.Config({
-      credential: options.credential,
-      endpoint: options.endpoint.host,
-      protocol: options.endpoint.protocol,
-      regionId: options.regionId,
-      readTimeout: options.readTimeoutMs,
-      connectTimeout: options.connectTimeoutMs,
-      userAgent: options.userAgent,
-    }),
-  );
-  const fake = options.callApi;
-  if (fake) {
-    sdk.callApi = async (params, request) => ({
-      body: await fake({ product: 'ecs', action: params.action, version: params.version, query: request.query ?? {} }),
-      headers: {},
-      statusCode: 200,
-    });
-    return sdk;
-  }
-  // The reply's stream, read so that the finished request is let go at once (readSdkReply, ./transport.ts).
-  const sdkCallApi = sdk.callApi.bind(sdk);
-  sdk.callApi = async (params, request, runtime) => {
-    const sentAt = Date.now();
-    const reply = await sdkCallApi(new $OpenApiUtil.Params({ ...params, bodyType: 'binary' }), request, runtime);
-    return { ...reply, body: await readSdkReply(reply.body as IncomingMessage, sentAt, options.readTimeoutMs) };
-  };
-  return sdk;
-}
-
 function unique(values: Iterable<string>): string[] {
   return [...new Set([...values].filter((value) => value !== ''))];
 }
@@ -167,66 +124,72 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-function readInstance(instance: $Ecs.DescribeInstancesResponseBodyInstancesInstance, index: number): EcsInstanceFacts {
-  if (!instance.instanceId) throw malformedReply('ecs', 'DescribeInstances', `Instances.Instance[${index}].InstanceId is missing`);
-  const interfaces = instance.networkInterfaces?.networkInterface ?? [];
+/**
+ * `key.itemKey`, the RPC APIs' wrapped list (`"Instances": {"Instance": [...]}`): present even when empty, so a reply
+ * without it is malformed.
+ */
+function wrappedList(reply: ReplyObject, action: string, key: string, itemKey: string): ReplyObject[] {
+  if (!reply.has(key)) throw malformedReply('ecs', action, `${reply.path === '' ? '' : `${reply.path}.`}${key}.${itemKey} is missing`);
+  return reply.list(key, itemKey);
+}
+
+/** A field the reader cannot do without: absent or '' is malformed. */
+function requiredId(entry: ReplyObject, action: string, key: string): string {
+  const value = entry.optString(key);
+  if (!value) throw malformedReply('ecs', action, `${entry.path}.${key} is missing`);
+  return value;
+}
+
+function readInstance(instance: ReplyObject): EcsInstanceFacts {
+  const instanceId = requiredId(instance, 'DescribeInstances', 'InstanceId');
+  const vpc = instance.optObject('VpcAttributes');
   const privateIps = unique([
-    ...(instance.vpcAttributes?.privateIpAddress?.ipAddress ?? []),
-    ...interfaces.flatMap((nic) => [nic.primaryIpAddress ?? '', ...(nic.privateIpSets?.privateIpSet ?? []).map((set) => set.privateIpAddress ?? '')]),
-    ...(instance.innerIpAddress?.ipAddress ?? []),
+    ...(vpc?.optStringList('PrivateIpAddress', 'IpAddress') ?? []),
+    ...instance
+      .optList('NetworkInterfaces', 'NetworkInterface')
+      .flatMap((nic) => [nic.optString('PrimaryIpAddress') ?? '', ...nic.optList('PrivateIpSets', 'PrivateIpSet').map((set) => set.optString('PrivateIpAddress') ?? '')]),
+    ...instance.optStringList('InnerIpAddress', 'IpAddress'),
   ]);
   return {
-    instanceId: instance.instanceId,
-    status: instance.status ?? '',
+    instanceId,
+    status: instance.optString('Status') ?? '',
     privateIps,
-    securityGroupIds: unique(instance.securityGroupIds?.securityGroupId ?? []),
-    vpcId: instance.vpcAttributes?.vpcId || null,
+    securityGroupIds: unique(instance.optStringList('SecurityGroupIds', 'SecurityGroupId')),
+    vpcId: vpc?.optString('VpcId') || null,
   };
 }
 
-function readRule(
-  securityGroupId: string,
-  permission: $Ecs.DescribeSecurityGroupAttributeResponseBodyPermissionsPermission,
-  index: number,
-): SecurityGroupRule {
-  const at = `Permissions.Permission[${index}]`;
-  const direction = (permission.direction ?? '').toLowerCase();
-  if (direction !== 'ingress' && direction !== 'egress') {
-    throw malformedReply('ecs', 'DescribeSecurityGroupAttribute', `${at}.Direction is ${JSON.stringify(permission.direction)}, expected ingress or egress`);
-  }
+function readRule(securityGroupId: string, permission: ReplyObject): SecurityGroupRule {
+  const malformed = (problem: string) => malformedReply('ecs', 'DescribeSecurityGroupAttribute', `${permission.path}.${problem}`);
+  const rawDirection = permission.optString('Direction');
+  const direction = (rawDirection ?? '').toLowerCase();
+  if (direction !== 'ingress' && direction !== 'egress') throw malformed(`Direction is ${JSON.stringify(rawDirection)}, expected ingress or egress`);
   // The API answers "Accept"/"Drop"; requests use lower case. An absent policy is the default, accept.
-  const policy = (permission.policy || 'accept').toLowerCase();
-  if (policy !== 'accept' && policy !== 'drop') {
-    throw malformedReply('ecs', 'DescribeSecurityGroupAttribute', `${at}.Policy is ${JSON.stringify(permission.policy)}, expected Accept or Drop`);
-  }
-  const priority = permission.priority === undefined || permission.priority === '' ? 1 : Number(permission.priority);
-  if (!Number.isInteger(priority)) {
-    throw malformedReply('ecs', 'DescribeSecurityGroupAttribute', `${at}.Priority is ${JSON.stringify(permission.priority)}, expected 1-100`);
-  }
+  const rawPolicy = permission.optString('Policy');
+  const policy = (rawPolicy || 'accept').toLowerCase();
+  if (policy !== 'accept' && policy !== 'drop') throw malformed(`Policy is ${JSON.stringify(rawPolicy)}, expected Accept or Drop`);
+  // A string in the API's reference ("1"), a number in some replies.
+  const rawPriority = permission.optString('Priority');
+  const priority = rawPriority === undefined || rawPriority === '' ? 1 : Number(rawPriority);
+  if (!Number.isInteger(priority)) throw malformed(`Priority is ${JSON.stringify(rawPriority)}, expected 1-100`);
   return {
     securityGroupId,
     direction,
     policy,
     priority,
-    ipProtocol: (permission.ipProtocol ?? 'ALL').toUpperCase(),
-    portRange: permission.portRange ?? '-1/-1',
-    sourceCidrIp: permission.sourceCidrIp ?? '',
-    description: permission.description ?? '',
+    ipProtocol: (permission.optString('IpProtocol') ?? 'ALL').toUpperCase(),
+    portRange: permission.optString('PortRange') ?? '-1/-1',
+    sourceCidrIp: permission.optString('SourceCidrIp') ?? '',
+    description: permission.optString('Description') ?? '',
   };
 }
 
-function readAgentStatus(
-  entry: $Ecs.DescribeCloudAssistantStatusResponseBodyInstanceCloudAssistantStatusSetInstanceCloudAssistantStatus,
-  index: number,
-): CloudAssistantAgentStatus {
-  const at = `InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus[${index}]`;
-  if (!entry.instanceId) throw malformedReply('ecs', 'DescribeCloudAssistantStatus', `${at}.InstanceId is missing`);
-  // The API answers the strings "true"/"false"; accept a JSON boolean too.
-  const status = String(entry.cloudAssistantStatus ?? '').toLowerCase();
-  if (status !== 'true' && status !== 'false') {
-    throw malformedReply('ecs', 'DescribeCloudAssistantStatus', `${at}.CloudAssistantStatus is ${JSON.stringify(entry.cloudAssistantStatus)}, expected "true" or "false"`);
-  }
-  return { instanceId: entry.instanceId, online: status === 'true', osType: entry.OSType ?? '', version: entry.cloudAssistantVersion ?? '' };
+function readAgentStatus(entry: ReplyObject): CloudAssistantAgentStatus {
+  const instanceId = requiredId(entry, 'DescribeCloudAssistantStatus', 'InstanceId');
+  // The API answers the strings "true"/"false"; a JSON boolean is read the same.
+  const online = entry.optFlag('CloudAssistantStatus');
+  if (online === undefined) throw malformedReply('ecs', 'DescribeCloudAssistantStatus', `${entry.path}.CloudAssistantStatus is missing`);
+  return { instanceId, online, osType: entry.optString('OSType') ?? '', version: entry.optString('CloudAssistantVersion') ?? '' };
 }
 
 function decodeBase64(text: string, at: string): string {
@@ -236,123 +199,118 @@ function decodeBase64(text: string, at: string): string {
   return Buffer.from(text, 'base64').toString('utf8');
 }
 
-function readInvocationResult(
-  entry: $Ecs.DescribeInvocationResultsResponseBodyInvocationInvocationResultsInvocationResult,
-  index: number,
-): InvocationResult {
-  const at = `Invocation.InvocationResults.InvocationResult[${index}]`;
-  if (!entry.instanceId) throw malformedReply('ecs', 'DescribeInvocationResults', `${at}.InstanceId is missing`);
-  const status = entry.invocationStatus ?? '';
-  if (!INVOCATION_STATUSES.has(status)) {
-    throw malformedReply('ecs', 'DescribeInvocationResults', `${at}.InvocationStatus is ${JSON.stringify(entry.invocationStatus)}, not a documented status`);
+function readInvocationResult(entry: ReplyObject): InvocationResult {
+  const instanceId = requiredId(entry, 'DescribeInvocationResults', 'InstanceId');
+  const status = entry.optString('InvocationStatus');
+  if (status === undefined || !INVOCATION_STATUSES.has(status)) {
+    throw malformedReply('ecs', 'DescribeInvocationResults', `${entry.path}.InvocationStatus is ${JSON.stringify(status)}, not a documented status`);
   }
   const finished = TERMINAL_INVOCATION_STATUSES.has(status as InvocationStatus);
+  const dropped = entry.optNumber('Dropped') ?? 0;
   return {
-    instanceId: entry.instanceId,
-    invokeId: entry.invokeId ?? '',
+    instanceId,
+    invokeId: entry.optString('InvokeId') ?? '',
     status: status as InvocationStatus,
-    exitCode: finished && typeof entry.exitCode === 'number' ? entry.exitCode : null,
-    output: decodeBase64(entry.output ?? '', at),
-    dropped: typeof entry.dropped === 'number' && entry.dropped > 0 ? entry.dropped : 0,
-    errorCode: entry.errorCode ?? '',
-    errorInfo: entry.errorInfo ?? '',
+    exitCode: finished ? (entry.optNumber('ExitCode') ?? null) : null,
+    output: decodeBase64(entry.optString('Output') ?? '', entry.path),
+    dropped: dropped > 0 ? dropped : 0,
+    errorCode: entry.optString('ErrorCode') ?? '',
+    errorInfo: entry.optString('ErrorInfo') ?? '',
   };
+}
+
+/** One page of a NextToken-paged action. */
+interface Page<T> {
+  items: T[];
+  nextToken: string | undefined;
 }
 
 export class EcsClient {
   constructor(
     private readonly invoker: ApiInvoker,
-    private readonly sdk: EcsSdk,
+    private readonly callApi: CallApi,
   ) {}
 
   /** This client, whose requests go out through `admission` once their quota allows them (see `Admission`). */
   admittedBy(admission: Admission): EcsClient {
-    return new EcsClient(this.invoker.admittedBy(admission), this.sdk);
+    return new EcsClient(this.invoker.admittedBy(admission), this.callApi);
+  }
+
+  /** One call: `request` flattened to RPC names as the SDK flattens it (`InstanceId.1`, booleans as "true"). */
+  private call<T>(action: string, request: object, read: (reply: ReplyObject) => T): Promise<T> {
+    const query = OpenApiUtil.query(request);
+    return this.invoker.invoke(
+      'ecs',
+      action,
+      () => this.callApi({ product: 'ecs', action, version: ECS_API_VERSION, query }),
+      (body) => read(ReplyObject.root('ecs', action, body)),
+    );
+  }
+
+  /** Every page of `action`, following NextToken; `request` is asked for each page with that page's token. */
+  private async allPages<T>(action: string, request: (token: string | undefined) => object, read: (reply: ReplyObject) => Page<T>): Promise<T[]> {
+    const items: T[] = [];
+    const tokens = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.call(action, request(token), read);
+      items.push(...page.items);
+      token = nextPageToken('ecs', action, page.nextToken, tokens);
+    } while (token !== undefined);
+    return items;
   }
 
   /** Status, private IPs, security groups and VPC of each instance; ids the region does not know are simply absent. */
   async describeInstances(request: DescribeInstancesRequest): Promise<EcsInstanceFacts[]> {
     const facts: EcsInstanceFacts[] = [];
     for (const batch of chunks(unique(request.InstanceIds), INSTANCE_BATCH_SIZE)) {
-      const tokens = new Set<string>();
-      let token: string | undefined;
-      do {
-        const page = await this.invoker.invoke(
-          'ecs',
-          'DescribeInstances',
-          () =>
-            this.sdk.describeInstances(
-              new $Ecs.DescribeInstancesRequest({ regionId: request.RegionId, instanceIds: JSON.stringify(batch), maxResults: INSTANCE_BATCH_SIZE, nextToken: token }),
-            ),
-          (response) => {
-            const instances = response.body?.instances?.instance;
-            if (!instances) throw malformedReply('ecs', 'DescribeInstances', 'Instances.Instance is missing');
-            return { instances: instances.map(readInstance), nextToken: response.body?.nextToken || undefined };
-          },
-        );
-        facts.push(...page.instances);
-        token = nextPageToken('ecs', 'DescribeInstances', page.nextToken, tokens);
-      } while (token !== undefined);
+      // InstanceIds is one parameter holding a JSON array (DescribeInstancesRequest.instanceIds, a string).
+      const instanceIds = JSON.stringify(batch);
+      const page = await this.allPages(
+        'DescribeInstances',
+        (token) => ({ RegionId: request.RegionId, InstanceIds: instanceIds, MaxResults: INSTANCE_BATCH_SIZE, NextToken: token }),
+        (reply) => ({
+          items: wrappedList(reply, 'DescribeInstances', 'Instances', 'Instance').map(readInstance),
+          nextToken: reply.optString('NextToken') || undefined,
+        }),
+      );
+      facts.push(...page);
     }
     return facts;
   }
 
   /** The group's rules in one direction (default ingress), all pages. */
-  async describeSecurityGroupAttribute(request: DescribeSecurityGroupAttributeRequest): Promise<SecurityGroupRule[]> {
-    const rules: SecurityGroupRule[] = [];
-    const tokens = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await this.invoker.invoke(
-        'ecs',
-        'DescribeSecurityGroupAttribute',
-        () =>
-          this.sdk.describeSecurityGroupAttribute(
-            new $Ecs.DescribeSecurityGroupAttributeRequest({
-              regionId: request.RegionId,
-              securityGroupId: request.SecurityGroupId,
-              direction: request.Direction ?? 'ingress',
-              maxResults: RULE_PAGE_SIZE,
-              nextToken: token,
-            }),
-          ),
-        (response) => {
-          const permissions = response.body?.permissions?.permission;
-          if (!permissions) throw malformedReply('ecs', 'DescribeSecurityGroupAttribute', 'Permissions.Permission is missing');
-          return {
-            rules: permissions.map((permission, index) => readRule(request.SecurityGroupId, permission, index)),
-            nextToken: response.body?.nextToken || undefined,
-          };
-        },
-      );
-      rules.push(...page.rules);
-      token = nextPageToken('ecs', 'DescribeSecurityGroupAttribute', page.nextToken, tokens);
-    } while (token !== undefined);
-    return rules;
+  describeSecurityGroupAttribute(request: DescribeSecurityGroupAttributeRequest): Promise<SecurityGroupRule[]> {
+    return this.allPages(
+      'DescribeSecurityGroupAttribute',
+      (token) => ({
+        RegionId: request.RegionId,
+        SecurityGroupId: request.SecurityGroupId,
+        Direction: request.Direction ?? 'ingress',
+        MaxResults: RULE_PAGE_SIZE,
+        NextToken: token,
+      }),
+      (reply) => ({
+        items: wrappedList(reply, 'DescribeSecurityGroupAttribute', 'Permissions', 'Permission').map((permission) => readRule(request.SecurityGroupId, permission)),
+        nextToken: reply.optString('NextToken') || undefined,
+      }),
+    );
   }
+
   /** Whether each instance's Cloud Assistant agent can run commands, and its OS; ids the region does not know are absent. */
   async describeCloudAssistantStatus(request: { RegionId: string; InstanceIds: string[] }): Promise<CloudAssistantAgentStatus[]> {
     const statuses: CloudAssistantAgentStatus[] = [];
     for (const batch of chunks(unique(request.InstanceIds), CLOUD_ASSISTANT_STATUS_BATCH_SIZE)) {
-      const tokens = new Set<string>();
-      let token: string | undefined;
-      do {
-        const page = await this.invoker.invoke(
-          'ecs',
-          'DescribeCloudAssistantStatus',
-          () =>
-            this.sdk.describeCloudAssistantStatus(
-              new $Ecs.DescribeCloudAssistantStatusRequest({ regionId: request.RegionId, instanceId: batch, maxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, nextToken: token }),
-            ),
-          (response) => {
-            const entries = response.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus;
-            if (!entries) throw malformedReply('ecs', 'DescribeCloudAssistantStatus', 'InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus is missing');
-            return { statuses: entries.map(readAgentStatus), nextToken: response.body?.nextToken || undefined };
-          },
-        );
-        statuses.push(...page.statuses);
-        token = nextPageToken('ecs', 'DescribeCloudAssistantStatus', page.nextToken, tokens);
-      } while (token !== undefined);
+      const page = await this.allPages(
+        'DescribeCloudAssistantStatus',
+        // InstanceId.N, a repeated list (DescribeCloudAssistantStatusRequest.instanceId, an array).
+        (token) => ({ RegionId: request.RegionId, InstanceId: batch, MaxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, NextToken: token }),
+        (reply) => ({
+          items: wrappedList(reply, 'DescribeCloudAssistantStatus', 'InstanceCloudAssistantStatusSet', 'InstanceCloudAssistantStatus').map(readAgentStatus),
+          nextToken: reply.optString('NextToken') || undefined,
+        }),
+      );
+      statuses.push(...page);
     }
     return statuses;
   }
@@ -370,62 +328,43 @@ export class EcsClient {
     if (content.length > COMMAND_CONTENT_LIMIT_BYTES) {
       throw new RangeError(`the script is ${content.length} bytes in Base64, above RunCommand's ${COMMAND_CONTENT_LIMIT_BYTES}`);
     }
-    return this.invoker.invoke(
-      'ecs',
+    return this.call(
       'RunCommand',
-      () =>
-        this.sdk.runCommand(
-          new $Ecs.RunCommandRequest({
-            regionId: request.RegionId,
-            type: 'RunShellScript',
-            commandContent: content,
-            contentEncoding: 'Base64',
-            instanceId: instanceIds,
-            timeout: request.timeoutSeconds,
-            name: request.name,
-            description: request.description,
-            keepCommand: false,
-            repeatMode: 'Once',
-            ...(request.usesBuiltInParameters ? { enableParameter: true } : {}),
-          }),
-        ),
-      (response) => {
-        const invokeId = response.body?.invokeId;
+      {
+        RegionId: request.RegionId,
+        Type: 'RunShellScript',
+        CommandContent: content,
+        ContentEncoding: 'Base64',
+        InstanceId: instanceIds,
+        Timeout: request.timeoutSeconds,
+        Name: request.name,
+        Description: request.description,
+        KeepCommand: false,
+        RepeatMode: 'Once',
+        ...(request.usesBuiltInParameters ? { EnableParameter: true } : {}),
+      },
+      (reply) => {
+        const invokeId = reply.optString('InvokeId');
         if (!invokeId) throw malformedReply('ecs', 'RunCommand', 'InvokeId is missing');
-        return { invokeId, commandId: response.body?.commandId ?? '' };
+        return { invokeId, commandId: reply.optString('CommandId') ?? '' };
       },
     );
   }
 
   /** Every instance's result of one invocation, all pages, output decoded. */
-  async describeInvocationResults(request: { RegionId: string; InvokeId: string }): Promise<InvocationResult[]> {
-    const results: InvocationResult[] = [];
-    const tokens = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await this.invoker.invoke(
-        'ecs',
-        'DescribeInvocationResults',
-        () =>
-          this.sdk.describeInvocationResults(
-            new $Ecs.DescribeInvocationResultsRequest({
-              regionId: request.RegionId,
-              invokeId: request.InvokeId,
-              contentEncoding: 'Base64',
-              maxResults: INVOCATION_RESULT_PAGE_SIZE,
-              nextToken: token,
-            }),
-          ),
-        (response) => {
-          const invocation = response.body?.invocation;
-          const entries = invocation?.invocationResults?.invocationResult;
-          if (!entries) throw malformedReply('ecs', 'DescribeInvocationResults', 'Invocation.InvocationResults.InvocationResult is missing');
-          return { results: entries.map(readInvocationResult), nextToken: invocation?.nextToken || undefined };
-        },
-      );
-      results.push(...page.results);
-      token = nextPageToken('ecs', 'DescribeInvocationResults', page.nextToken, tokens);
-    } while (token !== undefined);
-    return results;
+  describeInvocationResults(request: { RegionId: string; InvokeId: string }): Promise<InvocationResult[]> {
+    return this.allPages(
+      'DescribeInvocationResults',
+      (token) => ({ RegionId: request.RegionId, InvokeId: request.InvokeId, ContentEncoding: 'Base64', MaxResults: INVOCATION_RESULT_PAGE_SIZE, NextToken: token }),
+      (reply) => {
+        // The results and their NextToken sit inside Invocation.
+        const invocation = reply.optObject('Invocation');
+        if (!invocation) throw malformedReply('ecs', 'DescribeInvocationResults', 'Invocation.InvocationResults.InvocationResult is missing');
+        return {
+          items: wrappedList(invocation, 'DescribeInvocationResults', 'InvocationResults', 'InvocationResult').map(readInvocationResult),
+          nextToken: invocation.optString('NextToken') || undefined,
+        };
+      },
+    );
   }
 }

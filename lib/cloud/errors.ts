@@ -58,8 +58,6 @@ export interface FailureFacts {
   requestId: string | null;
   /** The service's own words (`Message`), else the error message. */
   detail: string;
-  /** The service asked us to wait this long (openapi-core ThrottlingError). */
-  retryAfterMs: number | null;
   errorName: string;
 }
 
@@ -76,13 +74,11 @@ function text(value: unknown): string | null {
 export function failureFacts(err: unknown): FailureFacts {
   const data = field(err, 'data');
   const status = Number(field(err, 'statusCode') ?? field(data, 'statusCode'));
-  const retryAfter = Number(field(err, 'retryAfter'));
   return {
     code: text(field(err, 'code')) ?? text(field(data, 'Code')),
     statusCode: Number.isInteger(status) && status > 0 ? status : null,
     requestId: text(field(err, 'requestId')) ?? text(field(data, 'RequestId')),
     detail: text(field(data, 'Message')) ?? errorMessage(err),
-    retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
     errorName: err instanceof Error ? err.name : typeof err,
   };
 }
@@ -103,7 +99,7 @@ const NETWORK_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOU
 
 export function isThrottling(facts: FailureFacts): boolean {
   const code = facts.code ?? '';
-  return code.startsWith('Throttling') || code === 'Rejected.Throttling' || facts.errorName === 'ThrottlingError';
+  return code.startsWith('Throttling') || code === 'Rejected.Throttling';
 }
 
 function isAccessCode(code: string): boolean {
@@ -131,18 +127,15 @@ export function classifyFailure(err: unknown): FailureKind {
   if (facts.errorName === 'RequestTimeoutError') return 'transient';
   if (facts.code !== null && NETWORK_ERRNOS.has(facts.code)) return 'transient';
   if (/socket hang up/i.test(facts.detail)) return 'transient';
-  // openapi-client and openapi-core parse every error body as JSON: an HTML page from a gateway throws a bare SyntaxError.
+  // openapi-client parses every error body as JSON: an HTML page from a gateway throws a bare SyntaxError.
   if (err instanceof SyntaxError) return 'transient';
-  // @darabonba/typescript's cast (used by the ECS SDK) rejects a reply whose fields have the wrong types.
-  if (/^type of .+ is mismatch|^can not cast to/.test(facts.detail)) return 'malformed';
   return 'refused';
 }
 
 export function retryDecision(err: unknown): RetryDecision {
   const kind = classifyFailure(err);
   if (kind !== 'throttled' && kind !== 'transient') return { retry: false };
-  const { retryAfterMs } = failureFacts(err);
-  return retryAfterMs === null ? { retry: true } : { retry: true, retryAfterMs };
+  return { retry: true };
 }
 
 // The SDKs glue the request line onto socket errors ("connect ECONNREFUSED 127.0.0.1:1234POST http://… failed.").

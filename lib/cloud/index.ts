@@ -6,7 +6,7 @@ import type { RateLimit } from '../util/rate';
 import type { RetryPolicy } from '../util/retry';
 import { ApiCounters } from './counters';
 import { resolveCredentials, type CredentialSource, type EnvironmentAccessKey, type ResolvedCredentials, type StaticCredentials } from './credentials';
-import { EcsClient, createEcsSdk } from './ecs';
+import { EcsClient } from './ecs';
 import { assertRegionId, resolveEndpoint, type ApiEndpoint } from './endpoints';
 import { ApiInvoker } from './invoker';
 import { SlbClient } from './slb';
@@ -101,11 +101,11 @@ export function createCloudClients(options: CloudClientOptions): CloudClients {
   });
   const common = { credential: credentials.credential, readTimeoutMs, connectTimeoutMs, userAgent: USER_AGENT };
   const slbTransport = options.transport ?? openApiTransport({ ...common, endpoint: endpoints.slb });
-  const ecsSdk = createEcsSdk({ ...common, endpoint: endpoints.ecs, regionId: options.regionId, callApi: options.transport });
+  const ecsTransport = options.transport ?? openApiTransport({ ...common, endpoint: endpoints.ecs });
   return {
     regionId: options.regionId,
     slb: new SlbClient(invoker, slbTransport),
-    ecs: new EcsClient(invoker, ecsSdk),
+    ecs: new EcsClient(invoker, ecsTransport),
     counters,
     endpoints,
     credentials: { source: credentials.source, current: credentials.current },

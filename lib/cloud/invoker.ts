@@ -93,7 +93,7 @@ export class ApiInvoker {
             if (isThrottling(facts)) {
               counters.add(action, 'throttled');
               // Everyone calling this action waits, not only the caller that was told, and the window shrinks.
-              slot.throttled(facts.retryAfterMs);
+              slot.throttled();
             }
             const explained = endpoint && timeouts ? await explainTimeout(err, endpoint, timeouts) : err;
             if (explained instanceof EndpointTimeoutError) timedOut += 1;

@@ -69,6 +69,16 @@ export class ReplyObject {
     return this.optString(key) ?? this.fail(key, 'is missing');
   }
 
+  /** A yes/no field: a JSON boolean or the strings "true"/"false" (any case), as the RPC APIs answer. Absent → undefined. */
+  optFlag(key: string): boolean | undefined {
+    const value = this.value[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'boolean') return value;
+    const text = typeof value === 'string' ? value.toLowerCase() : '';
+    if (text === 'true' || text === 'false') return text === 'true';
+    return this.fail(key, `is ${JSON.stringify(value)}, expected "true" or "false"`);
+  }
+
   /** A numeric field; numeric strings ("80") are accepted. Absent or "" → undefined. */
   optNumber(key: string): number | undefined {
     const value = this.value[key];

@@ -1,4 +1,4 @@
-// The seam between our clients and the wire. Production sends through the Alibaba SDKs (which sign with
+// The seam between our clients and the wire. Production sends through @alicloud/openapi-client `callApi` (which signs with
 // ACS3-HMAC-SHA256); tests may hand in a fake `CallApi` that answers with the API's JSON.
 import type { IncomingMessage } from 'node:http';
 import OpenApi, * as $OpenApi from '@alicloud/openapi-client';

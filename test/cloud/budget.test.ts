@@ -72,7 +72,7 @@ describe('ActionBudget', () => {
     for (let i = 0; i < 80; i++) sent.push(await budget.acquire());
     for (const slot of sent) slot.release();
     const throttled = await budget.acquire();
-    throttled.throttled(null);
+    throttled.throttled();
     throttled.release();
     // 80 of ours were in the service's full window: 80 fit, not 100.
     expect(budget.allowed).toBe(80);
@@ -80,19 +80,14 @@ describe('ActionBudget', () => {
     expect(clock.now()).toBe(10_000);
   });
 
-  it('waits as long as the service asked', async () => {
+  it('holds every call of the action for THROTTLE_HOLD_MS after a throttling reply', async () => {
     const clock = new FakeClock(0, 'auto');
     const budget = new ActionBudget({ count: 100, perMs: 1_000 }, clock);
     const slot = await budget.acquire();
-    slot.throttled(2_500);
+    slot.throttled();
     slot.release();
     await budget.acquire();
-    expect(clock.now()).toBe(2_500);
-    const other = await budget.acquire();
-    other.throttled(null);
-    other.release();
-    await budget.acquire();
-    expect(clock.now()).toBe(2_500 + THROTTLE_HOLD_MS);
+    expect(clock.now()).toBe(THROTTLE_HOLD_MS);
   });
 
   it('halves at most once per episode, and recovers after a window without throttling', async () => {
@@ -102,13 +97,13 @@ describe('ActionBudget', () => {
     const slots: BudgetSlot[] = [];
     for (let i = 0; i < 10; i++) slots.push(await budget.acquire());
     for (const slot of slots) {
-      slot.throttled(null);
+      slot.throttled();
       slot.release();
     }
     expect(budget.allowed).toBe(50);
     // A call sent after the decrease opens a new episode.
     const later = await budget.acquire();
-    later.throttled(null);
+    later.throttled();
     later.release();
     expect(budget.allowed).toBe(25);
     await clock.sleep(9_999);

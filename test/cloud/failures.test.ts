@@ -1,6 +1,5 @@
 // What the clients do with each kind of failure: retry (throttling, 5xx, timeouts, resets, non-JSON bodies), or stop
 // at once with one error that names what to fix (credentials, signature, clock, RAM permission, not found).
-import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
 import { CloudAccessError, CloudApiError, type DroppedItem } from '../../lib/cloud';
 import { UserFacingError } from '../../lib/util/errors';
 import { FakeApi, apiError, fakeClients } from './fake-api';
@@ -51,10 +50,10 @@ describe('retried failures', () => {
     expect(clients.counters.get('DescribeHealthStatus')).toMatchObject({ calls: 2, retries: 1, failures: 0 });
   });
 
-  it('retries the ECS SDK errors (openapi-core ThrottlingError / ServerError)', async () => {
+  it('retries ECS throttling and server errors as it does SLB\'s (the same transport)', async () => {
     const api = world()
-      .failNext('DescribeInstances', new ThrottlingError({ code: 'Throttling.User', statusCode: 400, message: 'code: 400, too fast request id: x' }))
-      .failNext('DescribeInstances', new ServerError({ code: 'InternalError', statusCode: 500, message: 'code: 500, oops request id: y' }));
+      .failNext('DescribeInstances', apiError('Throttling.User', 400, 'Request was denied due to user flow control.'))
+      .failNext('DescribeInstances', apiError('InternalError', 500, 'oops'));
     const clients = fakeClients(api);
     const instances = await clients.ecs.describeInstances({ RegionId: 'cn-hangzhou', InstanceIds: ['i-1'] });
     expect(instances.map((i) => i.instanceId)).toEqual(['i-1']);
@@ -101,11 +100,8 @@ describe('failures that are never retried', () => {
     expect(err.message).toMatch(/^SLB refused DescribeHealthStatus: Forbidden\.RAM \(HTTP 403\).*Grant the RAM permission slb:DescribeHealthStatus/);
   });
 
-  it('Forbidden.RAM from the ECS SDK names ecs:DescribeSecurityGroupAttribute', async () => {
-    const api = world().failNext(
-      'DescribeSecurityGroupAttribute',
-      new ClientError({ code: 'Forbidden.RAM', statusCode: 403, message: 'code: 403, not authorized request id: z', data: { Message: 'not authorized' } }),
-    );
+  it('Forbidden.RAM from ECS names ecs:DescribeSecurityGroupAttribute', async () => {
+    const api = world().failNext('DescribeSecurityGroupAttribute', apiError('Forbidden.RAM', 403, 'not authorized'));
     const err = await rejectionOf(fakeClients(api).ecs.describeSecurityGroupAttribute({ RegionId: 'cn-hangzhou', SecurityGroupId: 'sg-1' }));
     expect(err).toBeInstanceOf(CloudAccessError);
     expect(err.message).toContain('ecs:DescribeSecurityGroupAttribute');
@@ -205,12 +201,12 @@ describe('malformed replies', () => {
     expect(reply.dropped[0]?.reason).toMatch(/BackendServers\.BackendServer\[0\]\.Port is missing\); only that entry is left out/);
   });
 
-  it('reports an ECS reply the SDK cannot read as malformed, naming the action', async () => {
+  it('reports an ECS reply it cannot read as malformed, naming the action and the field', async () => {
     const api = world().intercept((request) => (request.action === 'DescribeInstances' ? { body: { Instances: { Instance: 'i-1' } } } : undefined));
     const clients = fakeClients(api);
     const err = await rejectionOf(clients.ecs.describeInstances({ RegionId: 'cn-hangzhou', InstanceIds: ['i-1'] }));
     expect(err).toBeInstanceOf(CloudApiError);
-    expect(err.message).toMatch(/^ECS DescribeInstances returned a malformed reply/);
+    expect(err.message).toMatch(/^ECS DescribeInstances returned a malformed reply: Instances\.Instance should be an array but is a string\./);
     expect(clients.counters.get('DescribeInstances')).toMatchObject({ calls: 1, retries: 0, failures: 1 });
   });
 

@@ -1,4 +1,4 @@
-// The real SDK call paths (openapi-client callApi for SLB, @alicloud/ecs20140526 for ECS) against a server on
+// The real call path (openapi-client callApi, for SLB and ECS alike) against a server on
 // 127.0.0.1: the endpoint override, plain http, the wire format, and retries of non-JSON 5xx pages and timeouts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,7 +99,7 @@ describe('OpenAPI over loopback', () => {
     expect(slbClients.counters.get('DescribeHealthStatus')).toEqual({ calls: 2, throttled: 1, retries: 1, failures: 1 });
   });
 
-  it('calls ECS through @alicloud/ecs20140526 over http, with InstanceIds as a JSON array', async () => {
+  it('calls ECS over http with the ECS version and InstanceIds as a JSON array', async () => {
     const facts = await clients().ecs.describeInstances({ RegionId: 'cn-hangzhou', InstanceIds: ['i-loop'] });
     expect(facts).toEqual([{ instanceId: 'i-loop', status: 'Running', privateIps: ['127.0.0.11'], securityGroupIds: ['sg-1'], vpcId: 'vpc-1' }]);
     const [request] = server.seen;
@@ -109,7 +109,7 @@ describe('OpenAPI over loopback', () => {
     expect(request?.headers.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=AKID-LOOP,/);
   });
 
-  it('retries ECS errors from openapi-core: an HTML 502 and a throttling reply', async () => {
+  it('retries ECS errors: an HTML 502 and a throttling reply', async () => {
     server.script(
       'DescribeInstances',
       { status: 502, body: HTML_502, contentType: 'text/html' },

@@ -68,7 +68,7 @@ describe('an endpoint that accepts the connection and never answers', () => {
     expect(accepted - before).toBe(2 * MAX_TIMED_OUT_ATTEMPTS);
   });
 
-  it('ECS: the same through the ECS SDK, with the read timeout when it is the shorter one', async () => {
+  it('ECS: the same, with the read timeout when it is the shorter one', async () => {
     const clients = clientsAt(`http://127.0.0.1:${silentPort}`, { connectTimeoutMs: 2000, readTimeoutMs: 400 });
     const err = await failureOf(clients.ecs.describeInstances({ RegionId: 'cn-hangzhou', InstanceIds: ['i-1'] }));
     expect(err.apiCode).toBe('EndpointNoAnswer');

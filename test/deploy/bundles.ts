@@ -33,11 +33,24 @@ export function buildBundles(): Bundles {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Every file esbuild put code of into a function's bundle. */
+function bundleInputs(bundles: Bundles, fn: FunctionName): string[] {
+  const meta = JSON.parse(readFileSync(join(bundles.dir, `${fn}.meta.json`), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  return Object.values(meta.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, info]) => info.bytesInOutput > 0).map(([file]) => file));
+}
+
 /** The project source files (not node_modules) that esbuild put into a function's bundle. */
 export function bundleSources(bundles: Bundles, fn: FunctionName): string[] {
-  const meta = JSON.parse(readFileSync(join(bundles.dir, `${fn}.meta.json`), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
-  const inputs = Object.values(meta.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, info]) => info.bytesInOutput > 0).map(([file]) => file));
-  return inputs.filter((file) => !file.includes('node_modules') && file.endsWith('.ts'));
+  return bundleInputs(bundles, fn).filter((file) => !file.includes('node_modules') && file.endsWith('.ts'));
+}
+
+/** The npm packages (`@scope/name` or `name`, nested ones included) that a function's bundle carries code of. */
+export function bundlePackages(bundles: Bundles, fn: FunctionName): Set<string> {
+  const packages = new Set<string>();
+  for (const file of bundleInputs(bundles, fn)) {
+    for (const match of file.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)) if (match[1]) packages.add(match[1]);
+  }
+  return packages;
 }
 
 /**
