@@ -19,7 +19,7 @@ export interface ConnectionEvents {
  * the Readable stream's per-chunk machinery (https://nodejs.org/api/net.html#socketconnectoptions-connectlistener).
  */
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
-/** Closed sockets kept for reuse at most: the default probe concurrency of a busy instance. */
+/** Closed sockets kept for reuse at most: the probe function's probes in flight (SLB_DOCTOR_PROBE_CONCURRENCY, template.yml). */
 const MAX_IDLE_SOCKETS = 256;
 const idleSockets: ReusableSocket[] = [];
 
