@@ -1,13 +1,11 @@
 // HTTP prober: one TCP connection, the check's request written byte for byte, the reply parsed strictly.
 // One deadline for the whole probe and byte caps on headers and body, so no backend can hang or flood a run.
-import * as net from 'node:net';
 import type { HttpProbeRequest, ProbeOutcome, ProbeResult } from '../model';
 import { buildHttpRequest, codeClassOf, hasNoBody, MAX_BODY_BYTES, MAX_HEADER_BYTES, parseResponseHead, type HttpRequestWire, type ResponseHead } from './http-wire';
+import { connectProbeSocket } from './connections';
 import { connectErrorOutcome, describeError, emptyResult, errnoOf, invalidTarget, PhaseTimer, printableSnippet } from './result';
 
 const CHUNKED_END = '0\r\n\r\n';
-/** One read buffer for every HTTP probe of this process (see onread in openHttpProbe); a read is at most this long. */
-const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 export function probeHttp(request: HttpProbeRequest): Promise<ProbeResult> {
   return openHttpProbe(request, 0).check;
@@ -46,10 +44,6 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
   let resolveExtended: (result: ProbeResult | null) => void = () => undefined;
   const check = new Promise<ProbeResult>((resolve) => (resolveCheck = resolve));
   const extended = new Promise<ProbeResult | null>((resolve) => (resolveExtended = resolve));
-  // `onread` hands each read straight to onData in one shared buffer, without the Readable stream's per-chunk
-  // machinery (https://nodejs.org/api/net.html#socketconnectoptions-connectlistener); 'end', 'error' and 'close' are
-  // emitted as usual. onData copies what it keeps before it returns, so one buffer serves every probe of the process.
-  const socket = net.connect({ host: request.ip, port: request.port, onread: { buffer: sharedReadBuffer, callback: onRead } });
   // The request whose deadline runs now: SLB's check, then (past its timeout) the extended wait.
   let current: HttpProbeRequest = request;
   let extending = false;
@@ -122,16 +116,6 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
     if (bodyComplete()) settleWithStatus(null);
   };
 
-  socket.on('connect', () => {
-    connected = true;
-    timer.markConnect();
-    socket.write(wire.bytes);
-  });
-  // `chunk` is a view of the shared read buffer: only copies of it outlive this call.
-  function onRead(length: number): boolean {
-    onData(sharedReadBuffer.subarray(0, length));
-    return true;
-  }
   function onData(chunk: Buffer): void {
     if (settled) return;
     timer.markFirstByte();
@@ -149,21 +133,30 @@ function openHttpProbe(request: HttpProbeRequest, extendedTimeoutMs: number): Ex
     if (hasNoBody(current.method, head.statusCode)) return settleWithStatus(null);
     onBody(headBuffer.subarray(head.headLength));
   }
-  socket.on('end', () => {
-    if (head) settleWithStatus(null);
-    else if (bytesRead === 0) settle('closed_no_response', 'the backend closed the connection without replying');
-    else settle('malformed_response', `the backend closed the connection after ${bytesRead} bytes, before the headers ended: "${snippet()}"`);
+  // The socket is reused by later probes (connections.ts): it is touched only until this probe has settled.
+  const socket = connectProbeSocket(request.ip, request.port, {
+    onConnect: () => {
+      connected = true;
+      timer.markConnect();
+      socket.write(wire.bytes);
+    },
+    onData,
+    onEnd: () => {
+      if (head) settleWithStatus(null);
+      else if (bytesRead === 0) settle('closed_no_response', 'the backend closed the connection without replying');
+      else settle('malformed_response', `the backend closed the connection after ${bytesRead} bytes, before the headers ended: "${snippet()}"`);
+    },
+    onError: (err) => {
+      const code = errnoOf(err);
+      if (head) return settleWithStatus(`${code ?? 'error'} while reading the body`);
+      if (!connected) return settle(connectErrorOutcome(code), describeError(err));
+      if (code === 'ECONNRESET' || code === 'EPIPE') {
+        return settle('reset', bytesRead === 0 ? `${code}: reset before any reply` : `${code} after ${bytesRead} bytes: "${snippet()}"`);
+      }
+      settle('error', describeError(err));
+    },
+    onClose: () => settle('closed_no_response', 'the connection closed without a reply'),
   });
-  socket.on('error', (err) => {
-    const code = errnoOf(err);
-    if (head) return settleWithStatus(`${code ?? 'error'} while reading the body`);
-    if (!connected) return settle(connectErrorOutcome(code), describeError(err));
-    if (code === 'ECONNRESET' || code === 'EPIPE') {
-      return settle('reset', bytesRead === 0 ? `${code}: reset before any reply` : `${code} after ${bytesRead} bytes: "${snippet()}"`);
-    }
-    settle('error', describeError(err));
-  });
-  socket.on('close', () => settle('closed_no_response', 'the connection closed without a reply'));
 
   const cancel = (): void => {
     if (settled || !extending) return;

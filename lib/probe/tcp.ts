@@ -1,6 +1,6 @@
 // TCP prober: what SLB's TCP check does (SYN, SYN+ACK, ACK, then RST): connected within the timeout or not.
-import * as net from 'node:net';
 import type { ProbeOutcome, ProbeResult, TcpProbeRequest } from '../model';
+import { connectProbeSocket } from './connections';
 import { connectErrorOutcome, describeError, emptyResult, errnoOf, invalidTarget, PhaseTimer } from './result';
 
 export function probeTcp(request: TcpProbeRequest): Promise<ProbeResult> {
@@ -8,7 +8,6 @@ export function probeTcp(request: TcpProbeRequest): Promise<ProbeResult> {
   const invalid = invalidTarget(request);
   if (invalid !== null) return Promise.resolve(emptyResult(request, 'error', invalid, timer.timings(false)));
   return new Promise<ProbeResult>((resolve) => {
-    const socket = net.connect({ host: request.ip, port: request.port });
     let settled = false;
     const settle = (outcome: ProbeOutcome, detail: string | null, reset = false): void => {
       if (settled) return;
@@ -20,19 +19,24 @@ export function probeTcp(request: TcpProbeRequest): Promise<ProbeResult> {
       resolve(emptyResult(request, outcome, detail, timer.timings(false)));
     };
     const deadline = setTimeout(() => settle('connect_timeout', `no TCP connection within ${request.timeoutMs} ms`), request.timeoutMs);
-    socket.on('connect', () => {
-      timer.markConnect();
-      settle('ok', null, true);
-    });
-    socket.on('error', (err) => {
-      const code = errnoOf(err);
-      // A reset (not a refusal) means the handshake completed and the backend dropped us at once: SLB's TCP check passes.
-      if (code === 'ECONNRESET') {
+    // The socket is reused by later probes (connections.ts): it is touched only until this probe has settled.
+    const socket = connectProbeSocket(request.ip, request.port, {
+      onConnect: () => {
         timer.markConnect();
-        return settle('ok', 'the handshake completed, then the backend reset the connection at once');
-      }
-      settle(connectErrorOutcome(code), describeError(err));
+        settle('ok', null, true);
+      },
+      onData: () => undefined,
+      onEnd: () => undefined,
+      onError: (err) => {
+        const code = errnoOf(err);
+        // A reset (not a refusal) means the handshake completed and the backend dropped us at once: SLB's TCP check passes.
+        if (code === 'ECONNRESET') {
+          timer.markConnect();
+          return settle('ok', 'the handshake completed, then the backend reset the connection at once');
+        }
+        settle(connectErrorOutcome(code), describeError(err));
+      },
+      onClose: () => settle('error', 'the socket closed before connecting'),
     });
-    socket.on('close', () => settle('error', 'the socket closed before connecting'));
   });
 }
