@@ -14,7 +14,10 @@ export interface LoadBalancerOutcome {
   missing: number;
   /** The probes its evidence records (each replay and variant). */
   probesSent: number;
-  /** Backends per listener, keyed `lb/protocol:port` (the delivery's inhibition reads them). */
+  /**
+   * Backends per listener that has a finding, keyed `lb/protocol:port`: the delivery reads a finding's listener size
+   * (lib/notify/fingerprint.ts summarize), and no other.
+   */
   listenerSizes: Array<[string, number]>;
 }
 
@@ -47,6 +50,14 @@ export interface PerLoadBalancerOptions {
  */
 function waitsForRegionErrors(loadBalancer: LoadBalancer, facts: RegionFacts): boolean {
   return loadBalancer.listeners.some((listener) => listener.backends.some((backend) => backend.type === 'ecs' && facts.instances[backend.serverId] === undefined));
+}
+
+function sizesOfListenersIn(loadBalancer: LoadBalancer, findings: readonly Finding[]): Array<[string, number]> {
+  const named = new Set(findings.flatMap((finding) => (finding.subject.listener ? [`${finding.subject.listener.protocol}:${finding.subject.listener.port}`] : [])));
+  return loadBalancer.listeners.flatMap((listener): Array<[string, number]> => {
+    const key = `${listener.protocol}:${listener.port}`;
+    return named.has(key) ? [[`${loadBalancer.id}/${key}`, listener.backends.length]] : [];
+  });
 }
 
 export class PerLoadBalancer {
@@ -141,11 +152,11 @@ export class PerLoadBalancer {
     }
     let probesSent = 0;
     for (const e of evidence.values()) probesSent += e.error ? 0 : 1 + e.variants.length;
-    const listenerSizes = loadBalancer.listeners.map((listener): [string, number] => [`${loadBalancer.id}/${listener.protocol}:${listener.port}`, listener.backends.length]);
     const diagnosis = this.options
       .diagnose({ facts, loadBalancer, jobsById: jobs, evidenceByJob: evidence })
       .then(
         (findings) => {
+          const listenerSizes = sizesOfListenersIn(loadBalancer, findings);
           this.diagnosed.set(loadBalancerId, { findings, jobs: jobs.size, missing: jobs.size - evidence.size, probesSent, listenerSizes });
         },
         (err: unknown) => {

@@ -277,7 +277,7 @@ function matchesListener(filter: InventoryFilter['listener'], port: number, prot
 
 /**
  * The load balancers in scope, handed to `onFound` page by page as they arrive (deduplicated, tag-filtered); the
- * first page tells the total, and the other pages are then asked for at once. Returns them all in listing order.
+ * first page tells the total, and the other pages are then asked for at once. Returns their ids in listing order.
  */
 async function listLoadBalancers(
   slb: SlbClient,
@@ -286,7 +286,7 @@ async function listLoadBalancers(
   errors: InventoryError[],
   dropped: DroppedItem[],
   onFound: (found: SlbLoadBalancerSummary[]) => void,
-): Promise<SlbLoadBalancerSummary[]> {
+): Promise<string[]> {
   const tagEntries = Object.entries(filter.tags ?? {});
   const base = { RegionId: regionId, ...(tagEntries.length > 0 ? { Tag: tagEntries.map(([Key, Value]) => ({ Key, Value })) } : {}) };
   const requested = filter.loadBalancerIds?.length ? [...new Set(filter.loadBalancerIds)] : null;
@@ -330,7 +330,7 @@ async function listLoadBalancers(
       message: `Load balancer ${id} was not found in region ${regionId}${tagEntries.length > 0 ? ' with the requested tags' : ''}: check the id and the region.`,
     });
   }
-  return pages.flat();
+  return pages.flat().map((lb) => lb.LoadBalancerId);
 }
 
 async function listListeners(
@@ -820,7 +820,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         options.onLoadBalancer?.(assembledNow);
         // One whose unreadable entries are reported stays in the inventory, which names it in that error.
         if (options.onComplete && !dropped.some((item) => item.loadBalancerId === id)) {
-          handedOver.add(id);
+          entries.delete(id);
           options.onComplete(assembledNow, facts, factsRead);
         } else {
           assembled.set(id, assembledNow);
@@ -845,26 +845,28 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     return admitted.then(() => work);
   };
   const assembled = new Map<string, LoadBalancer>();
-  const handedOver = new Set<string>();
+  // The listing entries of the load balancers not handed over, for their final assembly.
+  const entries = new Map<string, SlbLoadBalancerSummary>();
   const examined: Promise<void>[] = [];
-  const summaries = await listLoadBalancers(admitted('listing'), regionId, filter, errors, dropped, (found) => {
+  const listed = await listLoadBalancers(admitted('listing'), regionId, filter, errors, dropped, (found) => {
+    for (const lb of found) entries.set(lb.LoadBalancerId, lb);
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
   });
   await Promise.all(examined);
   await ecsFacts.finish();
   // Errors in listing order, whatever order the calls finished in.
-  for (const lb of summaries) {
-    const error = listenerNotFound.get(lb.LoadBalancerId);
+  for (const id of listed) {
+    const error = listenerNotFound.get(id);
     if (error) errors.push(error);
   }
 
   const loadBalancers: LoadBalancer[] = [];
   const loadBalancerIds: string[] = [];
-  for (const lb of summaries) {
-    const id = lb.LoadBalancerId;
+  for (const id of listed) {
     if (failed.has(id) || outOfScope.has(id)) continue;
     loadBalancerIds.push(id);
-    if (handedOver.has(id)) continue;
+    const lb = entries.get(id);
+    if (!lb) continue; // handed over
     const ready = assembled.get(id);
     if (ready) {
       loadBalancers.push(ready);

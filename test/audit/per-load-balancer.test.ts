@@ -1,6 +1,6 @@
 // Each load balancer is diagnosed, and let go, as soon as its facts are complete and its final jobs' evidence is in.
 import { PerLoadBalancer } from '../../lib/audit/per-load-balancer';
-import type { LoadBalancerDiagnosisInput } from '../../lib/diagnose';
+import { loadBalancerDiagnosis, type LoadBalancerDiagnosisInput } from '../../lib/diagnose';
 import type { EcsInstanceFacts, RegionFacts } from '../../lib/model';
 import { backend, evidenceOf, httpReplay, jobOf, listener, loadBalancer, status } from '../diagnose/fixtures';
 
@@ -23,12 +23,13 @@ const failing = (job: typeof unhealthyJob) => evidenceOf(job, status(httpReplay(
 function perLoadBalancer() {
   const submitted: string[] = [];
   const diagnosed: LoadBalancerDiagnosisInput[] = [];
+  const diagnose = loadBalancerDiagnosis({});
   const per = new PerLoadBalancer({
     submit: (jobs) => submitted.push(...jobs.map((job) => job.id)),
     all: false,
     diagnose: (input) => {
       diagnosed.push(input);
-      return Promise.resolve([]);
+      return diagnose(input);
     },
     retain: false,
   });
@@ -40,7 +41,9 @@ describe('PerLoadBalancer', () => {
     const { per, submitted, diagnosed } = perLoadBalancer();
     per.submit('lb-1', [unhealthyJob, drainedJob]);
     per.evidence(failing(drainedJob));
-    per.settle(loadBalancer([complete]), facts);
+    // A listener SLB finds all healthy has nothing to say: not even its size is kept.
+    const quiet = listener({ port: 8080, backends: [healthy] });
+    per.settle(loadBalancer([complete, quiet]), facts);
     // Its final jobs were submitted already: nothing twice.
     expect(submitted).toEqual([unhealthyJob.id, drainedJob.id]);
     expect(diagnosed).toEqual([]);
@@ -54,8 +57,13 @@ describe('PerLoadBalancer', () => {
     per.endProbing();
     expect(diagnosed).toHaveLength(1);
 
-    const outcomes = await per.outcomes();
-    expect(outcomes.get('lb-1')).toEqual({ findings: [], jobs: 1, missing: 0, probesSent: 1, listenerSizes: [['lb-1/http:80', 3]] });
+    // Its findings (the 404, the drained backend), and the size of the listener they are on: nothing else of it.
+    const outcome = (await per.outcomes()).get('lb-1');
+    expect(outcome?.findings.map((f) => [f.code, f.subject.backend?.ip])).toEqual([
+      ['PATH_NOT_FOUND', '10.0.0.1'],
+      ['WEIGHT_ZERO', '10.0.0.2'],
+    ]);
+    expect(outcome).toMatchObject({ jobs: 1, missing: 0, probesSent: 1, listenerSizes: [['lb-1/http:80', 3]] });
     expect(per.retained).toBeNull();
     expect([per.jobCount, per.probedCount]).toEqual([1, 1]);
   });
