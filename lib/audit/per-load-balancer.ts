@@ -4,7 +4,7 @@
 // evidence are let go then, unless the caller asked to keep them (the CLI prints the inventory). So the auditor's
 // memory holds the load balancers still being read or probed, not the region.
 import { jobsFromInventory, type LoadBalancerDiagnosis } from '../diagnose';
-import type { DataPlaneEvidence, Finding, LoadBalancer, ProbeJob, RegionFacts } from '../model';
+import type { Backend, DataPlaneEvidence, Finding, LoadBalancer, ProbeJob, RegionFacts } from '../model';
 
 /** What is kept of one load balancer once it is diagnosed. */
 export interface LoadBalancerOutcome {
@@ -45,11 +45,23 @@ export interface PerLoadBalancerOptions {
 }
 
 /**
+ * The backends whose diagnosis reads ECS facts (instance status, security groups): those SLB does not report normal,
+ * and with --all every one (a sweep finding names its instance). A backend SLB reports normal that nobody probes has
+ * nothing to say (lib/diagnose/diagnose.ts), so a load balancer whose backends SLB all reports normal needs none.
+ */
+function* backendsReadingEcsFacts(loadBalancer: LoadBalancer, all: boolean): Generator<Backend> {
+  for (const listener of loadBalancer.listeners) {
+    for (const backend of listener.backends) if (all || backend.slbStatus !== 'normal') yield backend;
+  }
+}
+
+/**
  * An ECS-type backend whose instance ECS did not list: whether that is "unknown" (a DescribeInstances call failed
  * anywhere in the region, lib/diagnose/control-plane.ts ecsFactsGap) is only known once every ECS call is done.
  */
-function waitsForRegionErrors(loadBalancer: LoadBalancer, facts: RegionFacts): boolean {
-  return loadBalancer.listeners.some((listener) => listener.backends.some((backend) => backend.type === 'ecs' && facts.instances[backend.serverId] === undefined));
+function waitsForRegionErrors(loadBalancer: LoadBalancer, facts: RegionFacts, all: boolean): boolean {
+  for (const backend of backendsReadingEcsFacts(loadBalancer, all)) if (backend.type === 'ecs' && facts.instances[backend.serverId] === undefined) return true;
+  return false;
 }
 
 function sizesOfListenersIn(loadBalancer: LoadBalancer, findings: readonly Finding[]): Array<[string, number]> {
@@ -77,10 +89,16 @@ export class PerLoadBalancer {
 
   /** Jobs of a load balancer not complete yet (its verdicts, or its SLB facts): started now, kept if they stay final. */
   submit(loadBalancerId: string, jobs: readonly ProbeJob[]): void {
+    if (jobs.length === 0) return;
     const state = this.stateOf(loadBalancerId);
     const fresh = jobs.filter((job) => !state.submitted.has(job.id));
     for (const job of fresh) state.submitted.add(job.id);
     if (fresh.length > 0) this.options.submit?.(fresh);
+  }
+
+  /** Whether its diagnosis waits for ECS facts; without them it may be settled as soon as its model is complete. */
+  needsEcsFacts(loadBalancer: LoadBalancer): boolean {
+    return !backendsReadingEcsFacts(loadBalancer, this.options.all).next().done;
   }
 
   /** Its model is complete and the ECS facts its backends need are in: its final jobs are those of this model. */
@@ -88,7 +106,7 @@ export class PerLoadBalancer {
     const jobs = jobsFromInventory({ ...facts, loadBalancers: [loadBalancer] }, { all: this.options.all });
     this.jobCount += jobs.length;
     const state = this.stateOf(loadBalancer.id);
-    state.settled = { loadBalancer, facts, jobs: new Map(jobs.map((job) => [job.id, job])), untilEnd: waitsForRegionErrors(loadBalancer, facts) };
+    state.settled = { loadBalancer, facts, jobs: new Map(jobs.map((job) => [job.id, job])), untilEnd: waitsForRegionErrors(loadBalancer, facts, this.options.all) };
     // A backend the complete facts explain (weight 0, a stopped instance) may have been probed meanwhile: not reported.
     for (const jobId of state.evidence.keys()) if (!state.settled.jobs.has(jobId)) state.evidence.delete(jobId);
     if (this.options.submit) this.submit(loadBalancer.id, jobs);

@@ -138,6 +138,11 @@ async function auditRegion(clients: CloudClients, executor: ProbeExecutor, optio
       // SLB listed without an IP or a verdict.
       ...(session ? { onVerdicts: submitJobsOf, onLoadBalancer: submitJobsOf } : {}),
       onComplete: (lb, facts, factsRead) => {
+        // Most load balancers: every backend reported normal, nothing to probe, nothing ECS could add.
+        if (!perLoadBalancer.needsEcsFacts(lb)) {
+          perLoadBalancer.settle(lb, facts);
+          return;
+        }
         const settled = factsRead.then(
           () => (abandoned ? undefined : perLoadBalancer.settle(lb, facts)),
           // The inventory fails with it.

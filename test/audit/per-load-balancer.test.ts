@@ -88,6 +88,18 @@ describe('PerLoadBalancer', () => {
     expect((await per.outcomes()).get('lb-1')).toMatchObject({ jobs: 1, missing: 0 });
   });
 
+  it('needs no ECS facts for a load balancer whose backends SLB all reports normal, unless healthy backends are swept', async () => {
+    const allNormal = loadBalancer([listener({ backends: [healthy, { ...healthy, serverId: 'i-4', ip: '10.0.0.4' }] })]);
+    expect(perLoadBalancer().per.needsEcsFacts(allNormal)).toBe(false);
+    expect(perLoadBalancer().per.needsEcsFacts(loadBalancer([complete]))).toBe(true);
+    const sweeping = new PerLoadBalancer({ submit: null, all: true, diagnose: () => Promise.resolve([]), retain: false });
+    expect(sweeping.needsEcsFacts(allNormal)).toBe(true);
+    // Settled without them: nothing waits, not even for the end of the run.
+    const { per, diagnosed } = perLoadBalancer();
+    per.settle(allNormal, { ...facts, instances: {} });
+    expect(diagnosed).toHaveLength(1);
+  });
+
   it('keeps every model and evidence when asked to', async () => {
     const per = new PerLoadBalancer({ submit: null, all: false, diagnose: () => Promise.resolve([]), retain: true });
     const model = loadBalancer([complete]);
