@@ -4,11 +4,11 @@
 // evidence are let go then, unless the caller asked to keep them (the CLI prints the inventory). So the auditor's
 // memory holds the load balancers still being read or probed, not the region.
 import { jobsFromInventory, type LoadBalancerDiagnosis } from '../diagnose';
-import type { Backend, DataPlaneEvidence, Finding, LoadBalancer, ProbeJob, RegionFacts } from '../model';
+import type { Backend, DataPlaneEvidence, Finding, LoadBalancer, NoticeFinding, ProbeJob, RegionFacts } from '../model';
 
-/** What is kept of one load balancer once it is diagnosed. */
-export interface LoadBalancerOutcome {
-  findings: Finding[];
+/** What is kept of one load balancer once it is diagnosed: its findings in the form `F` the caller keeps. */
+export interface LoadBalancerOutcome<F extends NoticeFinding = Finding> {
+  findings: F[];
   /** Its final jobs, and how many of them have no evidence (the deadline came first). */
   jobs: number;
   missing: number;
@@ -35,13 +35,15 @@ export interface Retained {
   evidence: DataPlaneEvidence[];
 }
 
-export interface PerLoadBalancerOptions {
+export interface PerLoadBalancerOptions<F extends NoticeFinding> {
   /** Starts jobs (the executor's session); null: nothing streams, and `pendingJobs` are run by the caller. */
   submit: ((jobs: readonly ProbeJob[]) => void) | null;
   all: boolean;
   diagnose: LoadBalancerDiagnosis;
   /** Keep every model and evidence for the caller (runAudit); otherwise each load balancer is let go once diagnosed. */
   retain: boolean;
+  /** The form its findings are kept in: whole, or as the notification reads them (their probes let go). */
+  keep: (finding: Finding) => F;
 }
 
 /**
@@ -64,7 +66,7 @@ function waitsForRegionErrors(loadBalancer: LoadBalancer, facts: RegionFacts, al
   return false;
 }
 
-function sizesOfListenersIn(loadBalancer: LoadBalancer, findings: readonly Finding[]): Array<[string, number]> {
+function sizesOfListenersIn(loadBalancer: LoadBalancer, findings: readonly NoticeFinding[]): Array<[string, number]> {
   const named = new Set(findings.flatMap((finding) => (finding.subject.listener ? [`${finding.subject.listener.protocol}:${finding.subject.listener.port}`] : [])));
   return loadBalancer.listeners.flatMap((listener): Array<[string, number]> => {
     const key = `${listener.protocol}:${listener.port}`;
@@ -72,9 +74,9 @@ function sizesOfListenersIn(loadBalancer: LoadBalancer, findings: readonly Findi
   });
 }
 
-export class PerLoadBalancer {
+export class PerLoadBalancer<F extends NoticeFinding = Finding> {
   private readonly open = new Map<string, OpenLoadBalancer>();
-  private readonly diagnosed = new Map<string, LoadBalancerOutcome>();
+  private readonly diagnosed = new Map<string, LoadBalancerOutcome<F>>();
   private readonly diagnoses = new Set<Promise<void>>();
   private failure: unknown = null;
   /** Jobs nobody could start while the run streamed (no session): the caller runs them at the end. */
@@ -83,7 +85,7 @@ export class PerLoadBalancer {
   jobCount = 0;
   probedCount = 0;
 
-  constructor(private readonly options: PerLoadBalancerOptions) {
+  constructor(private readonly options: PerLoadBalancerOptions<F>) {
     this.retained = options.retain ? { loadBalancers: new Map(), evidence: [] } : null;
   }
 
@@ -136,7 +138,7 @@ export class PerLoadBalancer {
   }
 
   /** Every load balancer's outcome, once every diagnosis is done (after endProbing). */
-  async outcomes(): Promise<ReadonlyMap<string, LoadBalancerOutcome>> {
+  async outcomes(): Promise<ReadonlyMap<string, LoadBalancerOutcome<F>>> {
     while (this.diagnoses.size > 0) await Promise.all(this.diagnoses);
     if (this.failure !== null) throw this.failure;
     return this.diagnosed;
@@ -173,7 +175,8 @@ export class PerLoadBalancer {
     const diagnosis = this.options
       .diagnose({ facts, loadBalancer, jobsById: jobs, evidenceByJob: evidence })
       .then(
-        (findings) => {
+        (diagnosed) => {
+          const findings = diagnosed.map(this.options.keep);
           const listenerSizes = sizesOfListenersIn(loadBalancer, findings);
           this.diagnosed.set(loadBalancerId, { findings, jobs: jobs.size, missing: jobs.size - evidence.size, probesSent, listenerSizes });
         },

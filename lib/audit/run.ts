@@ -10,7 +10,7 @@ import { callsSince, createCloudClients, type CloudClients } from '../cloud';
 import { inventoryErrorFindings, jobsFromInventory, loadBalancerDiagnosis, mostSevereFirst } from '../diagnose';
 import { inProcessExecutor } from '../fanout/in-process';
 import { collectInventory, readHealthStatus, type CollectedInventory } from '../inventory';
-import type { DataPlaneEvidence, Finding, Inventory, LoadBalancer, ProbeExecutor, ProbeJob } from '../model';
+import { noticeOf, type DataPlaneEvidence, type Finding, type Inventory, type LoadBalancer, type NoticeFinding, type ProbeExecutor, type ProbeJob } from '../model';
 import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
 import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
 import { systemClock, type Clock } from '../util/clock';
@@ -26,7 +26,7 @@ export function notificationReserveMs(budgetMs: number): number {
   return reserveMs(budgetMs, 0.25);
 }
 
-function countBy(findings: Finding[], key: (f: Finding) => string): Record<string, number> {
+function countBy(findings: readonly NoticeFinding[], key: (f: NoticeFinding) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const finding of findings) counts[key(finding)] = (counts[key(finding)] ?? 0) + 1;
   return counts;
@@ -58,7 +58,19 @@ export interface AuditRun {
 }
 
 /** What deliverAuditNotices reads of a run: neither the inventory nor the evidence, which a caller may let go first. */
-export type DeliverableRun = Pick<AuditRun, 'summary' | 'examined' | 'backendsPerListener' | 'delivery'>;
+export type DeliverableRun = Pick<AuditRun, 'examined' | 'backendsPerListener' | 'delivery'> & { summary: AuditSummary<NoticeFinding> };
+
+/** How a run keeps its findings, and whether it keeps everything else for its caller. */
+interface FindingForm<F extends NoticeFinding> {
+  /** Keep the whole inventory, the jobs and the evidence (the CLI prints them; the host phase reads them). */
+  retain: boolean;
+  keep: (finding: Finding) => F;
+  /** The host phase, which reads the findings' probes; null in a form that lets them go. */
+  confirmOnHosts: ((input: Omit<Parameters<typeof confirmOnHosts>[0], 'findings'> & { findings: F[] }) => Promise<{ findings: F[]; report: OnHostReport }>) | null;
+}
+
+const WHOLE: FindingForm<Finding> = { retain: true, keep: (finding) => finding, confirmOnHosts };
+const FOR_NOTICES: FindingForm<NoticeFinding> = { retain: false, keep: noticeOf, confirmOnHosts: null };
 
 /**
  * The targets of a notify config, and warnings about usable ones; any malformed entry is a configuration error,
@@ -80,7 +92,7 @@ async function prepareDelivery(options: AuditOptions, targets: NotifyTarget[], c
   return { targets, store, options: options.notify.options ?? {}, deadlineAt: options.deadlineAt, clock };
 }
 
-interface RegionAuditOptions {
+interface RegionAuditOptions<F extends NoticeFinding> {
   regionId: string;
   filter: Omit<AuditScope, 'regionId' | 'all'>;
   all: boolean;
@@ -88,16 +100,17 @@ interface RegionAuditOptions {
   progress: (line: string) => void;
   /** Keep the whole inventory, the jobs and the evidence for the caller; otherwise each load balancer goes once diagnosed. */
   retain: boolean;
+  keep: (finding: Finding) => F;
   /** Called once probing has ended, before the last diagnoses (the state's read-ahead). */
   onProbingEnd: () => void;
 }
 
 /** What a region's audit keeps: per load balancer in listing order, its outcome; and, when asked, everything. */
-interface RegionAudit {
+interface RegionAudit<F extends NoticeFinding> {
   /** The inventory's errors, its ECS facts and the load balancers it kept (all of them when retained). */
   inventory: Inventory;
   loadBalancerIds: string[];
-  outcomes: ReadonlyMap<string, LoadBalancerOutcome>;
+  outcomes: ReadonlyMap<string, LoadBalancerOutcome<F>>;
   retained: { jobs: ProbeJob[]; evidence: DataPlaneEvidence[] } | null;
 }
 
@@ -115,7 +128,7 @@ function inventoryOfOne(regionId: string, loadBalancer: LoadBalancer): Inventory
  * inventory. Once a load balancer's facts are complete and its jobs' evidence is in, it is diagnosed and let go
  * (./per-load-balancer.ts).
  */
-async function auditRegion(clients: CloudClients, executor: ProbeExecutor, options: RegionAuditOptions): Promise<RegionAudit> {
+async function auditRegion<F extends NoticeFinding>(clients: CloudClients, executor: ProbeExecutor, options: RegionAuditOptions<F>): Promise<RegionAudit<F>> {
   const { regionId, filter, progress } = options;
   // Set when the inventory failed: load balancers still arriving from calls in flight start nothing more.
   let abandoned = false;
@@ -126,6 +139,7 @@ async function auditRegion(clients: CloudClients, executor: ProbeExecutor, optio
     all: options.all,
     diagnose: diagnoseOne,
     retain: options.retain,
+    keep: options.keep,
   });
   const submitJobsOf = (lb: LoadBalancer): void => perLoadBalancer.submit(lb.id, jobsFromInventory(inventoryOfOne(regionId, lb), { all: options.all }));
   const settling = new Set<Promise<void>>();
@@ -192,13 +206,14 @@ async function auditRegion(clients: CloudClients, executor: ProbeExecutor, optio
 }
 
 /** A run's result before the delivery: `retained` is null unless the caller asked for the inventory, jobs and evidence. */
-interface CompletedAudit extends DeliverableRun {
+interface CompletedAudit<F extends NoticeFinding> extends Omit<DeliverableRun, 'summary'> {
+  summary: AuditSummary<F>;
   scope: AuditScope;
   coverage: Coverage;
   retained: Pick<AuditRun, 'inventory' | 'jobs' | 'evidence'> | null;
 }
 
-async function completeAudit(options: AuditOptions, retain: boolean): Promise<CompletedAudit> {
+async function completeAudit<F extends NoticeFinding>(options: AuditOptions, form: FindingForm<F>): Promise<CompletedAudit<F>> {
   const clock = options.clock ?? systemClock;
   const progress = options.onProgress ?? (() => undefined);
   const runId = randomUUID();
@@ -227,8 +242,8 @@ async function completeAudit(options: AuditOptions, retain: boolean): Promise<Co
     all: all ?? false,
     deadlineAt: probeDeadline,
     progress,
-    // The host phase reads the inventory.
-    retain: retain || options.onHost === true,
+    retain: form.retain,
+    keep: form.keep,
     // The notification state is read while the last diagnoses run and their re-checks are on the wire.
     onProbingEnd: () => delivery?.store.readAhead?.(),
   });
@@ -236,21 +251,21 @@ async function completeAudit(options: AuditOptions, retain: boolean): Promise<Co
   const apiCalls = callsSince(clients.counters, callsBefore);
   const { inventory, loadBalancerIds, outcomes } = audited;
   const outcomesInOrder = loadBalancerIds.flatMap((id) => outcomes.get(id) ?? []);
-  let findings = inventoryErrorFindings(inventory);
+  let findings = inventoryErrorFindings(inventory).map(form.keep);
   for (const outcome of outcomesInOrder) findings.push(...outcome.findings);
   findings = mostSevereFirst(findings);
   const coverage = coverageOf(inventory.errors, loadBalancerIds.map((id) => ({ loadBalancerId: id, missing: outcomes.get(id)?.missing ?? 0 })));
 
   let onHost: OnHostReport | null = null;
-  if (options.onHost) {
+  if (options.onHost && form.confirmOnHosts) {
     // The host phase ends where probing had to end: the notification reserve stays untouched.
     const hostDeadline = probeDeadline ?? clock.now() + ON_HOST_DEFAULT_BUDGET_MS;
-    const confirmed = await confirmOnHosts({ clients, inventory, findings, deadlineAt: hostDeadline, clock, onProgress: progress });
+    const confirmed = await form.confirmOnHosts({ clients, inventory, findings, deadlineAt: hostDeadline, clock, onProgress: progress });
     findings = confirmed.findings;
     onHost = confirmed.report;
   }
 
-  const summary: AuditSummary = {
+  const summary: AuditSummary<F> = {
     runId,
     regionId,
     startedAt: new Date(startedAt).toISOString(),
@@ -274,7 +289,7 @@ async function completeAudit(options: AuditOptions, retain: boolean): Promise<Co
 
 /** Inventory → probe → diagnose, keeping the whole inventory, the jobs and the evidence. Notifies nobody: pass the result to deliverAuditNotices for that. */
 export async function runAudit(options: AuditOptions): Promise<AuditRun> {
-  const { retained, ...run } = await completeAudit(options, true);
+  const { retained, ...run } = await completeAudit(options, WHOLE);
   if (!retained) throw new Error('runAudit: the audit kept no inventory');
   return { ...run, ...retained };
 }
@@ -284,7 +299,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditRun> {
  * evidence are let go once it is diagnosed, so that memory follows the load balancers in flight, not the region.
  */
 export async function runAuditForDelivery(options: AuditOptions): Promise<DeliverableRun> {
-  const { summary, examined, backendsPerListener, delivery } = await completeAudit(options, false);
+  // The host phase reads the inventory and the findings' probes: with it, the run keeps them.
+  const { summary, examined, backendsPerListener, delivery } = options.onHost ? await completeAudit(options, WHOLE) : await completeAudit(options, FOR_NOTICES);
   return { summary, examined, backendsPerListener, delivery };
 }
 

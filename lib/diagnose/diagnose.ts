@@ -126,7 +126,7 @@ export function inventoryErrorFindings(inventory: Pick<Inventory, 'regionId' | '
 }
 
 /** Most severe first; the given order is kept within a severity. */
-export function mostSevereFirst(findings: readonly Finding[]): Finding[] {
+export function mostSevereFirst<F extends Pick<Finding, 'severity'>>(findings: readonly F[]): F[] {
   return findings.map((finding, index) => ({ finding, index })).sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index).map((x) => x.finding);
 }
 

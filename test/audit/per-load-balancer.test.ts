@@ -1,7 +1,7 @@
 // Each load balancer is diagnosed, and let go, as soon as its facts are complete and its final jobs' evidence is in.
 import { PerLoadBalancer } from '../../lib/audit/per-load-balancer';
 import { loadBalancerDiagnosis, type LoadBalancerDiagnosisInput } from '../../lib/diagnose';
-import type { EcsInstanceFacts, RegionFacts } from '../../lib/model';
+import { noticeOf, type EcsInstanceFacts, type RegionFacts } from '../../lib/model';
 import { backend, evidenceOf, httpReplay, jobOf, listener, loadBalancer, status } from '../diagnose/fixtures';
 
 function instance(instanceId: string): EcsInstanceFacts {
@@ -32,6 +32,7 @@ function perLoadBalancer() {
       return diagnose(input);
     },
     retain: false,
+    keep: noticeOf,
   });
   return { per, submitted, diagnosed };
 }
@@ -64,6 +65,10 @@ describe('PerLoadBalancer', () => {
       ['WEIGHT_ZERO', '10.0.0.2'],
     ]);
     expect(outcome).toMatchObject({ jobs: 1, missing: 0, probesSent: 1, listenerSizes: [['lb-1/http:80', 3]] });
+    // Kept as the notification reads them: the probes and host commands are let go with the evidence.
+    expect(diagnosed[0] && (await loadBalancerDiagnosis({})(diagnosed[0]))[0]?.evidence.length).toBeGreaterThan(0);
+    expect(outcome?.findings[0]).not.toHaveProperty('evidence');
+    expect(outcome?.findings[0]).not.toHaveProperty('hostCommands');
     expect(per.retained).toBeNull();
     expect([per.jobCount, per.probedCount]).toEqual([1, 1]);
   });
@@ -92,7 +97,7 @@ describe('PerLoadBalancer', () => {
     const allNormal = loadBalancer([listener({ backends: [healthy, { ...healthy, serverId: 'i-4', ip: '10.0.0.4' }] })]);
     expect(perLoadBalancer().per.needsEcsFacts(allNormal)).toBe(false);
     expect(perLoadBalancer().per.needsEcsFacts(loadBalancer([complete]))).toBe(true);
-    const sweeping = new PerLoadBalancer({ submit: null, all: true, diagnose: () => Promise.resolve([]), retain: false });
+    const sweeping = new PerLoadBalancer({ submit: null, all: true, diagnose: () => Promise.resolve([]), retain: false, keep: noticeOf });
     expect(sweeping.needsEcsFacts(allNormal)).toBe(true);
     // Settled without them: nothing waits, not even for the end of the run.
     const { per, diagnosed } = perLoadBalancer();
@@ -101,7 +106,7 @@ describe('PerLoadBalancer', () => {
   });
 
   it('keeps every model and evidence when asked to', async () => {
-    const per = new PerLoadBalancer({ submit: null, all: false, diagnose: () => Promise.resolve([]), retain: true });
+    const per = new PerLoadBalancer({ submit: null, all: false, diagnose: () => Promise.resolve([]), retain: true, keep: (finding) => finding });
     const model = loadBalancer([complete]);
     per.settle(model, facts);
     expect(per.pendingJobs.map((job) => job.id)).toEqual([unhealthyJob.id]);
