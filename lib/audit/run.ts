@@ -1,6 +1,8 @@
 // One audit run in two steps, so that the caller can show the report before anything is sent:
 //   runAudit: inventory → probe jobs → executor (in-process or VPC fan-out) → diagnosis, returning the findings and
-//             what the delivery needs (the parsed targets, the opened state store, the coverage);
+//             what the delivery needs (the parsed targets, the opened state store, the coverage), with the whole
+//             inventory, jobs and evidence; runAuditForDelivery (the FC audit function) keeps only what the delivery
+//             reads, letting each load balancer go once it is diagnosed;
 //   deliverAuditNotices: the notification of that run (lib/notify), interruptible through an AbortSignal.
 // Deadline-aware: probing stops early enough that the delivery always finishes, and the summary says exactly which
 // load balancers were covered. Configuration problems (malformed targets, a bad state URL, missing credentials) are
@@ -194,8 +196,8 @@ async function auditRegion<F extends NoticeFinding>(clients: CloudClients, execu
   const outcomes = await perLoadBalancer.outcomes();
   const { retained } = perLoadBalancer;
   if (!retained) return { inventory, loadBalancerIds: inventory.loadBalancerIds, outcomes, retained: null };
-  const kept = new Map(inventory.loadBalancers.map((lb) => [lb.id, lb]));
-  const loadBalancers = inventory.loadBalancerIds.flatMap((id) => retained.loadBalancers.get(id) ?? kept.get(id) ?? []);
+  // Every load balancer in scope was settled, so diagnosed and retained.
+  const loadBalancers = inventory.loadBalancerIds.flatMap((id) => retained.loadBalancers.get(id) ?? []);
   const whole: Inventory = { ...inventory, loadBalancers };
   return {
     inventory: whole,
