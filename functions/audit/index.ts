@@ -1,21 +1,10 @@
 // FC 2.0 audit function: a timer event or an async invocation (from the alarm function) → one audit run.
-import { deliverAuditNotices, runAudit, type DeliverableRun } from '../../lib/audit/run';
-import type { AuditOptions } from '../../lib/audit/types';
+import { deliverAuditNotices, runAuditForDelivery } from '../../lib/audit/run';
 import { invocationResult, type AuditInvocationResult } from '../../lib/audit/invocation-result';
 import { parseAuditEvent } from '../../lib/audit/request';
 import { errorMessage } from '../../lib/util/errors';
 import { logger, runtimeOf, type FcContext } from '../runtime';
 import { planAuditRun } from './plan';
-
-/**
- * The audit, of which only what the delivery reads is kept: the region's inventory, jobs and evidence are let go
- * before it starts. Its own frame holds the whole run: a heap snapshot at the start of the delivery found the
- * inventory still reachable from the handler's stack when the handler awaited runAudit itself.
- */
-async function auditForDelivery(options: AuditOptions): Promise<DeliverableRun> {
-  const { summary, examined, backendsPerListener, delivery } = await runAudit(options);
-  return { summary, examined, backendsPerListener, delivery };
-}
 
 export async function handler(event: Buffer, context: FcContext): Promise<AuditInvocationResult> {
   const startedAt = Date.now();
@@ -24,7 +13,7 @@ export async function handler(event: Buffer, context: FcContext): Promise<AuditI
     const request = parseAuditEvent(event);
     const plan = await planAuditRun(request, runtimeOf(context, startedAt), process.env, log);
     log(`audit of ${plan.options.scope.regionId} started (${request.trigger ?? 'direct invocation'})`);
-    const { summary, examined, backendsPerListener, delivery } = await auditForDelivery(plan.options);
+    const { summary, examined, backendsPerListener, delivery } = await runAuditForDelivery(plan.options);
     const notify = await deliverAuditNotices({ summary, examined, backendsPerListener, delivery }, { onProgress: log });
     const result = invocationResult({ ...summary, notify }, request, plan.fanout);
     log(`audit ${result.runId}: ${result.covered.length} covered, ${result.uncovered.length} not covered, ${result.findingCount} finding(s)`);

@@ -2,6 +2,7 @@
 // coverage, not the evidence, so it stays small for FC's reply and logs. The demo and the benchmark read it back.
 import type { FanoutStats, FcFanoutExecutor } from '../fanout/fc-executor';
 import type { OnHostReport } from '../onhost';
+import type { NoticeFinding } from '../model';
 import type { AuditRequest } from './request';
 import type { AuditSummary } from './types';
 
@@ -38,7 +39,7 @@ export interface AuditInvocationResult {
 
 export const MAX_FINDINGS_LISTED = 100;
 
-export function invocationResult(summary: AuditSummary, request: AuditRequest, fanout: FcFanoutExecutor | null): AuditInvocationResult {
+export function invocationResult(summary: AuditSummary<NoticeFinding>, request: AuditRequest, fanout: FcFanoutExecutor | null): AuditInvocationResult {
   return {
     runId: summary.runId,
     regionId: summary.regionId,

@@ -1,5 +1,5 @@
 // The contract of one audit run, shared by the CLI and functions/audit.
-import type { Finding, InventoryFilter, ProbeExecutor } from '../model';
+import type { Finding, InventoryFilter, NoticeFinding, ProbeExecutor } from '../model';
 import type { EnvironmentAccessKey, StaticCredentials } from '../cloud';
 import type { OnHostReport } from '../onhost';
 import type { NotifyOptions, NotifyReport } from '../notify/types';
@@ -37,7 +37,8 @@ export interface AuditOptions {
   onHost?: boolean;
 }
 
-export interface AuditSummary {
+/** `F`: the findings whole (the CLI's report), or as the notification reads them (the FC audit function). */
+export interface AuditSummary<F extends NoticeFinding = Finding> {
   runId: string;
   regionId: string;
   startedAt: string;
@@ -46,7 +47,7 @@ export interface AuditSummary {
   covered: string[];
   /** Load balancers not (fully) examined, with the reason (deadline, inventory error). */
   uncovered: { loadBalancerId: string; reason: string }[];
-  findings: Finding[];
+  findings: F[];
   countsByCode: Record<string, number>;
   countsBySeverity: Record<string, number>;
   apiCalls: Record<string, number>;

@@ -1,6 +1,6 @@
 // Causes decided from control-plane facts alone (no probe needed), in the order they take precedence:
 // listener stopped, checks off, check pending, instance not running, weight 0, security group drop.
-import type { Backend, FindingCode, Inventory, Listener, ProbeJob, SecurityGroupRule, Severity } from '../model';
+import type { Backend, FindingCode, Listener, ProbeJob, RegionFacts, SecurityGroupRule, Severity } from '../model';
 import { GUIDE, sourceStep } from './guide';
 import { describeRule, evaluateSecurityGroups, SLB_HEALTH_CHECK_CIDR } from './security-group';
 
@@ -84,7 +84,7 @@ export interface EcsFactsGap {
  * list because the call failed, or whose security groups could not be read, has a gap: the control plane could not
  * rule out INSTANCE_NOT_RUNNING or SECURITY_GROUP_BLOCKS, so the data-plane verdict must not pretend it did.
  */
-export function ecsFactsGap(inventory: Inventory, backend: Backend): EcsFactsGap | null {
+export function ecsFactsGap(inventory: RegionFacts, backend: Backend): EcsFactsGap | null {
   if (backend.type !== 'ecs') return null;
   const failed = (action: string): string | null => {
     const error = inventory.errors.find((e) => e.loadBalancerId === null && e.action === action);
@@ -100,12 +100,12 @@ export function ecsFactsGap(inventory: Inventory, backend: Backend): EcsFactsGap
   return reason === null ? null : { instanceUnknown: false, reason: `${reason} for ${unread.join(', ')}` };
 }
 
-function rulesFor(inventory: Inventory, securityGroupIds: string[]): SecurityGroupRule[] {
+function rulesFor(inventory: RegionFacts, securityGroupIds: string[]): SecurityGroupRule[] {
   return securityGroupIds.flatMap((id) => inventory.securityGroupRules[id] ?? []);
 }
 
 /** Causes for one backend SLB does not report normal; null when only a probe can tell. */
-export function backendControlPlaneCause(inventory: Inventory, listener: Listener, backend: Backend, job: ProbeJob): ControlPlaneCause | null {
+export function backendControlPlaneCause(inventory: RegionFacts, listener: Listener, backend: Backend, job: ProbeJob): ControlPlaneCause | null {
   if (backend.slbStatus === 'normal') return null;
   const check = listener.healthCheck;
   if (backend.slbStatus === 'unavailable') {

@@ -1,6 +1,6 @@
 // The verdict for a region: control-plane facts first (in a fixed precedence), then the data-plane evidence, with
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
-import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, Severity, SlbHealthStatus } from '../model';
+import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, RegionFacts, Severity, SlbHealthStatus } from '../model';
 import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
 import { concurrencyGate } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
@@ -32,40 +32,48 @@ const RECHECK_CONCURRENCY = 64;
 
 const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPONSE', 'RESPONSE_TIMEOUT', 'TIMEOUT_RISK']);
 
-export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
-  const { inventory } = input;
-  const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
-  const jobsById = new Map(input.jobs.map((job) => [job.id, job]));
-  const rechecks = new Map<string, Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }>>();
+export interface LoadBalancerDiagnosisInput {
+  /** The ECS facts and the region's global errors (an ECS call that failed), as far as this load balancer needs them. */
+  facts: RegionFacts;
+  loadBalancer: LoadBalancer;
+  /** Its probed jobs by id, and their evidence by job id. */
+  jobsById: ReadonlyMap<string, ProbeJob>;
+  evidenceByJob: ReadonlyMap<string, DataPlaneEvidence>;
+}
+
+/** One load balancer's findings, in inventory order; re-checks of all the diagnoses of one run share one gate. */
+export type LoadBalancerDiagnosis = (input: LoadBalancerDiagnosisInput) => Promise<Finding[]>;
+
+/**
+ * Diagnoses load balancers one at a time, each once its evidence is in, so that a streaming audit can let each one
+ * go; `diagnose` is the same over a whole inventory.
+ */
+export function loadBalancerDiagnosis(options: Pick<DiagnoseInput, 'recheck' | 'escalateOutages'>): LoadBalancerDiagnosis {
   const recheckGate = concurrencyGate(RECHECK_CONCURRENCY);
-  // Each load balancer's re-check starts the moment a verdict asks for it (every probe has ended by then), so the
-  // calls' round trips overlap the rest of the diagnosis instead of following it.
-  const recheckOf = (loadBalancerId: string) => {
-    const recheck = input.recheck;
-    if (!recheck) return null;
-    let pending = rechecks.get(loadBalancerId);
-    if (!pending) {
-      pending = recheckGate(() => recheck(loadBalancerId)).then(
+  return async ({ facts, loadBalancer: lb, jobsById, evidenceByJob }) => {
+    // The load balancer's re-check starts the moment a verdict asks for it (every probe of it has ended by then), so
+    // its round trip overlaps the rest of the diagnosis instead of following it.
+    let recheck: Promise<{ statuses: Map<string, SlbHealthStatus> | null; failure: string | null }> | null = null;
+    const recheckOf = (loadBalancerId: string) => {
+      const read = options.recheck;
+      if (!read) return null;
+      recheck ??= recheckGate(() => read(loadBalancerId)).then(
         (statuses) => ({ statuses, failure: null }),
         (err: unknown) => ({ statuses: null, failure: errorMessage(err) }),
       );
-      rechecks.set(loadBalancerId, pending);
-    }
-    return pending;
-  };
-
-  // Verdicts that need SLB's re-check wait for their load balancer's (one DescribeHealthStatus per load balancer).
-  type Deferred = { context: BackendContext; verdict: DataPlaneVerdict; evidence: DataPlaneEvidence };
-  const entries: Array<Finding | Deferred> = inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
-  for (const lb of inventory.loadBalancers) {
+      return recheck;
+    };
+    // Verdicts that need SLB's re-check wait for their load balancer's (one DescribeHealthStatus per load balancer).
+    type Deferred = { context: BackendContext; verdict: DataPlaneVerdict; evidence: DataPlaneEvidence };
+    const entries: Array<Finding | Deferred> = [];
     for (const listener of lb.listeners) {
       const listenerCause = listenerControlPlaneCause(listener);
       if (listenerCause) {
-        if (listener.backends.length > 0) entries.push(listenerFinding(inventory, lb, listener, listenerCause));
+        if (listener.backends.length > 0) entries.push(listenerFinding(facts, lb, listener, listenerCause));
         continue;
       }
       const inRotation = listener.backends.filter((b) => b.weight > 0);
-      const noneHealthy = (input.escalateOutages ?? true) && inRotation.length > 0 && inRotation.every((b) => b.slbStatus === 'abnormal');
+      const noneHealthy = (options.escalateOutages ?? true) && inRotation.length > 0 && inRotation.every((b) => b.slbStatus === 'abnormal');
       for (const backend of listener.backends) {
         // Backends the control plane explains were never probed: their job (the resolved check, for the fix) is built here.
         const target = { loadBalancerId: lb.id, listener: { protocol: listener.protocol, port: listener.port }, backend: { ip: backend.ip, port: backend.port } };
@@ -74,8 +82,8 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
         // most of a fleet's backends, so their jobs are not built for nothing.
         if (!probed && backend.slbStatus === 'normal') continue;
         const job = probed ?? jobFor(lb, listener, backend, backend.slbStatus === 'normal');
-        const context: BackendContext = { inventory, lb, listener, backend, job, noneHealthy };
-        const controlCause = backendControlPlaneCause(inventory, listener, backend, job);
+        const context: BackendContext = { inventory: facts, lb, listener, backend, job, noneHealthy };
+        const controlCause = backendControlPlaneCause(facts, listener, backend, job);
         if (controlCause) {
           entries.push(backendFinding(context, { ...controlCause, contrast: [] }));
           continue;
@@ -84,7 +92,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
         if (!evidence) continue; // not probed (deadline): the caller reports it as not covered
         const verdict = interpretEvidence(job, evidence);
         if (!verdict) continue;
-        if (verdict.code === 'SLB_SOURCE_BLOCKED' && input.recheck) {
+        if (verdict.code === 'SLB_SOURCE_BLOCKED' && options.recheck) {
           void recheckOf(lb.id);
           entries.push({ context, verdict, evidence });
         } else {
@@ -92,25 +100,46 @@ export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
         }
       }
     }
-  }
-  const findings: Finding[] = [];
-  for (const entry of entries) {
-    if (!('context' in entry)) {
-      findings.push(entry);
-      continue;
+    const findings: Finding[] = [];
+    for (const entry of entries) {
+      if (!('context' in entry)) {
+        findings.push(entry);
+        continue;
+      }
+      const { context, evidence } = entry;
+      let { verdict } = entry;
+      const rechecked = await recheckOf(context.lb.id);
+      const status = rechecked?.statuses?.get(listenerBackendKey(context.listener, context.backend));
+      const extraFacts: string[] = [];
+      if (rechecked?.failure) extraFacts.push(`SLB re-check failed: ${rechecked.failure}`);
+      else if (status) extraFacts.push(`SLB re-check: ${status}`);
+      if (status === 'normal') verdict = recoveredVerdict(verdict);
+      findings.push(backendFinding(context, verdict, evidence, extraFacts));
     }
-    const { context, evidence } = entry;
-    let { verdict } = entry;
-    const recheck = await recheckOf(context.lb.id);
-    const status = recheck?.statuses?.get(listenerBackendKey(context.listener, context.backend));
-    const extraFacts: string[] = [];
-    if (recheck?.failure) extraFacts.push(`SLB re-check failed: ${recheck.failure}`);
-    else if (status) extraFacts.push(`SLB re-check: ${status}`);
-    if (status === 'normal') verdict = recoveredVerdict(verdict);
-    findings.push(backendFinding(context, verdict, evidence, extraFacts));
-  }
-  // Most severe first; the inventory order is kept within a severity.
+    return findings;
+  };
+}
+
+/** One finding per inventory error; `loadBalancers` are those of the inventory that an error may name. */
+export function inventoryErrorFindings(inventory: Pick<Inventory, 'regionId' | 'errors' | 'loadBalancers'>): Finding[] {
+  return inventory.errors.map((error) => inventoryErrorFinding(inventory, error));
+}
+
+/** Most severe first; the given order is kept within a severity. */
+export function mostSevereFirst<F extends Pick<Finding, 'severity'>>(findings: readonly F[]): F[] {
   return findings.map((finding, index) => ({ finding, index })).sort((a, b) => SEVERITY_ORDER[b.finding.severity] - SEVERITY_ORDER[a.finding.severity] || a.index - b.index).map((x) => x.finding);
+}
+
+export async function diagnose(input: DiagnoseInput): Promise<Finding[]> {
+  const { inventory } = input;
+  const evidenceByJob = new Map(input.evidence.map((e) => [e.jobId, e]));
+  const jobsById = new Map(input.jobs.map((job) => [job.id, job]));
+  const diagnoseOne = loadBalancerDiagnosis(input);
+  // Every load balancer's pass (and its re-check) starts at once; the findings keep the inventory order.
+  const perLoadBalancer = inventory.loadBalancers.map((loadBalancer) => diagnoseOne({ facts: inventory, loadBalancer, jobsById, evidenceByJob }));
+  const findings = inventoryErrorFindings(inventory);
+  for (const found of await Promise.all(perLoadBalancer)) findings.push(...found);
+  return mostSevereFirst(findings);
 }
 
 function recoveredVerdict(previous: DataPlaneVerdict): DataPlaneVerdict {
@@ -125,7 +154,7 @@ function recoveredVerdict(previous: DataPlaneVerdict): DataPlaneVerdict {
 }
 
 interface BackendContext {
-  inventory: Inventory;
+  inventory: RegionFacts;
   lb: LoadBalancer;
   listener: Listener;
   backend: Backend;
@@ -133,7 +162,7 @@ interface BackendContext {
   noneHealthy: boolean;
 }
 
-function subjectOf(inventory: Inventory, lb: LoadBalancer, listener: Listener | null, backend: Backend | null): FindingSubject {
+function subjectOf(inventory: RegionFacts, lb: LoadBalancer, listener: Listener | null, backend: Backend | null): FindingSubject {
   return {
     regionId: inventory.regionId,
     loadBalancerId: lb.id,
@@ -234,7 +263,7 @@ function backendFinding(
   };
 }
 
-function listenerFinding(inventory: Inventory, lb: LoadBalancer, listener: Listener, cause: ControlPlaneCause): Finding {
+function listenerFinding(inventory: RegionFacts, lb: LoadBalancer, listener: Listener, cause: ControlPlaneCause): Finding {
   return {
     code: cause.code,
     severity: cause.severity ?? BASE_SEVERITY[cause.code],
@@ -251,7 +280,7 @@ function listenerFinding(inventory: Inventory, lb: LoadBalancer, listener: Liste
   };
 }
 
-function inventoryErrorFinding(inventory: Inventory, error: InventoryError): Finding {
+function inventoryErrorFinding(inventory: Pick<Inventory, 'regionId' | 'loadBalancers'>, error: InventoryError): Finding {
   const lb = inventory.loadBalancers.find((l) => l.id === error.loadBalancerId);
   const denied = /Forbidden|NoPermission|Unauthorized|AccessDenied/i.test(error.code);
   const throttled = /Throttling/i.test(error.code);

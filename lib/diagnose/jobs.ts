@@ -1,6 +1,6 @@
 // Which backends to probe, with SLB's check resolved to concrete values. Backends whose state the control plane
 // already explains (listener stopped, checks off, pending, instance stopped, weight 0, security group drop) get no probe.
-import { targetKey, type Backend, type Inventory, type Listener, type LoadBalancer, type ProbeJob } from '../model';
+import { targetKey, type Backend, type Inventory, type Listener, type LoadBalancer, type ProbeJob, type RegionFacts } from '../model';
 import { backendControlPlaneCause, listenerControlPlaneCause } from './control-plane';
 
 export function jobFor(lb: LoadBalancer, listener: Listener, backend: Backend, sweep: boolean): ProbeJob {
@@ -32,7 +32,7 @@ export function jobFor(lb: LoadBalancer, listener: Listener, backend: Backend, s
  * Jobs for every backend that SLB does not report healthy (abnormal, or not listed at all) and whose state the control
  * plane cannot explain; with `all`, also a sweep job per healthy backend (its latency against the timeout: TIMEOUT_RISK).
  */
-export function jobsFromInventory(inventory: Inventory, options: { all?: boolean } = {}): ProbeJob[] {
+export function jobsFromInventory(inventory: RegionFacts & Pick<Inventory, 'loadBalancers'>, options: { all?: boolean } = {}): ProbeJob[] {
   const jobs: ProbeJob[] = [];
   for (const lb of inventory.loadBalancers) {
     for (const listener of lb.listeners) {

@@ -9,7 +9,7 @@
 // one backend at once; no two invocations in flight ever carry the same backend.
 import { FcInvocationError, type FcClient } from '../cloud/fc';
 import { errorEvidence } from '../probe/evidence';
-import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession } from '../model';
+import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession, ProbeSessionOptions } from '../model';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/concurrency';
 import { UserFacingError, errorMessage } from '../util/errors';
@@ -198,14 +198,18 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
     return keys.reduceRight<() => Promise<T>>((inner, key) => () => backendLocks.run(key, inner), work)();
   };
 
-  const open = ({ deadlineAt }: { deadlineAt: number | null }): ProbeSession => {
+  const open = ({ deadlineAt, onEvidence }: ProbeSessionOptions): ProbeSession => {
     if (options.warmUp) warmUp();
     const evidence: DataPlaneEvidence[] = [];
+    const done = (results: readonly DataPlaneEvidence[]): void => {
+      if (onEvidence) for (const result of results) onEvidence(result);
+      else evidence.push(...results);
+    };
     const pool = openWorkPool<Batch>({
       concurrency,
       cost: (batch) => Math.max(...batch.jobs.map(estimateJobMs)),
       run: async (batch) => {
-        evidence.push(...(await withBackendsLocked(batch, () => runBatch(batch, deadlineAt))));
+        done(await withBackendsLocked(batch, () => runBatch(batch, deadlineAt)));
       },
     });
     // Jobs waiting for their batch to fill: per VPC, and for sweep jobs per VPC and backend group.
@@ -246,7 +250,7 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
               job.vpcId === null
                 ? `backend ${job.ip} is not in a VPC, so no probe function can reach it`
                 : `no probe function is configured for ${job.vpcId}; deploy one attached to that VPC and add it to SLB_DOCTOR_PROBE_FUNCTIONS`;
-            evidence.push(errorEvidence(job, EVIDENCE_ERROR.noProber, message, clock));
+            done([errorEvidence(job, EVIDENCE_ERROR.noProber, message, clock)]);
           } else if (job.sweep) {
             const key = `${job.vpcId}#${sweepGroupOf(job)}`;
             sweepKeys.add(key);

@@ -2,7 +2,7 @@
 // configured), with one scheduler bounding the probes in flight. Jobs may be submitted while others run (the
 // streaming audit); each starts as soon as a slot is free, so no job waits for another one to finish.
 import { collectEvidence, errorEvidence } from '../probe/evidence';
-import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession } from '../model';
+import type { DataPlaneEvidence, ProbeExecutor, ProbeJob, ProbeSession, ProbeSessionOptions } from '../model';
 import { DEFAULT_PROBE_CONCURRENCY, ProbeScheduler } from '../probe/scheduler';
 import { systemClock, type Clock } from '../util/clock';
 import { errorMessage } from '../util/errors';
@@ -27,20 +27,26 @@ export function inProcessExecutor(options: InProcessOptions = {}): ProbeExecutor
   const estimate = options.estimateJobMs ?? defaultEstimateJobMs;
   const collect = options.collect ?? ((job: ProbeJob) => collectEvidence(job, scheduler, options.clock ? { clock: options.clock } : {}));
 
-  const open = ({ deadlineAt }: { deadlineAt: number | null }): ProbeSession => {
-    // Evidence in the order the jobs were submitted, whatever order they finish in.
+  const open = ({ deadlineAt, onEvidence }: ProbeSessionOptions): ProbeSession => {
+    // Evidence in the order the jobs were submitted, whatever order they finish in (unless onEvidence takes it).
     const results: Array<DataPlaneEvidence | null> = [];
+    const done = (index: number, evidence: DataPlaneEvidence): void => {
+      if (onEvidence) onEvidence(evidence);
+      else results[index] = evidence;
+    };
     const pool = openWorkPool<{ job: ProbeJob; index: number }>({
       concurrency,
       cost: ({ job }) => estimate(job),
       run: async ({ job, index }) => {
         // A job that could not finish before the deadline is not started: the run reports it as not covered.
         if (deadlineAt !== null && clock.now() + estimate(job) > deadlineAt) return;
+        let evidence: DataPlaneEvidence;
         try {
-          results[index] = await collect(job);
+          evidence = await collect(job);
         } catch (err) {
-          results[index] = errorEvidence(job, EVIDENCE_ERROR.probeFailed, `probing crashed: ${errorMessage(err)}`, clock);
+          evidence = errorEvidence(job, EVIDENCE_ERROR.probeFailed, `probing crashed: ${errorMessage(err)}`, clock);
         }
+        done(index, evidence);
       },
     });
     let submitted = 0;

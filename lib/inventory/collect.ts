@@ -43,6 +43,7 @@ import type {
   ListenerProtocol,
   Listener,
   LoadBalancer,
+  RegionFacts,
   SecurityGroupRule,
   SlbHealthStatus,
 } from '../model';
@@ -88,6 +89,19 @@ export interface CollectInventoryOptions {
    * complete facts explain (weight 0) may be probed for nothing. `onLoadBalancer` follows with the complete model.
    */
   onVerdicts?: (loadBalancer: LoadBalancer) => void;
+  /**
+   * Called once per load balancer whose model is complete before the ECS facts (every backend has its IP, and none of
+   * its entries was unreadable), right after `onLoadBalancer`, with the ECS facts read so far (filled in as they come)
+   * and a promise that settles once those its backends run on (their instances and security groups) are read or have
+   * failed. Such a load balancer is handed over, not kept: the returned Inventory's `loadBalancers` holds only the
+   * others, so that a caller that diagnoses it then can let it go.
+   */
+  onComplete?: (loadBalancer: LoadBalancer, facts: RegionFacts, factsRead: Promise<void>) => void;
+}
+
+/** The inventory, and the id of every load balancer in scope in listing order, kept or handed over (`onComplete`). */
+export interface CollectedInventory extends Inventory {
+  loadBalancerIds: string[];
 }
 
 /** A listener with everything needed to find its backends and its check. */
@@ -263,7 +277,7 @@ function matchesListener(filter: InventoryFilter['listener'], port: number, prot
 
 /**
  * The load balancers in scope, handed to `onFound` page by page as they arrive (deduplicated, tag-filtered); the
- * first page tells the total, and the other pages are then asked for at once. Returns them all in listing order.
+ * first page tells the total, and the other pages are then asked for at once. Returns their ids in listing order.
  */
 async function listLoadBalancers(
   slb: SlbClient,
@@ -272,7 +286,7 @@ async function listLoadBalancers(
   errors: InventoryError[],
   dropped: DroppedItem[],
   onFound: (found: SlbLoadBalancerSummary[]) => void,
-): Promise<SlbLoadBalancerSummary[]> {
+): Promise<string[]> {
   const tagEntries = Object.entries(filter.tags ?? {});
   const base = { RegionId: regionId, ...(tagEntries.length > 0 ? { Tag: tagEntries.map(([Key, Value]) => ({ Key, Value })) } : {}) };
   const requested = filter.loadBalancerIds?.length ? [...new Set(filter.loadBalancerIds)] : null;
@@ -316,7 +330,7 @@ async function listLoadBalancers(
       message: `Load balancer ${id} was not found in region ${regionId}${tagEntries.length > 0 ? ' with the requested tags' : ''}: check the id and the region.`,
     });
   }
-  return pages.flat();
+  return pages.flat().map((lb) => lb.LoadBalancerId);
 }
 
 async function listListeners(
@@ -559,16 +573,25 @@ function verdictsModel(regionId: string, lb: SlbLoadBalancerSummary, plans: read
   return loadBalancerOf(regionId, lb, lb.Tags?.Tag, listeners);
 }
 
+/** A batch of instance ids waiting to be read, and the promise of its facts (and its security groups') being in. */
+interface InstanceBatch {
+  ids: string[];
+  read: Promise<void>;
+  start: () => void;
+}
+
 /**
  * ECS facts read while the SLB side streams in: instance ids are asked for 100 a call as soon as 100 new ones are
- * known (the rest when the SLB side is done), and each new security group once.
+ * known (the rest when the SLB side is done), and each new security group once. `want` tells when the facts of the
+ * instances it names are in: their batch's call, and the calls for their security groups, have settled.
  */
 class EcsFactsReader {
   readonly instances: Record<string, EcsInstanceFacts> = {};
   readonly securityGroupRules: Record<string, SecurityGroupRule[]> = {};
-  private readonly known = new Set<string>();
-  private readonly groups = new Set<string>();
-  private pending: string[] = [];
+  /** Per instance id asked for: its batch's facts being in. */
+  private readonly known = new Map<string, Promise<void>>();
+  private readonly groups = new Map<string, Promise<void>>();
+  private filling: InstanceBatch | null = null;
   private readonly calls: Promise<void>[] = [];
 
   constructor(
@@ -577,18 +600,25 @@ class EcsFactsReader {
     private readonly onError: (err: unknown) => undefined,
   ) {}
 
-  want(instanceIds: readonly string[]): void {
+  want(instanceIds: readonly string[]): Promise<void> {
+    const reads = new Set<Promise<void>>();
     for (const id of instanceIds) {
-      if (this.known.has(id)) continue;
-      this.known.add(id);
-      this.pending.push(id);
+      let read = this.known.get(id);
+      if (!read) {
+        const batch = this.filling ?? this.newBatch();
+        batch.ids.push(id);
+        read = batch.read;
+        this.known.set(id, read);
+        if (batch.ids.length === INSTANCE_BATCH_SIZE) this.send();
+      }
+      reads.add(read);
     }
-    while (this.pending.length >= INSTANCE_BATCH_SIZE) this.read(this.pending.splice(0, INSTANCE_BATCH_SIZE));
+    return Promise.all(reads).then(() => undefined);
   }
 
   /** Reads what is still pending and waits for every call (security groups included). */
   async finish(): Promise<void> {
-    if (this.pending.length > 0) this.read(this.pending.splice(0));
+    if (this.filling) this.send();
     // Calls may add calls (instances → their security groups): wait until none is left.
     let waited = 0;
     while (waited < this.calls.length) {
@@ -598,37 +628,60 @@ class EcsFactsReader {
     }
   }
 
-  /** Keeps the call for finish(); a failure that finish() never sees (the SLB side threw first) is not unhandled. */
-  private track(call: Promise<void>): void {
-    call.catch(() => undefined);
-    this.calls.push(call);
+  private newBatch(): InstanceBatch {
+    let start = (): void => undefined;
+    const ids: string[] = [];
+    const read = new Promise<void>((resolve, reject) => {
+      start = () => this.read(ids).then(resolve, reject);
+    });
+    // A failure that nobody awaits (the SLB side threw first) is not unhandled; finish() still sees it.
+    read.catch(() => undefined);
+    this.filling = { ids, read, start };
+    return this.filling;
   }
 
-  private read(batch: string[]): void {
-    this.track(
+  private send(): void {
+    const batch = this.filling;
+    this.filling = null;
+    batch?.start();
+  }
+
+  /** Keeps the call for finish(); a failure that finish() never sees (the SLB side threw first) is not unhandled. */
+  private track(call: Promise<void>): Promise<void> {
+    call.catch(() => undefined);
+    this.calls.push(call);
+    return call;
+  }
+
+  private read(batch: string[]): Promise<void> {
+    return this.track(
       (async () => {
         const found = await this.ecs.describeInstances({ RegionId: this.regionId, InstanceIds: batch }).catch(this.onError);
+        const groupReads = new Set<Promise<void>>();
         for (const instance of found ?? []) {
           this.instances[instance.instanceId] = instance;
-          for (const groupId of instance.securityGroupIds) this.readGroup(groupId);
+          for (const groupId of instance.securityGroupIds) groupReads.add(this.readGroup(groupId));
         }
+        await Promise.all(groupReads);
       })(),
     );
   }
 
-  private readGroup(groupId: string): void {
-    if (this.groups.has(groupId)) return;
-    this.groups.add(groupId);
-    this.track(
+  private readGroup(groupId: string): Promise<void> {
+    const known = this.groups.get(groupId);
+    if (known) return known;
+    const read = this.track(
       (async () => {
         const rules = await this.ecs.describeSecurityGroupAttribute({ RegionId: this.regionId, SecurityGroupId: groupId, Direction: 'ingress' }).catch(this.onError);
         if (rules) this.securityGroupRules[groupId] = rules;
       })(),
     );
+    this.groups.set(groupId, read);
+    return read;
   }
 }
 
-export async function collectInventory(clients: InventoryClients, options: CollectInventoryOptions): Promise<Inventory> {
+export async function collectInventory(clients: InventoryClients, options: CollectInventoryOptions): Promise<CollectedInventory> {
   const { slb, ecs, counters } = clients;
   const { regionId } = options;
   const filter = options.filter ?? {};
@@ -658,6 +711,8 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     return undefined;
   };
   const ecsFacts = new EcsFactsReader(ecs.admittedBy((send) => slots('ecs', send)), regionId, recordGlobal);
+  // The global errors as they are recorded: a load balancer handed over early is diagnosed against them.
+  const facts: RegionFacts = { regionId, errors, instances: ecsFacts.instances, securityGroupRules: ecsFacts.securityGroupRules };
   const dropped: DroppedItem[] = [];
   // With a listener filter, load balancers without such a listener are out of scope; say so for those asked for by id.
   const explicitlyRequested = new Set(filter.loadBalancerIds ?? []);
@@ -752,16 +807,24 @@ export async function collectInventory(clients: InventoryClients, options: Colle
         options.onVerdicts?.(verdictsModel(gathered.regionId, lb, lbPlans, health));
         await readDetails(id, lbPlans, health);
         if (failed.has(id)) return;
-        ecsFacts.want(instanceIdsOf(gathered, id));
+        const factsRead = ecsFacts.want(instanceIdsOf(gathered, id));
         // Without ECS facts yet: a backend whose IP only ECS knows joins in the final inventory.
         const unresolved = new Map<string, InventoryError>();
         const assembledNow = assembleLoadBalancer(gathered, lb, {}, unresolved);
-        if (unresolved.size === 0) {
-          // Complete already: keep the model and let SLB's replies for it go, so that memory holds one copy.
-          assembled.set(id, assembledNow);
-          forget(gathered, id);
+        if (unresolved.size > 0) {
+          options.onLoadBalancer?.(assembledNow);
+          return;
         }
+        // Complete already: let SLB's replies for it go, so that memory holds one copy of it, or none once handed over.
+        forget(gathered, id);
         options.onLoadBalancer?.(assembledNow);
+        // One whose unreadable entries are reported stays in the inventory, which names it in that error.
+        if (options.onComplete && !dropped.some((item) => item.loadBalancerId === id)) {
+          entries.delete(id);
+          options.onComplete(assembledNow, facts, factsRead);
+        } else {
+          assembled.set(id, assembledNow);
+        }
       }),
     );
   };
@@ -782,22 +845,28 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     return admitted.then(() => work);
   };
   const assembled = new Map<string, LoadBalancer>();
+  // The listing entries of the load balancers not handed over, for their final assembly.
+  const entries = new Map<string, SlbLoadBalancerSummary>();
   const examined: Promise<void>[] = [];
-  const summaries = await listLoadBalancers(admitted('listing'), regionId, filter, errors, dropped, (found) => {
+  const listed = await listLoadBalancers(admitted('listing'), regionId, filter, errors, dropped, (found) => {
+    for (const lb of found) entries.set(lb.LoadBalancerId, lb);
     for (const batch of chunks(found, LISTENER_BATCH_SIZE)) examined.push(examine(batch));
   });
   await Promise.all(examined);
   await ecsFacts.finish();
   // Errors in listing order, whatever order the calls finished in.
-  for (const lb of summaries) {
-    const error = listenerNotFound.get(lb.LoadBalancerId);
+  for (const id of listed) {
+    const error = listenerNotFound.get(id);
     if (error) errors.push(error);
   }
 
   const loadBalancers: LoadBalancer[] = [];
-  for (const lb of summaries) {
-    const id = lb.LoadBalancerId;
+  const loadBalancerIds: string[] = [];
+  for (const id of listed) {
     if (failed.has(id) || outOfScope.has(id)) continue;
+    loadBalancerIds.push(id);
+    const lb = entries.get(id);
+    if (!lb) continue; // handed over
     const ready = assembled.get(id);
     if (ready) {
       loadBalancers.push(ready);
@@ -815,5 +884,6 @@ export async function collectInventory(clients: InventoryClients, options: Colle
     instances: ecsFacts.instances,
     securityGroupRules: ecsFacts.securityGroupRules,
     apiCalls: callsSince(counters, callsBefore),
+    loadBalancerIds,
   };
 }

@@ -68,8 +68,20 @@ export interface DataPlaneEvidence {
 export interface ProbeSession {
   /** Starts the jobs as soon as there is room; jobs that cannot finish before the deadline are never started. */
   submit(jobs: readonly ProbeJob[]): void;
-  /** No more jobs will come: resolves with one evidence per job that ran (those left out are missing). */
+  /**
+   * No more jobs will come: resolves with one evidence per job that ran (those left out are missing); with
+   * `onEvidence`, every evidence has gone there instead and this resolves with none.
+   */
   finish(): Promise<DataPlaneEvidence[]>;
+}
+
+export interface ProbeSessionOptions {
+  deadlineAt: number | null;
+  /**
+   * Takes each job's evidence the moment it is in, instead of the session keeping it for finish(): the audit then
+   * diagnoses a load balancer as soon as its jobs are done and lets its evidence go.
+   */
+  onEvidence?: (evidence: DataPlaneEvidence) => void;
 }
 
 /**
@@ -79,5 +91,5 @@ export interface ProbeSession {
  * that can take jobs while they run offers `open`, and the audit then streams its jobs to it.
  */
 export type ProbeExecutor = ((jobs: ProbeJob[], options: { deadlineAt: number | null }) => Promise<DataPlaneEvidence[]>) & {
-  open?: (options: { deadlineAt: number | null }) => ProbeSession;
+  open?: (options: ProbeSessionOptions) => ProbeSession;
 };

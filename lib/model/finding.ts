@@ -77,3 +77,15 @@ export interface Finding {
    */
   withoutFacts?: string;
 }
+
+/**
+ * What a notice and the notification state read of a finding: all of it but the probes it ran and the commands for
+ * the host, which only a report shows (the CLI's). The FC audit function keeps its findings in this form.
+ */
+export type NoticeFinding = Omit<Finding, 'evidence' | 'hostCommands'>;
+
+/** A finding as a notice reads it: the same objects, without the probes and host commands. */
+export function noticeOf(finding: Finding): NoticeFinding {
+  const { evidence: _evidence, hostCommands: _hostCommands, ...notice } = finding;
+  return notice;
+}

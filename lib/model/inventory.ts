@@ -120,3 +120,6 @@ export interface Inventory {
   /** API calls made per action, for benchmarks and the run summary. */
   apiCalls: Record<string, number>;
 }
+
+/** The region-wide facts a load balancer's diagnosis reads beside its own model: ECS facts and the global errors. */
+export type RegionFacts = Pick<Inventory, 'regionId' | 'errors' | 'instances' | 'securityGroupRules'>;

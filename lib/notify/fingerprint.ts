@@ -1,6 +1,6 @@
 // Stable identities: a subject (region, LB, listener, backend) and a fingerprint (subject + code). Readable on
 // purpose, so a person looking at the state file knows what each record is about.
-import type { Finding, FindingSubject } from '../model';
+import type { FindingSubject, NoticeFinding } from '../model';
 import type { FindingSummary } from './vocabulary';
 
 export function listenerKeyOf(subject: FindingSubject): string | null {
@@ -20,7 +20,7 @@ export function fingerprintOf(summary: Pick<FindingSummary, 'subject' | 'code'>)
 }
 
 /** `backendsPerListener` is keyed `lbId/protocol:port`. */
-export function summarize(finding: Finding, backendsPerListener: Record<string, number> = {}): FindingSummary {
+export function summarize(finding: NoticeFinding, backendsPerListener: Record<string, number> = {}): FindingSummary {
   const listener = listenerKeyOf(finding.subject);
   return {
     code: finding.code,

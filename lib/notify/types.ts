@@ -1,6 +1,6 @@
 // Contracts of the notification pipeline: targets, the Channel every integration defines and the Notifier it
 // becomes, options, the run's input and its report.
-import type { Finding, FindingCode, Severity } from '../model';
+import type { FindingCode, NoticeFinding, Severity } from '../model';
 import type { Clock } from '../util/clock';
 import type { RateLimit } from '../util/rate';
 import type { RetryPolicy } from '../util/retry';
@@ -139,7 +139,7 @@ export interface NotifyLogger {
 }
 
 export interface NotifyRunInput {
-  findings: Finding[];
+  findings: NoticeFinding[];
   regionId: string;
   runId?: string;
   /** What this run examined: only there are findings aged or resolved (absence elsewhere proves nothing). */

@@ -208,6 +208,25 @@ describe('a streaming run (open → submit … → finish)', () => {
     expect(calls.map((c) => c.request.jobs.length)).toEqual([MAX_PROBE_BATCH, MAX_PROBE_BATCH, 1]);
   });
 
+  test('with onEvidence, each job\'s evidence goes there as soon as its invocation is back, and finish() keeps none', async () => {
+    let releaseHang = (): void => undefined;
+    const hang = new Promise<void>((resolve) => (releaseHang = resolve));
+    const { fc, calls } = scriptedFc(async (call) => {
+      if (call.request.jobs.some((j) => j.id === 'hangs')) await hang;
+      return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+    });
+    const handed: string[] = [];
+    const session = fcFanoutExecutor({ fc, vpcMap: VPC_MAP }).open({ deadlineAt: null, onEvidence: (e) => handed.push(e.jobId) });
+    session.submit([job({ id: 'hangs', ip: '127.0.0.21' }), job({ id: 'first', ip: '127.0.0.22' }), job({ id: 'no-prober', vpcId: 'vpc-none' })]);
+    // Bounded wait for the second invocation's reply (the hanging one holds its own only).
+    for (let turn = 0; turn < 100 && handed.length < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.map((c) => c.request.jobs.map((j) => j.id))).toEqual([['hangs'], ['first']]);
+    expect(handed).toEqual(['no-prober', 'first']);
+    releaseHang();
+    expect(await session.finish()).toEqual([]);
+    expect(handed).toEqual(['no-prober', 'first', 'hangs']);
+  });
+
   test('a finished session refuses more jobs with a clear error, and sends nothing late', async () => {
     const { fc, calls } = scriptedFc();
     const session = fcFanoutExecutor({ fc, vpcMap: VPC_MAP }).open({ deadlineAt: null });

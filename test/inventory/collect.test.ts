@@ -166,6 +166,33 @@ describe('collectInventory', () => {
     expect(web?.listeners.map((l) => l.healthCheck)).toEqual(final?.listeners.map((l) => l.healthCheck));
   });
 
+  it('hands a load balancer complete before the ECS facts to onComplete, with the promise of its ECS facts, and keeps only the others', async () => {
+    // lb-web's master-slave backends have no IP until ECS tells it (SLB lists no verdicts for it).
+    const api = new FakeApi(mixedWorld()).intercept((request) =>
+      request.action === 'DescribeHealthStatus' && request.query.LoadBalancerId === 'lb-web' ? { body: { BackendServers: { BackendServer: [] } } } : undefined,
+    );
+    const handed: Array<{ id: string; factsAt: { instance: boolean; rules: boolean; describeInstances: number } }> = [];
+    const settled: Promise<void>[] = [];
+    const inventory = await collectInventory(fakeClients(api), {
+      regionId: REGION,
+      onComplete: (lb, facts, factsRead) => {
+        settled.push(
+          factsRead.then(() => {
+            handed.push({
+              id: lb.id,
+              factsAt: { instance: facts.instances['i-2'] !== undefined, rules: facts.securityGroupRules['sg-web'] !== undefined, describeInstances: api.calls('DescribeInstances').length },
+            });
+          }),
+        );
+      },
+    });
+    await Promise.all(settled);
+    // lb-web stays in the inventory, assembled at the end; lb-api was handed over once i-2 and sg-web were read.
+    expect(handed).toEqual([{ id: 'lb-api', factsAt: { instance: true, rules: true, describeInstances: 1 } }]);
+    expect(inventory.loadBalancers.map((lb) => lb.id)).toEqual(['lb-web']);
+    expect(inventory.loadBalancerIds).toEqual(['lb-web', 'lb-api']);
+  });
+
   it('reads the verdicts of the load balancers with the longest checks first, once every listener call is done', async () => {
     // 12 load balancers (two listener calls); each one's longest effective check timeout, in listing order.
     const longest = [2, 5, 1, 3, 5, 2, 1, 4, 2, 3, 4, 1];

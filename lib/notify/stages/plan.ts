@@ -1,7 +1,7 @@
 // Stage 1, plan: this run's findings become fingerprints; noise control (flap damping, repeats, resolutions inside
 // the examined scope only, silences, per-target filters) decides what each target is told, and the notices are
 // queued per target in the same state write that marks them as told.
-import { SEVERITY_ORDER, type Finding, type Severity } from '../../model';
+import { SEVERITY_ORDER, type NoticeFinding, type Severity } from '../../model';
 import { fingerprintOf, summarize } from '../fingerprint';
 import { advanceRecords, isSilenced, planForTarget, targetAccepts, type RunTransition } from '../noise';
 import { mergePending } from '../pending';
@@ -26,7 +26,7 @@ export interface Plan {
 }
 
 /** One summary per fingerprint; two findings on one subject and code keep the more severe. */
-export function summariesOf(findings: Finding[], backendsPerListener: Record<string, number> | undefined): Map<string, FindingSummary> {
+export function summariesOf(findings: NoticeFinding[], backendsPerListener: Record<string, number> | undefined): Map<string, FindingSummary> {
   const summaries = new Map<string, FindingSummary>();
   for (const finding of findings) {
     const summary = summarize(finding, backendsPerListener);
