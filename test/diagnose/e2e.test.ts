@@ -17,20 +17,12 @@ import {
   startTlsServer,
   startUdpServer,
   trickle,
-  type Endpoint,
+  trackEndpoints,
 } from '../probe/helpers/servers';
 import { backend, httpCheck, inventoryOf, listener } from './fixtures';
 
 const IP = '127.0.0.46';
-const open: Endpoint[] = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => s.close()));
-});
-async function track<T extends Endpoint>(endpoint: Promise<T>): Promise<T> {
-  const started = await endpoint;
-  open.push(started);
-  return started;
-}
+const track = trackEndpoints();
 
 interface Setup {
   port: number;

@@ -1,18 +1,10 @@
 import type { HttpProbeRequest } from '../../lib/model';
 import { probeHttp, probeTcp } from '../../lib/probe';
 import { idleProbeSockets } from '../../lib/probe/connections';
-import { always, closedTcpPort, hang, resetAfterRequest, startBlackhole, startServer, type Endpoint } from './helpers/servers';
+import { always, closedTcpPort, hang, resetAfterRequest, startBlackhole, startServer, trackEndpoints } from './helpers/servers';
 
 const IP = '127.0.0.49';
-const open: Endpoint[] = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => s.close()));
-});
-async function track<T extends Endpoint>(endpoint: Promise<T>): Promise<T> {
-  const started = await endpoint;
-  open.push(started);
-  return started;
-}
+const track = trackEndpoints();
 function http(port: number, overrides: Partial<HttpProbeRequest> = {}): HttpProbeRequest {
   return { kind: 'http', ip: IP, port, method: 'HEAD', uri: '/health', httpVersion: '1.0', host: null, acceptedCodes: ['http_2xx'], timeoutMs: 1000, ...overrides };
 }

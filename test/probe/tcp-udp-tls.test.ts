@@ -1,16 +1,8 @@
 import { probeTcp, probeTls, probeUdp, runProbe, DEFAULT_UDP_PAYLOAD } from '../../lib/probe';
-import { always, hang, closedTcpPort, closedUdpPort, resetAtOnce, startBlackhole, startServer, startTlsServer, startUdpServer, type Endpoint } from './helpers/servers';
+import { always, hang, closedTcpPort, closedUdpPort, resetAtOnce, startBlackhole, startServer, startTlsServer, startUdpServer, trackEndpoints } from './helpers/servers';
 
 const IP = '127.0.0.42';
-const open: Endpoint[] = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => s.close()));
-});
-async function track<T extends Endpoint>(endpoint: Promise<T>): Promise<T> {
-  const started = await endpoint;
-  open.push(started);
-  return started;
-}
+const track = trackEndpoints();
 
 describe('probeTcp', () => {
   it('ok when the handshake completes, with the connect time', async () => {

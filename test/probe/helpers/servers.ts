@@ -254,3 +254,19 @@ export async function closedUdpPort(ip: string): Promise<number> {
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
 }
+
+/**
+ * For a test file: `track` keeps each endpoint it starts, and all of them are closed after the file's tests
+ * (registers an afterAll, so call it at the top level of the file).
+ */
+export function trackEndpoints(): <T extends Endpoint>(endpoint: Promise<T>) => Promise<T> {
+  const open: Endpoint[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((s) => s.close()));
+  });
+  return async (endpoint) => {
+    const started = await endpoint;
+    open.push(started);
+    return started;
+  };
+}
