@@ -4,7 +4,6 @@
 // (./slb.ts). The official ECS SDK (@alicloud/ecs20140526) was 3 MB of the audit bundle's 4.9 MB, most of the audit
 // function's cold start, for five actions; each request here carries the query that SDK sends (its client.js
 // `<action>WithOptions`, flattened by the same OpenApiUtil.query), and each reply is read at the boundary.
-import OpenApiUtil from '@alicloud/openapi-util';
 import type { EcsInstanceFacts, SecurityGroupRule } from '../model';
 import { malformedReply } from './errors';
 import type { Admission, ApiInvoker } from './invoker';
@@ -236,15 +235,9 @@ export class EcsClient {
     return new EcsClient(this.invoker.admittedBy(admission), this.callApi);
   }
 
-  /** One call: `request` flattened to RPC names as the SDK flattens it (`InstanceId.1`, booleans as "true"). */
+  /** One call of `action` (ApiInvoker.invokeRpc flattens `request` as the SDK did). */
   private call<T>(action: string, request: object, read: (reply: ReplyObject) => T): Promise<T> {
-    const query = OpenApiUtil.query(request);
-    return this.invoker.invoke(
-      'ecs',
-      action,
-      () => this.callApi({ product: 'ecs', action, version: ECS_API_VERSION, query }),
-      (body) => read(ReplyObject.root('ecs', action, body)),
-    );
+    return this.invoker.invokeRpc(this.callApi, 'ecs', ECS_API_VERSION, action, request, read);
   }
 
   /** Every page of `action`, following NextToken; `request` is asked for each page with that page's token. */
@@ -271,7 +264,7 @@ export class EcsClient {
         (token) => ({ RegionId: request.RegionId, InstanceIds: instanceIds, MaxResults: INSTANCE_BATCH_SIZE, NextToken: token }),
         (reply) => ({
           items: wrappedList(reply, 'DescribeInstances', 'Instances', 'Instance').map(readInstance),
-          nextToken: reply.optString('NextToken') || undefined,
+          nextToken: reply.optString('NextToken'),
         }),
       );
       facts.push(...page);
@@ -292,7 +285,7 @@ export class EcsClient {
       }),
       (reply) => ({
         items: wrappedList(reply, 'DescribeSecurityGroupAttribute', 'Permissions', 'Permission').map((permission) => readRule(request.SecurityGroupId, permission)),
-        nextToken: reply.optString('NextToken') || undefined,
+        nextToken: reply.optString('NextToken'),
       }),
     );
   }
@@ -307,7 +300,7 @@ export class EcsClient {
         (token) => ({ RegionId: request.RegionId, InstanceId: batch, MaxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, NextToken: token }),
         (reply) => ({
           items: wrappedList(reply, 'DescribeCloudAssistantStatus', 'InstanceCloudAssistantStatusSet', 'InstanceCloudAssistantStatus').map(readAgentStatus),
-          nextToken: reply.optString('NextToken') || undefined,
+          nextToken: reply.optString('NextToken'),
         }),
       );
       statuses.push(...page);
@@ -362,7 +355,7 @@ export class EcsClient {
         if (!invocation) throw malformedReply('ecs', 'DescribeInvocationResults', 'Invocation.InvocationResults.InvocationResult is missing');
         return {
           items: wrappedList(invocation, 'DescribeInvocationResults', 'InvocationResults', 'InvocationResult').map(readInvocationResult),
-          nextToken: invocation.optString('NextToken') || undefined,
+          nextToken: invocation.optString('NextToken'),
         };
       },
     );

@@ -2,11 +2,14 @@
 import { systemClock, type Clock } from '../util/clock';
 import type { RateLimit } from '../util/rate';
 import { withRetry, type RetryPolicy } from '../util/retry';
+import OpenApiUtil from '@alicloud/openapi-util';
 import { ActionBudget } from './budget';
 import type { ApiCounters } from './counters';
 import type { ApiEndpoint } from './endpoints';
 import { failureFacts, finalError, isThrottling, retryDecision, type CloudProduct } from './errors';
+import { ReplyObject } from './reply';
 import { EndpointTimeoutError, explainTimeout, type SdkTimeouts } from './timeouts';
+import type { CallApi } from './transport';
 
 /**
  * The service's own default quota for most SLB/ECS read actions. Budgets are sliding windows (lib/cloud/budget.ts): a
@@ -67,6 +70,15 @@ export class ApiInvoker {
       this.budgets.set(action, budget);
     }
     return budget;
+  }
+
+  /**
+   * One RPC action through `callApi`: `request` flattened to RPC names as the SDKs flatten it (`InstanceId.1`,
+   * `Tag.1.Key`, booleans as "true", by the same OpenApiUtil.query), the reply read at the boundary by `read`.
+   */
+  invokeRpc<T>(callApi: CallApi, product: CloudProduct, version: string, action: string, request: object, read: (reply: ReplyObject) => T): Promise<T> {
+    const query = OpenApiUtil.query(request);
+    return this.invoke(product, action, () => callApi({ product, action, version, query }), (body) => read(ReplyObject.root(product, action, body)));
   }
 
   /**

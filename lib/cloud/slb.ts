@@ -1,5 +1,4 @@
 // The typed SLB (CLB 2014-05-15) client: one method per action, replies checked at the boundary, paging helpers.
-import OpenApiUtil from '@alicloud/openapi-util';
 import type { Admission, ApiInvoker } from './invoker';
 import { ReplyObject, nextPageToken, type DroppedItem } from './reply';
 import type {
@@ -142,13 +141,7 @@ export class SlbClient {
   }
 
   private call<T>(action: string, request: object, read: (reply: ReplyObject) => T): Promise<T> {
-    const query = OpenApiUtil.query(request);
-    return this.invoker.invoke(
-      'slb',
-      action,
-      () => this.callApi({ product: 'slb', action, version: SLB_API_VERSION, query }),
-      (body) => read(ReplyObject.root('slb', action, body)),
-    );
+    return this.invoker.invokeRpc(this.callApi, 'slb', SLB_API_VERSION, action, request, read);
   }
 
   describeRegions(request: DescribeRegionsRequest = {}): Promise<DescribeRegionsResponse> {
