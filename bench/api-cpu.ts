@@ -1,11 +1,13 @@
 // `npm run bench:api`: the CPU one API call costs, on each side of the wire. The product's own inventory
 // (collectInventory through createCloudClients, signing and all) reads a generated fleet from the SLB and ECS
 // emulators, which run in a child process of their own so that each side's CPU time is its own process's
-// (process.cpuUsage). Prints calls, wall time, calls per second, CPU ms per call for the client and for the emulator,
-// the TCP connections the emulators accepted, and the throttled replies.
+// (process.cpuUsage). Prints calls, wall time, calls per second, CPU ms per call for the client and for the emulator
+// with the part of it each side's main thread spent paused for garbage collection, the TCP connections the emulators
+// accepted, and the throttled replies.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { EXIT, type CliIo } from '../lib/cli/io';
 import { parseFlags, parsePositiveInt, wantsHelp } from '../lib/cli/args';
 import { createCloudClients } from '../lib/cloud';
@@ -34,6 +36,7 @@ interface EmulatorReady {
 interface EmulatorFigures {
   kind: 'figures';
   cpu: { user: number; system: number };
+  gcPauseMs: number;
   connections: number;
   stats: ApiStats;
 }
@@ -46,6 +49,29 @@ interface EmulatorSettings {
 }
 
 const CHILD_FLAG = '--api-bench-emulator';
+
+/**
+ * The main thread's garbage-collection pauses from the moment of the call, in ms ('gc' performance entries: Node's
+ * perf_hooks docs). Their CPU is part of process.cpuUsage; V8's helper threads add more that no entry reports.
+ */
+function gcPauses(): { restart(): void; stop(): number } {
+  let pausedMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pausedMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    restart: () => {
+      observer.takeRecords();
+      pausedMs = 0;
+    },
+    stop: () => {
+      for (const entry of observer.takeRecords()) pausedMs += entry.duration;
+      observer.disconnect();
+      return pausedMs;
+    },
+  };
+}
 const CHILD_EXIT_GRACE_MS = 10_000;
 
 /** The child: both emulators on one ephemeral port each; every verdict "normal" (no checker, no backends). */
@@ -58,12 +84,14 @@ async function runEmulator(settings: EmulatorSettings): Promise<void> {
   const ecs = await startOpenApiServer(createEcsProduct(scenario), policy);
   const send = (message: EmulatorReady | EmulatorFigures): void => void process.send?.(message);
   let started = process.cpuUsage();
+  const gc = gcPauses();
   process.on('message', (message: { kind: string }) => {
     if (message.kind === 'start') {
       started = process.cpuUsage();
+      gc.restart();
       return;
     }
-    send({ kind: 'figures', cpu: process.cpuUsage(started), connections: slb.connectionsAccepted() + ecs.connectionsAccepted(), stats: policy.stats() });
+    send({ kind: 'figures', cpu: process.cpuUsage(started), gcPauseMs: gc.stop(), connections: slb.connectionsAccepted() + ecs.connectionsAccepted(), stats: policy.stats() });
     void Promise.all([slb.stop(), ecs.stop()]).then(() => process.disconnect());
   });
   send({ kind: 'ready', slb: slb.endpoint, ecs: ecs.endpoint, credentials });
@@ -118,11 +146,13 @@ export async function runApiBenchCommand(argv: string[], io: CliIo): Promise<num
     });
     const load = loadavg()[0] ?? 0;
     child.send({ kind: 'start' });
+    const gc = gcPauses();
     const cpuStart = process.cpuUsage();
     const wallStart = performance.now();
     const inventory = await collectInventory(clients, { regionId: 'cn-hangzhou' });
     const wallMs = performance.now() - wallStart;
     const clientCpu = process.cpuUsage(cpuStart);
+    const clientGcPauseMs = gc.stop();
     const figures = nextMessage<EmulatorFigures>(child, 'figures');
     child.send({ kind: 'stop' });
     const emulator = await figures;
@@ -130,13 +160,14 @@ export async function runApiBenchCommand(argv: string[], io: CliIo): Promise<num
     await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, CHILD_EXIT_GRACE_MS).unref())]);
     const total = clients.counters.total();
     const perCall = (micros: number): string => (micros / 1000 / total.calls).toFixed(3);
-    const split = (usage: { user: number; system: number }): string => `user ${perCall(usage.user)} + system ${perCall(usage.system)}`;
+    const split = (usage: { user: number; system: number }, gcPauseMs: number): string =>
+      `user ${perCall(usage.user)} + system ${perCall(usage.system)}; GC pauses ${perCall(gcPauseMs * 1000)}`;
     io.stdout(
       [
         `api-cpu: ${inventory.loadBalancers.length} load balancers, ${total.calls} API calls (${total.throttled} throttled, ${total.retries} retried), quota ${settings.quota.calls}/${settings.quota.perSeconds} s, latency ${settings.latencyMs.join('-')} ms, load average ${load.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
         `  wall ${(wallMs / 1000).toFixed(2)} s, ${((total.calls * 1000) / wallMs).toFixed(0)} calls/s`,
-        `  client   CPU ${perCall(clientCpu.user + clientCpu.system)} ms per call (${split(clientCpu)}; ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} ms in all)`,
-        `  emulator CPU ${perCall(emulator.cpu.user + emulator.cpu.system)} ms per call (${split(emulator.cpu)}; ${((emulator.cpu.user + emulator.cpu.system) / 1000).toFixed(0)} ms in all), ${emulator.connections} TCP connections accepted, ${emulator.stats.total} requests`,
+        `  client   CPU ${perCall(clientCpu.user + clientCpu.system)} ms per call (${split(clientCpu, clientGcPauseMs)}; ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} ms in all)`,
+        `  emulator CPU ${perCall(emulator.cpu.user + emulator.cpu.system)} ms per call (${split(emulator.cpu, emulator.gcPauseMs)}; ${((emulator.cpu.user + emulator.cpu.system) / 1000).toFixed(0)} ms in all), ${emulator.connections} TCP connections accepted, ${emulator.stats.total} requests`,
         '',
       ].join('\n'),
     );
