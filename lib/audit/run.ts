@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { callsSince, createCloudClients, type CloudClients } from '../cloud';
 import { inventoryErrorFindings, jobsFromInventory, loadBalancerDiagnosis, mostSevereFirst } from '../diagnose';
 import { inProcessExecutor } from '../fanout/in-process';
-import { collectInventory, readHealthStatus, type CollectedInventory } from '../inventory';
+import { collectInventory, DEFAULT_INVENTORY_CONCURRENCY, priorityGate, recheckThrough, type CollectedInventory } from '../inventory';
 import { noticeOf, type DataPlaneEvidence, type Finding, type Inventory, type LoadBalancer, type NoticeFinding, type ProbeExecutor, type ProbeJob } from '../model';
 import { notifyRun, parseTargets, type NotifyOptions, type NotifyReport, type NotifyTarget } from '../notify';
 import { openNotifyStateStore, type NotifyStateStore } from '../notify/state';
@@ -134,7 +134,9 @@ async function auditRegion<F extends NoticeFinding>(clients: CloudClients, execu
   const { regionId, filter, progress } = options;
   // Set when the inventory failed: load balancers still arriving from calls in flight start nothing more.
   let abandoned = false;
-  const diagnoseOne = loadBalancerDiagnosis({ recheck: (loadBalancerId) => readHealthStatus(clients, regionId, loadBalancerId) });
+  // SLB's re-checks run while the inventory is still being read, so they take its call slots, after the verdicts.
+  const slots = priorityGate(DEFAULT_INVENTORY_CONCURRENCY);
+  const diagnoseOne = loadBalancerDiagnosis({ recheck: recheckThrough(slots, clients, regionId) });
   const session = executor.open?.({ deadlineAt: options.deadlineAt, onEvidence: (evidence) => perLoadBalancer.evidence(evidence) }) ?? null;
   const perLoadBalancer = new PerLoadBalancer({
     submit: session && ((jobs) => (abandoned ? undefined : session.submit(jobs))),
@@ -150,6 +152,7 @@ async function auditRegion<F extends NoticeFinding>(clients: CloudClients, execu
     inventory = await collectInventory(clients, {
       regionId,
       filter,
+      slots,
       // Jobs go out as soon as a load balancer's listeners and verdicts are in; the complete model adds any backend
       // SLB listed without an IP or a verdict.
       ...(session ? { onVerdicts: submitJobsOf, onLoadBalancer: submitJobsOf } : {}),

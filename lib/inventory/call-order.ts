@@ -1,12 +1,14 @@
 // The order in which an inventory's API calls take the free slots. When every slot is busy, the calls that unblock
 // probes go first: the listing, then the listeners (a load balancer's checks, and which of them waits longest), then
-// SLB's verdicts (DescribeHealthStatus: with the listeners, all a probe job needs), then the attribute and group calls
-// (weights, backend types, groups), and ECS last (instance states and security groups serve only the diagnosis, which
-// waits for the probes anyway).
+// SLB's verdicts (DescribeHealthStatus: with the listeners, all a probe job needs), then SLB's re-checks (a load
+// balancer whose probes have all ended: its last call before its findings are final and it is let go; after the
+// verdicts, so no re-check delays the start of a chain), then the attribute and group calls (weights, backend types,
+// groups), and ECS last (instance states and security groups serve only the diagnosis, which waits for the probes
+// anyway).
 // Within one priority a call may carry an urgency: higher urgencies go first, and equal ones first come, first served.
 // The verdicts use it to start the longest evidence chains first (./collect.ts).
 
-export const CALL_PRIORITIES = ['listing', 'listeners', 'verdicts', 'details', 'ecs'] as const;
+export const CALL_PRIORITIES = ['listing', 'listeners', 'verdicts', 'recheck', 'details', 'ecs'] as const;
 export type CallPriority = (typeof CALL_PRIORITIES)[number];
 
 /** Runs one API call once a slot is free: higher priorities first, then higher urgencies (default 0). */

@@ -73,8 +73,11 @@ export interface InventoryClients {
 export interface CollectInventoryOptions {
   regionId: string;
   filter?: InventoryFilter;
-  /** API calls in flight at once; default 64. */
-  concurrency?: number;
+  /**
+   * The call slots (API calls in flight at once, in priority order); default 64 of its own. A caller that sends calls
+   * beside the inventory (SLB's re-checks, `recheckThrough`) shares them, so that those go in the same order and bound.
+   */
+  slots?: PriorityGate;
   /**
    * Called once per load balancer as soon as its listeners, backends and SLB verdicts are in, before the ECS facts:
    * the streaming audit starts its probes then. Backends whose IP only ECS knows are not in it yet (the returned
@@ -685,7 +688,7 @@ export async function collectInventory(clients: InventoryClients, options: Colle
   const { slb, ecs, counters } = clients;
   const { regionId } = options;
   const filter = options.filter ?? {};
-  const slots: PriorityGate = priorityGate(options.concurrency ?? DEFAULT_INVENTORY_CONCURRENCY);
+  const slots: PriorityGate = options.slots ?? priorityGate(DEFAULT_INVENTORY_CONCURRENCY);
   // The slots are taken once each call's quota allows it (Admission): a call waiting for its window holds none.
   const admitted = (priority: CallPriority): SlbClient => slb.admittedBy((send) => slots(priority, send));
   const listenersSlb = admitted('listeners');

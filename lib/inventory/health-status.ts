@@ -2,6 +2,7 @@
 // answers TooManyListeners (a port used by two protocols) it is asked once per listener instead.
 import { CloudApiError, isKnown, type DroppedItem, type SlbBackendHealth, type SlbClient, type Spelled } from '../cloud';
 import { listenerBackendKey, type ListenerProtocol, type SlbHealthStatus } from '../model';
+import type { PriorityGate } from './call-order';
 
 export interface ListenerKey {
   port: number;
@@ -136,4 +137,14 @@ export async function readHealthStatus(
     statuses.set(healthKey(entry.Protocol, entry.ListenerPort, entry.ServerIp, entry.Port), entry.ServerHealthStatus);
   }
   return statuses;
+}
+
+/**
+ * SLB's re-check of one load balancer (`readHealthStatus`) through the inventory's call slots, at the re-check's
+ * priority (./call-order.ts). A streaming audit re-checks while the inventory is still being read; outside the slots
+ * its calls would go out beside the inventory's 64, at once whenever a DescribeHealthStatus quota window rolls.
+ */
+export function recheckThrough(slots: PriorityGate, clients: { slb: SlbClient }, regionId: string): (loadBalancerId: string) => Promise<Map<string, SlbHealthStatus>> {
+  const slb = clients.slb.admittedBy((send) => slots('recheck', send));
+  return (loadBalancerId) => readHealthStatus({ slb }, regionId, loadBalancerId);
 }

@@ -25,6 +25,7 @@ describe('priorityGate', () => {
     const queued: Array<[string, CallPriority]> = [
       ['ecs-1', 'ecs'],
       ['details-1', 'details'],
+      ['recheck-1', 'recheck'],
       ['verdicts-1', 'verdicts'],
       ['ecs-2', 'ecs'],
       ['listing-1', 'listing'],
@@ -35,7 +36,7 @@ describe('priorityGate', () => {
     expect(started).toEqual(['first']);
     first.finish();
     expect(await Promise.all(results)).toEqual(['first', ...queued.map(([name]) => name)]);
-    expect(started).toEqual(['first', 'listing-1', 'verdicts-1', 'verdicts-2', 'details-1', 'ecs-1', 'ecs-2']);
+    expect(started).toEqual(['first', 'listing-1', 'verdicts-1', 'verdicts-2', 'recheck-1', 'details-1', 'ecs-1', 'ecs-2']);
   });
 
   it('gives a freed slot to the most urgent waiting call of a priority, the oldest among equally urgent ones', async () => {

@@ -1,5 +1,5 @@
 import { CloudAccessError, type CallApi } from '../../lib/cloud';
-import { collectInventory, readHealthStatus } from '../../lib/inventory';
+import { collectInventory, priorityGate, readHealthStatus, recheckThrough } from '../../lib/inventory';
 import { MAX_BATCHES_AWAITING_VERDICTS } from '../../lib/inventory/collect';
 import type { Listener, LoadBalancer } from '../../lib/model';
 import { FakeApi, apiError, fakeClients, type FakeWorld } from '../cloud/fake-api';
@@ -140,7 +140,7 @@ describe('collectInventory', () => {
     const inventory = await collectInventory(fakeClients(api), {
       regionId: REGION,
       // One call at a time, so that the order in which calls take the slot is the order they are made.
-      concurrency: 1,
+      slots: priorityGate(1),
       onVerdicts: (lb) => early.set(lb.id, { model: lb, callsBefore: api.requests.map((r) => r.action) }),
     });
     expect([...early.keys()].sort()).toEqual(['lb-api', 'lb-web']);
@@ -214,7 +214,7 @@ describe('collectInventory', () => {
       await new Promise((resolve) => setImmediate(resolve));
       return api.callApi(request);
     };
-    await collectInventory(fakeClients(api, { transport: overTheNetwork }), { regionId: REGION, concurrency: 1 });
+    await collectInventory(fakeClients(api, { transport: overTheNetwork }), { regionId: REGION, slots: priorityGate(1) });
     const actions = api.requests.map((r) => r.action);
     expect(actions.slice(0, 3)).toEqual(['DescribeLoadBalancers', 'DescribeLoadBalancerListeners', 'DescribeLoadBalancerListeners']);
     // Longest first; among equal ones, the order they were listed in.
@@ -384,6 +384,45 @@ describe('filters', () => {
   });
 });
 
+describe('recheckThrough', () => {
+  it('sends a re-check made during the inventory through its call slots, after every verdict and before the details', async () => {
+    const world: FakeWorld = {
+      loadBalancers: Array.from({ length: 12 }, (_, i) => ({
+        LoadBalancerId: `lb-${i}`,
+        BackendServers: [{ ServerId: `i-${i}`, ServerIp: `127.0.1.${i + 1}` }],
+        listeners: [{ ListenerPort: 80, ListenerProtocol: 'http' as const, BackendServerPort: 8080 }],
+      })),
+      instances: Array.from({ length: 12 }, (_, i) => ({ InstanceId: `i-${i}`, PrivateIp: `127.0.1.${i + 1}` })),
+    };
+    const api = new FakeApi(world);
+    // Each call answered a turn of the event loop later, so that the calls made meanwhile wait for the one slot.
+    const overTheNetwork: CallApi = async (request) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return api.callApi(request);
+    };
+    const clients = fakeClients(api, { transport: overTheNetwork });
+    const slots = priorityGate(1);
+    const recheck = recheckThrough(slots, clients, REGION);
+    const rechecks: Array<Promise<unknown>> = [];
+    const rechecked = { id: '' };
+    // The first load balancer whose verdicts are in is re-checked at once, as one whose probes all ended would be.
+    const onVerdicts = (lb: LoadBalancer): void => {
+      if (rechecks.length > 0) return;
+      rechecked.id = lb.id;
+      rechecks.push(recheck(lb.id));
+    };
+    await collectInventory(clients, { regionId: REGION, slots, onVerdicts });
+    const [statuses] = await Promise.all(rechecks);
+    expect(statuses).toEqual(new Map([[`http:80/127.0.1.${Number(rechecked.id.slice(3)) + 1}:8080`, 'normal']]));
+    // The re-check is the load balancer's second DescribeHealthStatus: after all 12 verdicts, before any attribute call.
+    const asked = api.requests.map((r) => `${r.action} ${r.query.LoadBalancerId ?? ''}`);
+    const recheckAt = asked.lastIndexOf(`DescribeHealthStatus ${rechecked.id}`);
+    expect(asked.indexOf(`DescribeHealthStatus ${rechecked.id}`)).toBeLessThan(recheckAt);
+    expect(asked.slice(0, recheckAt).filter((call) => call.startsWith('DescribeHealthStatus '))).toHaveLength(12);
+    expect(asked.findIndex((call) => call.startsWith('DescribeLoadBalancerAttribute '))).toBeGreaterThan(recheckAt);
+  });
+});
+
 describe('readHealthStatus', () => {
   it('maps protocol:listenerPort/ip:port to SLB status with one call', async () => {
     const api = new FakeApi(mixedWorld());
@@ -465,7 +504,7 @@ describe('fleet scale', () => {
       if (request.action === 'DescribeHealthStatus') await verdictsHeld;
       return api.callApi(request);
     };
-    const collecting = collectInventory(fakeClients(api, { transport }), { regionId: REGION, concurrency: count * 2 });
+    const collecting = collectInventory(fakeClients(api, { transport }), { regionId: REGION, slots: priorityGate(count * 2) });
     for (let turn = 0; turn < 500; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(api.calls('DescribeLoadBalancers')).toHaveLength(count / 100);
     expect(api.calls('DescribeLoadBalancerListeners')).toHaveLength(MAX_BATCHES_AWAITING_VERDICTS);
