@@ -6,6 +6,7 @@ import type { ProbeScheduler, ReplayHandle } from './scheduler';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
+import { pauseOnGrid } from './pauses';
 
 /** The User-Agent SLB sends when a TCP/UDP listener uses an HTTP check. */
 export const L4_HTTP_CHECK_USER_AGENT = 'KeepAliveClient';
@@ -15,7 +16,7 @@ export const COMMON_USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/53
 export interface EvidenceOptions {
   /** Extra replays to detect intermittency (default 3). */
   repeats?: number;
-  /** Pause between repeats (default 200 ms). */
+  /** Pause between repeats (default 200 ms; rounded up to the pause grid, pauses.ts). */
   repeatIntervalMs?: number;
   /** Upper bound of the extended wait, which is 3× the check timeout (default 30 s). */
   maxExtendedWaitMs?: number;
@@ -125,9 +126,9 @@ async function collectVariants(
   // Time spent probing (not queueing), so that no backend, however odd, holds a job beyond its budget.
   const budgetMs = worstCaseEvidenceMs(job.timeoutMs, settings.maxExtendedWaitMs);
   let spentMs = replay.timings.totalMs;
+  // Concurrent jobs' pauses end together on the pause grid, so their repeats share the instance's wake-ups.
   const pause = async (ms: number): Promise<void> => {
-    spentMs += ms;
-    await settings.clock.sleep(ms);
+    spentMs += await pauseOnGrid(settings.clock, ms);
   };
   const probe = async (label: VariantLabel, request: ProbeRequest): Promise<ProbeResult | null> => {
     if (spentMs + request.timeoutMs > budgetMs) return null;
