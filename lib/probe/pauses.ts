@@ -15,7 +15,8 @@ const pendingWakes = new WeakMap<Clock, Map<number, Promise<void>>>();
 /** Sleeps at least `ms`, until the next multiple of `gridMs` on `clock`; resolves with the time it planned to sleep. */
 export async function pauseOnGrid(clock: Clock, ms: number, gridMs: number = PAUSE_GRID_MS): Promise<number> {
   const now = clock.now();
-  const wakeAt = gridMs > 0 ? Math.ceil((now + ms) / gridMs) * gridMs : now + ms;
+  // No pause asked for (repeatIntervalMs 0), or no grid: exactly the pause asked for.
+  const wakeAt = ms > 0 && gridMs > 0 ? Math.ceil((now + ms) / gridMs) * gridMs : now + ms;
   let wakes = pendingWakes.get(clock);
   if (wakes === undefined) {
     wakes = new Map();

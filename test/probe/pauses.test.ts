@@ -32,6 +32,11 @@ describe('pauseOnGrid', () => {
     expect(await Promise.all([first, second])).toEqual([240, 210]);
     expect(sleeps).toEqual([240]);
   });
+  it('a pause of 0 stays 0 on the grid', async () => {
+    const { clock, sleeps } = manualClock(10_007);
+    expect(await pauseOnGrid(clock, 0, 50)).toBe(0);
+    expect(sleeps).toEqual([0]);
+  });
   it('a grid of 0 sleeps exactly as asked', async () => {
     const { clock, sleeps } = manualClock(10_007);
     expect(await pauseOnGrid(clock, 200, 0)).toBe(200);
