@@ -364,7 +364,8 @@ export async function costOfJob(planned: PlannedJob): Promise<JobCost> {
       return resultOf(request, simulated);
     },
   });
-  const evidence = await collectEvidence(planned.job, scheduler, { clock });
+  // The pauses at their 200 ms minimum: the product's pause grid (lib/probe/pauses.ts) is a setting, not the physics.
+  const evidence = await collectEvidence(planned.job, scheduler, { clock, pauseGridMs: 0 });
   // The repeats re-send the replay after a pause each: they follow one another whatever else runs beside them.
   const repeats = evidence.variants.filter((v) => v.label.startsWith('repeat-'));
   const repeatSpanMs = repeats.length === 0 ? 0 : evidence.replay.timings.totalMs + repeats.reduce((n, v) => n + REPEAT_INTERVAL_MS + v.result.timings.totalMs, 0);

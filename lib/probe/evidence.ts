@@ -6,6 +6,7 @@ import type { ProbeScheduler, ReplayHandle } from './scheduler';
 import { systemClock, type Clock } from '../util/clock';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
+import { PAUSE_GRID_MS, pauseOnGrid } from './pauses';
 
 /** The User-Agent SLB sends when a TCP/UDP listener uses an HTTP check. */
 export const L4_HTTP_CHECK_USER_AGENT = 'KeepAliveClient';
@@ -15,8 +16,10 @@ export const COMMON_USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/53
 export interface EvidenceOptions {
   /** Extra replays to detect intermittency (default 3). */
   repeats?: number;
-  /** Pause between repeats (default 200 ms). */
+  /** Pause between repeats (default 200 ms; rounded up to the pause grid, pauses.ts). */
   repeatIntervalMs?: number;
+  /** The grid pauses end on (default PAUSE_GRID_MS; 0: each pause exactly repeatIntervalMs). */
+  pauseGridMs?: number;
   /** Upper bound of the extended wait, which is 3× the check timeout (default 30 s). */
   maxExtendedWaitMs?: number;
   clock?: Clock;
@@ -24,7 +27,7 @@ export interface EvidenceOptions {
 
 /** The pause before each repeat of a fast failure. */
 export const DEFAULT_REPEAT_INTERVAL_MS = 200;
-const DEFAULTS = { repeats: 3, repeatIntervalMs: DEFAULT_REPEAT_INTERVAL_MS, maxExtendedWaitMs: 30_000 };
+const DEFAULTS = { repeats: 3, repeatIntervalMs: DEFAULT_REPEAT_INTERVAL_MS, pauseGridMs: PAUSE_GRID_MS, maxExtendedWaitMs: 30_000 };
 
 // Failures that come back fast: repeating them is cheap and tells a steady fault from an intermittent one.
 // Timeouts are not repeated (each repeat would cost a whole timeout); the extended wait covers them.
@@ -125,9 +128,9 @@ async function collectVariants(
   // Time spent probing (not queueing), so that no backend, however odd, holds a job beyond its budget.
   const budgetMs = worstCaseEvidenceMs(job.timeoutMs, settings.maxExtendedWaitMs);
   let spentMs = replay.timings.totalMs;
+  // Concurrent jobs' pauses end together on the pause grid, so their repeats share the instance's wake-ups.
   const pause = async (ms: number): Promise<void> => {
-    spentMs += ms;
-    await settings.clock.sleep(ms);
+    spentMs += await pauseOnGrid(settings.clock, ms, settings.pauseGridMs);
   };
   const probe = async (label: VariantLabel, request: ProbeRequest): Promise<ProbeResult | null> => {
     if (spentMs + request.timeoutMs > budgetMs) return null;
