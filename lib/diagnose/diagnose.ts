@@ -2,7 +2,6 @@
 // SLB's re-check turning "our checks pass" into RECOVERED when SLB now agrees. Pure except for `recheck`.
 import type { Backend, DataPlaneEvidence, Finding, FindingCode, FindingSubject, Inventory, InventoryError, LabelledProbe, Listener, LoadBalancer, ProbeJob, ProbeResult, RegionFacts, Severity, SlbHealthStatus } from '../model';
 import { SEVERITY_ORDER, listenerBackendKey, targetKey } from '../model';
-import { concurrencyGate } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import { backendControlPlaneCause, describeCheck, ecsFactsGap, isEcsAction, listenerControlPlaneCause, type ControlPlaneCause } from './control-plane';
 import { replayRequest } from '../probe/evidence';
@@ -19,16 +18,11 @@ export interface DiagnoseInput {
   /** The jobs that were probed (jobsFromInventory's): their evidence is read against the very job that was sent. */
   jobs: ProbeJob[];
   evidence: DataPlaneEvidence[];
+  /** SLB's current verdicts for one load balancer; called at most once per load balancer, and bounded by its owner. */
   recheck?: Recheck;
   /** Raise errors to critical when a listener has no healthy backend left (default true; off for a lone synthetic backend). */
   escalateOutages?: boolean;
 }
-
-/**
- * Re-checks in flight at once (each one DescribeHealthStatus call): as many as the API client sends at once
- * (DEFAULT_INVENTORY_CONCURRENCY); the client's quota budget still paces them.
- */
-const RECHECK_CONCURRENCY = 64;
 
 const TIMED_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['SLOW_RESPONSE', 'RESPONSE_TIMEOUT', 'TIMEOUT_RISK']);
 
@@ -41,7 +35,7 @@ export interface LoadBalancerDiagnosisInput {
   evidenceByJob: ReadonlyMap<string, DataPlaneEvidence>;
 }
 
-/** One load balancer's findings, in inventory order; re-checks of all the diagnoses of one run share one gate. */
+/** One load balancer's findings, in inventory order; `recheck`'s owner bounds the re-checks (the audit: the inventory's call slots). */
 export type LoadBalancerDiagnosis = (input: LoadBalancerDiagnosisInput) => Promise<Finding[]>;
 
 /**
@@ -49,7 +43,6 @@ export type LoadBalancerDiagnosis = (input: LoadBalancerDiagnosisInput) => Promi
  * go; `diagnose` is the same over a whole inventory.
  */
 export function loadBalancerDiagnosis(options: Pick<DiagnoseInput, 'recheck' | 'escalateOutages'>): LoadBalancerDiagnosis {
-  const recheckGate = concurrencyGate(RECHECK_CONCURRENCY);
   return async ({ facts, loadBalancer: lb, jobsById, evidenceByJob }) => {
     // The load balancer's re-check starts the moment a verdict asks for it (every probe of it has ended by then), so
     // its round trip overlaps the rest of the diagnosis instead of following it.
@@ -57,7 +50,7 @@ export function loadBalancerDiagnosis(options: Pick<DiagnoseInput, 'recheck' | '
     const recheckOf = (loadBalancerId: string) => {
       const read = options.recheck;
       if (!read) return null;
-      recheck ??= recheckGate(() => read(loadBalancerId)).then(
+      recheck ??= read(loadBalancerId).then(
         (statuses) => ({ statuses, failure: null }),
         (err: unknown) => ({ statuses: null, failure: errorMessage(err) }),
       );
