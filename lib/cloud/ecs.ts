@@ -253,13 +253,19 @@ export class EcsClient {
     return items;
   }
 
+  /** `read` (all pages of one call) for each batch of at most `size` distinct ids, the results in batch order. */
+  private async perIdBatch<T>(ids: readonly string[], size: number, read: (batch: string[]) => Promise<T[]>): Promise<T[]> {
+    const results: T[] = [];
+    for (const batch of chunks(unique(ids), size)) results.push(...(await read(batch)));
+    return results;
+  }
+
   /** Status, private IPs, security groups and VPC of each instance; ids the region does not know are simply absent. */
-  async describeInstances(request: DescribeInstancesRequest): Promise<EcsInstanceFacts[]> {
-    const facts: EcsInstanceFacts[] = [];
-    for (const batch of chunks(unique(request.InstanceIds), INSTANCE_BATCH_SIZE)) {
+  describeInstances(request: DescribeInstancesRequest): Promise<EcsInstanceFacts[]> {
+    return this.perIdBatch(request.InstanceIds, INSTANCE_BATCH_SIZE, (batch) => {
       // InstanceIds is one parameter holding a JSON array (DescribeInstancesRequest.instanceIds, a string).
       const instanceIds = JSON.stringify(batch);
-      const page = await this.allPages(
+      return this.allPages(
         'DescribeInstances',
         (token) => ({ RegionId: request.RegionId, InstanceIds: instanceIds, MaxResults: INSTANCE_BATCH_SIZE, NextToken: token }),
         (reply) => ({
@@ -267,9 +273,7 @@ export class EcsClient {
           nextToken: reply.optString('NextToken'),
         }),
       );
-      facts.push(...page);
-    }
-    return facts;
+    });
   }
 
   /** The group's rules in one direction (default ingress), all pages. */
@@ -291,10 +295,9 @@ export class EcsClient {
   }
 
   /** Whether each instance's Cloud Assistant agent can run commands, and its OS; ids the region does not know are absent. */
-  async describeCloudAssistantStatus(request: { RegionId: string; InstanceIds: string[] }): Promise<CloudAssistantAgentStatus[]> {
-    const statuses: CloudAssistantAgentStatus[] = [];
-    for (const batch of chunks(unique(request.InstanceIds), CLOUD_ASSISTANT_STATUS_BATCH_SIZE)) {
-      const page = await this.allPages(
+  describeCloudAssistantStatus(request: { RegionId: string; InstanceIds: string[] }): Promise<CloudAssistantAgentStatus[]> {
+    return this.perIdBatch(request.InstanceIds, CLOUD_ASSISTANT_STATUS_BATCH_SIZE, (batch) =>
+      this.allPages(
         'DescribeCloudAssistantStatus',
         // InstanceId.N, a repeated list (DescribeCloudAssistantStatusRequest.instanceId, an array).
         (token) => ({ RegionId: request.RegionId, InstanceId: batch, MaxResults: CLOUD_ASSISTANT_STATUS_BATCH_SIZE, NextToken: token }),
@@ -302,10 +305,8 @@ export class EcsClient {
           items: wrappedList(reply, 'DescribeCloudAssistantStatus', 'InstanceCloudAssistantStatusSet', 'InstanceCloudAssistantStatus').map(readAgentStatus),
           nextToken: reply.optString('NextToken'),
         }),
-      );
-      statuses.push(...page);
-    }
-    return statuses;
+      ),
+    );
   }
 
   /**

@@ -45,6 +45,13 @@ function recordingSdk(): { sdk: EcsSdk; sent: Sent[] } {
   return { sdk, sent: replies.sent };
 }
 
+/** What the SDK sends for both pages of one list action (the recorded replies end the list on the second). */
+async function sdkPages(send: (sdk: EcsSdk, nextToken: string | undefined) => Promise<unknown>): Promise<Sent[]> {
+  const theirs = recordingSdk();
+  for (const nextToken of [undefined, 'page-2']) await send(theirs.sdk, nextToken);
+  return theirs.sent;
+}
+
 function recordingClient(): { ecs: ReturnType<typeof fakeClients>['ecs']; sent: Sent[] } {
   const replies = pagedReplies();
   const clients = fakeClients(new FakeApi({ loadBalancers: [] }), {
@@ -62,34 +69,31 @@ describe('ECS requests match the official SDK', () => {
   it('DescribeInstances: InstanceIds as a JSON array, MaxResults 100, NextToken on the next page', async () => {
     const ours = recordingClient();
     await ours.ecs.describeInstances({ RegionId: REGION, InstanceIds: IDS });
-    const theirs = recordingSdk();
-    for (const nextToken of [undefined, 'page-2']) {
-      await theirs.sdk.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify(IDS), maxResults: 100, nextToken }));
-    }
-    expect(ours.sent).toEqual(theirs.sent);
+    const theirs = await sdkPages((sdk, nextToken) =>
+      sdk.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify(IDS), maxResults: 100, nextToken })),
+    );
+    expect(ours.sent).toEqual(theirs);
     expect(ours.sent[1]?.query).toEqual({ RegionId: REGION, InstanceIds: '["i-1","i-2","i-3"]', MaxResults: '100', NextToken: 'page-2' });
   });
 
   it('DescribeSecurityGroupAttribute: ingress, MaxResults 1000', async () => {
     const ours = recordingClient();
     await ours.ecs.describeSecurityGroupAttribute({ RegionId: REGION, SecurityGroupId: 'sg-1' });
-    const theirs = recordingSdk();
-    for (const nextToken of [undefined, 'page-2']) {
-      await theirs.sdk.describeSecurityGroupAttribute(
+    const theirs = await sdkPages((sdk, nextToken) =>
+      sdk.describeSecurityGroupAttribute(
         new $Ecs.DescribeSecurityGroupAttributeRequest({ regionId: REGION, securityGroupId: 'sg-1', direction: 'ingress', maxResults: 1000, nextToken }),
-      );
-    }
-    expect(ours.sent).toEqual(theirs.sent);
+      ),
+    );
+    expect(ours.sent).toEqual(theirs);
   });
 
   it('DescribeCloudAssistantStatus: InstanceId.N, MaxResults 50', async () => {
     const ours = recordingClient();
     await ours.ecs.describeCloudAssistantStatus({ RegionId: REGION, InstanceIds: IDS });
-    const theirs = recordingSdk();
-    for (const nextToken of [undefined, 'page-2']) {
-      await theirs.sdk.describeCloudAssistantStatus(new $Ecs.DescribeCloudAssistantStatusRequest({ regionId: REGION, instanceId: IDS, maxResults: 50, nextToken }));
-    }
-    expect(ours.sent).toEqual(theirs.sent);
+    const theirs = await sdkPages((sdk, nextToken) =>
+      sdk.describeCloudAssistantStatus(new $Ecs.DescribeCloudAssistantStatusRequest({ regionId: REGION, instanceId: IDS, maxResults: 50, nextToken })),
+    );
+    expect(ours.sent).toEqual(theirs);
     expect(ours.sent[0]?.query).toMatchObject({ 'InstanceId.1': 'i-1', 'InstanceId.3': 'i-3' });
   });
 
@@ -120,12 +124,11 @@ describe('ECS requests match the official SDK', () => {
   it('DescribeInvocationResults: Base64 output, MaxResults 50, the NextToken from inside Invocation', async () => {
     const ours = recordingClient();
     await ours.ecs.describeInvocationResults({ RegionId: REGION, InvokeId: 't-1' });
-    const theirs = recordingSdk();
-    for (const nextToken of [undefined, 'page-2']) {
-      await theirs.sdk.describeInvocationResults(
+    const theirs = await sdkPages((sdk, nextToken) =>
+      sdk.describeInvocationResults(
         new $Ecs.DescribeInvocationResultsRequest({ regionId: REGION, invokeId: 't-1', contentEncoding: 'Base64', maxResults: 50, nextToken }),
-      );
-    }
-    expect(ours.sent).toEqual(theirs.sent);
+      ),
+    );
+    expect(ours.sent).toEqual(theirs);
   });
 });
