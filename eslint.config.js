@@ -27,9 +27,9 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The function instance's program runs from its own source text (Function.prototype.toString), so it requires
-    // what it needs inside itself.
-    files: ['lib/sandbox/fc/runner.ts'],
+    // The function instance's program and the FC front's worker run from their own source text
+    // (Function.prototype.toString), so they require what they need inside themselves.
+    files: ['lib/sandbox/fc/runner.ts', 'lib/sandbox/fc/front.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

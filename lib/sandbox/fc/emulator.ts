@@ -1,10 +1,11 @@
 // A Function Compute 2.0 emulator on loopback: InvokeFunction (sync and async) and HTTP triggers, verifying the
 // request signature @alicloud/fc2 computes, running the real function bundles in child processes with FC's context,
 // environment, memory and timeout. Timer triggers fire on demand; async results are kept for the demo to await.
+// Connections are accepted and requests read on a thread of its own (front.ts); everything else happens here.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SandboxService } from '../service';
+import { startHttpFront, type FrontReply, type FrontRequest } from './front';
 import { FunctionHost, type HttpTriggerRequest } from './function-host';
 import type { InstanceReply } from './instance';
 import { parseAuthorization, sdkContentMd5, sign, signaturesEqual, stringToSign, type QueryBag } from './signature';
@@ -61,21 +62,6 @@ function generatedRoleCredentials(): EmulatedCredentials {
   };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function queriesOf(search: string): QueryBag {
   const queries: QueryBag = {};
   for (const [key, value] of new URLSearchParams(search)) {
@@ -86,8 +72,8 @@ function queriesOf(search: string): QueryBag {
   return queries;
 }
 
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -165,9 +151,9 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
   }
 
   /** Verifies the request as FC does: Date within the skew, a known key, the STS token, the body MD5 and the signature. */
-  function authenticate(req: IncomingMessage, path: string, body: Buffer, queries: QueryBag | null): void {
-    const authorization = headerOf(req, 'authorization');
-    const date = headerOf(req, 'date');
+  function authenticate(req: FrontRequest, path: string, body: Buffer, queries: QueryBag | null): void {
+    const authorization = headerOf(req.headers, 'authorization');
+    const date = headerOf(req.headers, 'date');
     if (!authorization) throw new FcApiError(400, 'MissingRequiredHeader', 'required HTTP header authorization was not specified');
     if (!date) throw new FcApiError(400, 'MissingRequiredHeader', 'required HTTP header date was not specified');
     const sentAt = Date.parse(date);
@@ -180,89 +166,75 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
     const key = keys.get(parsed.accessKeyId);
     if (!key) throw new FcApiError(403, 'InvalidAccessKeyID', `invalid access key ID '${parsed.accessKeyId}'`);
     if (key.securityToken !== undefined || key.accessKeyId.startsWith('STS')) {
-      if (headerOf(req, 'x-fc-security-token') !== key.securityToken) {
+      if (headerOf(req.headers, 'x-fc-security-token') !== key.securityToken) {
         throw new FcApiError(403, 'InvalidSecurityToken', `the security token for '${parsed.accessKeyId}' is missing or wrong`);
       }
     }
-    const accountHeader = headerOf(req, 'x-fc-account-id');
+    const accountHeader = headerOf(req.headers, 'x-fc-account-id');
     if (accountHeader !== undefined && accountHeader !== options.accountId) {
       throw new FcApiError(403, 'AccessDenied', `account '${accountHeader}' is not the account that owns these functions`);
     }
-    const md5 = headerOf(req, 'content-md5');
+    const md5 = headerOf(req.headers, 'content-md5');
     if (md5 !== undefined && md5 !== sdkContentMd5(body)) throw new FcApiError(400, 'InvalidArgument', 'content-md5 does not match the body');
-    const expected = sign(key.accessKeySecret, stringToSign(req.method ?? 'GET', path, req.headers, queries));
+    const expected = sign(key.accessKeySecret, stringToSign(req.method, path, req.headers, queries));
     if (!signaturesEqual(expected, parsed.signature)) {
       throw new FcApiError(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
     }
   }
 
-  function sendError(res: ServerResponse, err: FcApiError): void {
-    res.statusCode = err.status;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ ErrorCode: err.code, ErrorMessage: err.message }));
+  function errorReply(err: FcApiError): FrontReply {
+    return { status: err.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ErrorCode: err.code, ErrorMessage: err.message }) };
   }
 
-  function sendInvocationError(res: ServerResponse, status: number, error: { errorMessage: string; errorType: string; stackTrace?: string[] }): void {
-    res.statusCode = status;
-    res.setHeader('x-fc-error-type', 'UnhandledInvocationError');
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, stackTrace: error.stackTrace ?? [] }));
+  function invocationErrorReply(status: number, error: { errorMessage: string; errorType: string; stackTrace?: string[] }): FrontReply {
+    return {
+      status,
+      headers: { 'x-fc-error-type': 'UnhandledInvocationError', 'content-type': 'application/json' },
+      body: JSON.stringify({ errorMessage: error.errorMessage, errorType: error.errorType, stackTrace: error.stackTrace ?? [] }),
+    };
   }
 
-  function sendEventReply(res: ServerResponse, reply: InstanceReply): void {
-    if (reply.kind === 'result' && reply.ok) {
-      res.statusCode = 200;
-      res.setHeader('content-type', 'application/octet-stream');
-      res.end(reply.body);
-    } else if (reply.kind === 'result' || reply.kind === 'died' || reply.kind === 'http-error') {
-      sendInvocationError(res, 200, reply.error);
-    } else {
-      sendInvocationError(res, 200, { errorMessage: 'an event function answered like an HTTP function', errorType: 'Error' });
-    }
+  function eventReply(reply: InstanceReply): FrontReply {
+    if (reply.kind === 'result' && reply.ok) return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: reply.body };
+    if (reply.kind === 'result' || reply.kind === 'died' || reply.kind === 'http-error') return invocationErrorReply(200, reply.error);
+    return invocationErrorReply(200, { errorMessage: 'an event function answered like an HTTP function', errorType: 'Error' });
   }
 
-  function sendHttpReply(res: ServerResponse, reply: InstanceReply): void {
+  function httpReply(reply: InstanceReply): FrontReply {
     if (reply.kind === 'http') {
-      res.statusCode = reply.status;
-      for (const [name, value] of Object.entries(reply.headers)) {
-        if (!RESPONSE_HEADERS_DROPPED.has(name) && !name.startsWith('x-fc-')) res.setHeader(name, value);
-      }
-      res.end(reply.body);
-    } else if (reply.kind === 'died' || reply.kind === 'http-error' || (reply.kind === 'result' && !reply.ok)) {
-      sendInvocationError(res, 502, reply.error);
-    } else {
-      sendInvocationError(res, 502, { errorMessage: 'an HTTP function returned without resp.send()', errorType: 'Error' });
+      const headers = Object.fromEntries(Object.entries(reply.headers).filter(([name]) => !RESPONSE_HEADERS_DROPPED.has(name) && !name.startsWith('x-fc-')));
+      return { status: reply.status, headers, body: reply.body };
     }
+    if (reply.kind === 'died' || reply.kind === 'http-error' || (reply.kind === 'result' && !reply.ok)) return invocationErrorReply(502, reply.error);
+    return invocationErrorReply(502, { errorMessage: 'an HTTP function returned without resp.send()', errorType: 'Error' });
   }
 
-  async function handleInvoke(req: IncomingMessage, res: ServerResponse, path: string, service: string, fn: string, requestId: string): Promise<void> {
+  async function handleInvoke(req: FrontRequest, path: string, service: string, fn: string, requestId: string): Promise<FrontReply> {
     if (req.method !== 'POST') throw new FcApiError(400, 'PathNotSupported', `'${req.method}' against '${path}' is not supported`);
-    const isAsync = (headerOf(req, 'x-fc-invocation-type') ?? 'Sync').toLowerCase() === 'async';
-    const body = await readBody(req, MAX_SYNC_PAYLOAD_BYTES);
-    if (body === 'too-large') throw new FcApiError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_SYNC_PAYLOAD_BYTES} bytes)`);
+    const isAsync = (headerOf(req.headers, 'x-fc-invocation-type') ?? 'Sync').toLowerCase() === 'async';
+    const body = req.body;
+    if (body === null) throw new FcApiError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_SYNC_PAYLOAD_BYTES} bytes)`);
     authenticate(req, path, body, null);
     const host = lookup(service, fn);
     if (isAsync) {
       if (body.length > MAX_ASYNC_PAYLOAD_BYTES) throw new FcApiError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_ASYNC_PAYLOAD_BYTES} bytes)`);
       if (!enqueue(host, body, requestId, 'async')) throw new FcApiError(429, 'ResourceExhausted', `the async queue of ${host.spec.name} is full`);
-      res.statusCode = 202;
-      res.end();
-      return;
+      return { status: 202, headers: {}, body: '' };
     }
     const reply = await host.invokeEvent(body, requestId);
     if (reply === 'throttled') throw new FcApiError(429, 'ResourceExhausted', `all instances of ${host.spec.name} are busy and too many requests wait`);
-    sendEventReply(res, reply);
+    return eventReply(reply);
   }
 
-  async function handleHttpTrigger(req: IncomingMessage, res: ServerResponse, rawPath: string, search: string, service: string, fn: string, rest: string, requestId: string): Promise<void> {
+  async function handleHttpTrigger(req: FrontRequest, rawPath: string, search: string, service: string, fn: string, rest: string, requestId: string): Promise<FrontReply> {
     const host = lookup(service, fn);
     const trigger = host.spec.httpTrigger;
     if (!trigger) throw new FcApiError(404, 'TriggerNotFound', `function '${host.spec.name}' has no HTTP trigger`);
-    const method = req.method ?? 'GET';
+    const method = req.method;
     const methods = trigger.methods ?? ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'];
     if (!methods.includes(method)) throw new FcApiError(405, 'MethodNotAllowed', `method ${method} is not allowed by the HTTP trigger of ${host.spec.name}`);
-    const body = await readBody(req, MAX_SYNC_PAYLOAD_BYTES);
-    if (body === 'too-large') throw new FcApiError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_SYNC_PAYLOAD_BYTES} bytes)`);
+    const body = req.body;
+    if (body === null) throw new FcApiError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_SYNC_PAYLOAD_BYTES} bytes)`);
     const queries = queriesOf(search);
     if (trigger.authType === 'function') authenticate(req, rawPath, body, queries);
     const headers: Record<string, string> = {};
@@ -276,42 +248,39 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
       url: `${rawPath}${search}`,
       queries,
       headers,
-      clientIP: req.socket.remoteAddress ?? '',
+      clientIP: req.remoteAddress,
       body,
     };
     const reply = await host.invokeHttp(request, requestId);
     if (reply === 'throttled') throw new FcApiError(429, 'ResourceExhausted', `all instances of ${host.spec.name} are busy and too many requests wait`);
-    sendHttpReply(res, reply);
+    return httpReply(reply);
   }
 
-  const server = createServer((req, res) => {
+  /** Answers one request; every failure becomes FC's error reply, so it never rejects. */
+  async function answer(req: FrontRequest): Promise<FrontReply> {
     const requestId = randomUUID();
-    res.setHeader('x-fc-request-id', requestId);
-    const url = req.url ?? '/';
+    const url = req.url;
     const queryStart = url.indexOf('?');
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const search = queryStart < 0 ? '' : url.slice(queryStart);
     const invoke = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`).exec(rawPath);
     const proxy = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`).exec(rawPath);
-    let work: Promise<void>;
-    if (invoke?.[1] !== undefined && invoke[2] !== undefined) work = handleInvoke(req, res, rawPath, invoke[1], invoke[2], requestId);
-    else if (proxy?.[1] !== undefined && proxy[2] !== undefined) work = handleHttpTrigger(req, res, rawPath, search, proxy[1], proxy[2], proxy[3] ?? '', requestId);
-    else work = Promise.reject(new FcApiError(400, 'PathNotSupported', `'${req.method}' against '${rawPath}' is not supported`));
-    work.catch((err: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (err instanceof FcApiError) return sendError(res, err);
-      sendError(res, new FcApiError(500, 'InternalServerError', `an internal error has occurred: ${err instanceof Error ? err.message : String(err)}`));
-    });
-  });
+    let reply: FrontReply;
+    try {
+      if (invoke?.[1] !== undefined && invoke[2] !== undefined) reply = await handleInvoke(req, rawPath, invoke[1], invoke[2], requestId);
+      else if (proxy?.[1] !== undefined && proxy[2] !== undefined) reply = await handleHttpTrigger(req, rawPath, search, proxy[1], proxy[2], proxy[3] ?? '', requestId);
+      else throw new FcApiError(400, 'PathNotSupported', `'${req.method}' against '${rawPath}' is not supported`);
+    } catch (err) {
+      const apiError = err instanceof FcApiError ? err : new FcApiError(500, 'InternalServerError', `an internal error has occurred: ${err instanceof Error ? err.message : String(err)}`);
+      reply = errorReply(apiError);
+    }
+    return { ...reply, headers: { ...reply.headers, 'x-fc-request-id': requestId } };
+  }
 
   const host = options.host ?? '127.0.0.1';
   if (!host.startsWith('127.')) throw new Error(`FC emulator: listens on loopback only, not '${host}'`);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${host}:${port}`;
+  const front = await startHttpFront({ host, port: options.port ?? 0, bodyLimit: MAX_SYNC_PAYLOAD_BYTES }, answer);
+  const endpoint = `http://${host}:${front.port}`;
 
   const withTimeout = <T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -379,8 +348,7 @@ export async function startFcEmulator(options: FcEmulatorOptions): Promise<FcEmu
     },
     stop: async () => {
       await Promise.all([...hosts.values()].map((h) => h.stop()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await front.stop();
     },
   };
 }
