@@ -28,7 +28,7 @@ export const ENV = {
   SLB_DOCTOR_FORMAT: { description: 'The CLI\'s report format when --format is not given: text (the default, in a terminal and in a pipe), json or markdown.', usedBy: ['cli'] },
   SLB_DOCTOR_SILENCES: { description: 'Silences: a JSON list of {loadBalancerId?, listener?, backend?, code?, expiresAt, comment?} (docs/notifications.md).', usedBy: ['audit', 'cli'] },
   SLB_DOCTOR_PROBE_FUNCTIONS: { description: 'Fan probes out to VPC-attached probe functions: a JSON map of VPC id → {"service": …, "function": …}. Unset: probe from the audit function itself.', usedBy: ['audit'] },
-  SLB_DOCTOR_PROBE_BATCH_SIZE: { description: 'Probe jobs per probe-function invocation for backends SLB reports unhealthy (1–50); 1 lets no job wait for another.', default: '1', usedBy: ['audit'] },
+  SLB_DOCTOR_PROBE_BATCH_SIZE: { description: 'Probe jobs per probe-function invocation for backends SLB reports unhealthy (1–200); 1 lets no job wait for another.', default: '1', usedBy: ['audit'] },
   SLB_DOCTOR_FANOUT_CONCURRENCY: { description: 'Probe-function invocations in flight at once (1–1024); the probe function\'s InstanceConcurrency packs them onto few instances.', default: '256', usedBy: ['audit'] },
   SLB_DOCTOR_PROBE_CONCURRENCY: { description: 'Probes in flight at once where probing runs (the audit function without fan-out, or one probe-function instance across its concurrent invocations), 1–1024.', default: '256', usedBy: ['audit', 'probe'] },
   SLB_DOCTOR_PROBE_ALLOWED_CIDRS: { description: 'Required by the probe function: comma-separated IPv4 CIDRs it may probe (the VPC\'s ranges, each /8 or narrower); other targets are refused.', usedBy: ['probe'] },

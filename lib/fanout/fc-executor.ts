@@ -25,17 +25,22 @@ import { openWorkPool } from './work-pool';
 export const DEFAULT_BATCH_SIZE = 1;
 /**
  * Sweep jobs per invocation: healthy backends answer in milliseconds, and a batch saves the invocation's overhead (the
- * request's JSON and checks, the reply's JSON, the runtime's IPC), so they travel as many as the probe function takes.
- * Side by side in the FC emulator, 6,000 sweep jobs cost the probe instance ~8 % less CPU at 50 a batch than at 32
- * (docs/performance.md). 50 jobs are about 30 KB each way, far inside FC's 32 MB for a sync invocation.
+ * request's JSON and checks, the reply's JSON, the runtime's IPC) and the instance's wake-ups between batches, so they
+ * travel as many as the probe function takes. In the FC emulator, 6,000 sweep jobs cost the probe instance ~8 % less
+ * CPU at 50 a batch than at 32, and a captured sweep replayed at its own pace 4–7 % less at 200 than at 50, with less
+ * than half the wake-ups (docs/performance.md). 200 jobs are 100–140 KB each way, far inside FC's 32 MB for a sync
+ * invocation.
  */
 export const DEFAULT_SWEEP_BATCH_SIZE = MAX_PROBE_BATCH;
 // Enough to keep every unhealthy backend of a 3,000-LB fleet's stream in flight; the probe function's instance
 // concurrency (template.yml) packs them onto a handful of instances.
 export const DEFAULT_FANOUT_CONCURRENCY = 256;
 export const MAX_FANOUT_CONCURRENCY = 1024;
-/** Sweep jobs of one VPC are spread over this many groups by backend; each batch draws from one group. */
-const SWEEP_GROUPS_PER_VPC = 16;
+/**
+ * Sweep jobs of one VPC are spread over this many groups by backend; each batch draws from one group. Few groups, so
+ * that a group fills its batch of 200 while the inventory still streams, instead of waiting for the run's end.
+ */
+const SWEEP_GROUPS_PER_VPC = 4;
 /** Time an invocation needs beyond the probing itself (request, cold start, reply); a batch needs at least this much. */
 export const INVOCATION_OVERHEAD_MS = 3_000;
 /** FC 2.0's longest function timeout: an invocation never needs to be waited on longer. */

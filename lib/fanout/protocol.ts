@@ -6,8 +6,8 @@ import type { BackendTarget, DataPlaneEvidence, ProbeJob, ProbeOutcome, ProbeRes
 import { UserFacingError } from '../util/errors';
 import { check, integerIn, isJsonObject, portNumber, type Checked } from '../util/schema';
 
-/** The most jobs one invocation may carry: bounds the probe function's work and the payload size. */
-export const MAX_PROBE_BATCH = 50;
+/** The most jobs one invocation may carry: bounds the probe function's work and the payload size (100–140 KB each way at 200). */
+export const MAX_PROBE_BATCH = 200;
 /** The largest check timeout SLB allows (300 s), which bounds every job's own timeout. */
 export const MAX_JOB_TIMEOUT_MS = 300_000;
 

@@ -135,7 +135,7 @@ test('jobs the probe function could not finish are left out, not reported as fai
 
 test('bad settings are refused', () => {
   const { fc } = scriptedFc();
-  expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 0 })).toThrow(/batch size must be a whole number from 1 to 50/);
+  expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, batchSize: 0 })).toThrow(`batch size must be a whole number from 1 to ${MAX_PROBE_BATCH}`);
   expect(() => fcFanoutExecutor({ fc, vpcMap: VPC_MAP, concurrency: 1.5 })).toThrow(/concurrency/);
 });
 
@@ -206,6 +206,15 @@ describe('a streaming run (open → submit … → finish)', () => {
     const sweep = Array.from({ length: MAX_PROBE_BATCH * 2 + 1 }, (_, i) => job({ id: `sweep-${i}`, ip: '127.0.0.30', sweep: true, slbStatus: 'normal' }));
     expect(await fcFanoutExecutor({ fc, vpcMap: VPC_MAP })(sweep, { deadlineAt: null })).toHaveLength(sweep.length);
     expect(calls.map((c) => c.request.jobs.length)).toEqual([MAX_PROBE_BATCH, MAX_PROBE_BATCH, 1]);
+  });
+
+  test('a VPC\'s sweep jobs on many backends go out in few full batches, not one partial batch per backend group', async () => {
+    const { fc, calls } = scriptedFc();
+    // 1,000 healthy backends of one VPC, one sweep job each, all known at once (as a large fleet's stream hands them over).
+    const sweep = Array.from({ length: 1_000 }, (_, i) => job({ id: `sweep-${i}`, ip: `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, sweep: true, slbStatus: 'normal' }));
+    expect(await fcFanoutExecutor({ fc, vpcMap: VPC_MAP })(sweep, { deadlineAt: null })).toHaveLength(sweep.length);
+    expect(calls.filter((c) => c.request.jobs.length === MAX_PROBE_BATCH).length * MAX_PROBE_BATCH).toBeGreaterThanOrEqual(600);
+    expect(calls.length).toBeLessThanOrEqual(10);
   });
 
   test('with onEvidence, each job\'s evidence goes there as soon as its invocation is back, and finish() keeps none', async () => {

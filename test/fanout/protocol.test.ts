@@ -28,7 +28,7 @@ describe('parseProbeBatchRequest', () => {
 
   test('refuses a non-batch, an oversized batch, duplicate ids and a bad budget', () => {
     expect(() => parseProbeBatchRequest([])).toThrow(UserFacingError);
-    expect(() => parseProbeBatchRequest({ jobs: Array.from({ length: MAX_PROBE_BATCH + 1 }, (_, i) => job({ id: `j${i}` })) })).toThrow(/more than the 50/);
+    expect(() => parseProbeBatchRequest({ jobs: Array.from({ length: MAX_PROBE_BATCH + 1 }, (_, i) => job({ id: `j${i}` })) })).toThrow(`more than the ${MAX_PROBE_BATCH} allowed`);
     expect(() => parseProbeBatchRequest({ jobs: [job({ id: 'same' }), job({ id: 'same' })] })).toThrow(/appears twice/);
     expect(() => parseProbeBatchRequest({ jobs: [], budgetMs: 'soon' })).toThrow(/budgetMs/);
   });
