@@ -24,6 +24,7 @@ const INTEGRATION = [
   'fanout/probe-batch.test.ts',
   'notify/hints.test.ts',
   'notify/interrupt.test.ts',
+  'notify/post.test.ts',
   'notify/run.test.ts',
   'notify/run-oss-state.test.ts',
   'notify/scope.test.ts',

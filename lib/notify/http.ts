@@ -3,6 +3,7 @@
 // webhook URLs carry tokens.
 import { clip } from './digest/fit';
 import type { Digest } from './digest/model';
+import { MAX_REDIRECTS } from './post';
 import type { Channel, HttpFetch, Notifier, NotifyTarget, RenderedRequest, SendResult } from './types';
 
 export interface SendDeps {
@@ -54,6 +55,18 @@ export function statusFailure(host: string, status: number, body: string, retryA
   };
 }
 
+/** A redirect that was not followed (./post follows 307 and 308 only): the target's URL needs changing. */
+function redirectReason(host: string, status: number, location: string | null, url: string): string {
+  let movedTo: string | null = null;
+  try {
+    movedTo = location ? new URL(location, url).host : null;
+  } catch {
+    // An unreadable Location says nothing more than the status.
+  }
+  const where = movedTo ? `, to ${movedTo}` : '';
+  return `${host}: HTTP ${status}, the webhook URL redirects${where} (a POST follows only 307 and 308, ${MAX_REDIRECTS} at most): set the URL it moved to`;
+}
+
 /** The JSON object a chat API answered, or null when it is not one. */
 export function parseReplyObject(body: string): Record<string, unknown> | null {
   try {
@@ -79,6 +92,7 @@ async function sendRendered(channel: Channel, target: NotifyTarget, request: Ren
       signal: combined,
     });
     const text = (await response.text()).slice(0, MAX_REPLY_CHARS);
+    if (response.status >= 300 && response.status < 400) return { ok: false, retryable: false, reason: redirectReason(host, response.status, response.headers.get('location'), request.url), bytes };
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.wallClock());
     return { ...channel.classify({ host, status: response.status, body: text, retryAfterMs }, target), bytes };
   } catch (err) {

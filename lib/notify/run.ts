@@ -10,6 +10,7 @@ import { errorMessage } from '../util/errors';
 import { DEFAULT_RETRY_POLICY } from '../util/retry';
 import { createNotifier } from './channels';
 import { thisProcess } from './pending';
+import { postOverNodeHttp } from './post';
 import { claimTargets, renewClaims, startHeartbeat, type Claimed } from './stages/claim';
 import { planRun, planWithoutState, summariesOf, type Plan, type PlanInput } from './stages/plan';
 import { reportOf } from './stages/report';
@@ -136,7 +137,7 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyReport> {
   const clock = input.clock ?? systemClock;
   const options: NotifyOptions = { ...DEFAULT_NOTIFY_OPTIONS, ...input.options, retry: { ...DEFAULT_NOTIFY_OPTIONS.retry, ...input.options?.retry } };
   const runId = input.runId ?? randomUUID();
-  const http: HttpFetch = input.http ?? ((url, init) => fetch(url, init));
+  const http: HttpFetch = input.http ?? postOverNodeHttp;
   const deadlineAt = input.deadlineAt ?? null;
   const { signal } = input;
   const now = clock.now();

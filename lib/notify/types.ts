@@ -88,7 +88,7 @@ export interface HttpResponseLike {
   text(): Promise<string>;
 }
 
-/** The subset of `fetch` the senders use (Node's global fetch fits; tests may pass their own). */
+/** The subset of `fetch` the senders use: ./post's over Node's http client by default (the global fetch fits too; tests may pass their own). */
 export type HttpFetch = (
   url: string,
   init: { method: 'POST'; headers: Record<string, string>; body: string | Buffer; signal: AbortSignal },
