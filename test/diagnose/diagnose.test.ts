@@ -1,5 +1,5 @@
 import { diagnose, jobFor } from '../../lib/diagnose';
-import { FINDING_CODES, listenerBackendKey, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type LoadBalancer, type ProbeJob, type SlbHealthStatus } from '../../lib/model';
+import { FINDING_CODES, listenerBackendKey, type DataPlaneEvidence, type Finding, type FindingCode, type Inventory, type Listener, type LoadBalancer, type ProbeJob, type ProbeResult, type SlbHealthStatus, type VariantLabel } from '../../lib/model';
 import { backend, evidenceOf, httpCheck, httpReplay, inventoryOf, jobOf, listener, loadBalancer, result, status, tookMs } from './fixtures';
 import { HOST_ONLY_CODES } from '../../lib/host/types';
 
@@ -439,6 +439,21 @@ describe('diagnose: severity and coverage', () => {
     const finding = only(await diagnoseOne(withHealthyPeer(listener()), (job) => evidenceOf(job, status(httpReplay(job), 200, true, { timings: tookMs(4600) }))));
     expect(finding.code).toBe('SLOW_RESPONSE');
     expect(finding.cause).toContain("4.6 s, 92% of SLB's 5 s timeout");
+  });
+  it('takes slowness for the cause only when at least half of the identical checks are slow', async () => {
+    // The 5 s check: replay and three repeats; 4.6 s is 92 % of the timeout, 0.2 s is fast.
+    const checks = (...ms: number[]): EvidenceFor => (job) => {
+      const [replayMs, ...repeatMs] = ms.map((took) => status(httpReplay(job), 200, true, { timings: tookMs(took) }));
+      return evidenceOf(job, replayMs as ProbeResult, repeatMs.map((result, i) => [`repeat-${i + 1}` as VariantLabel, result]));
+    };
+    const oneSlow = only(await diagnoseOne(withHealthyPeer(listener()), checks(200, 4600, 200, 200)));
+    expect(oneSlow.code).toBe('SLB_SOURCE_BLOCKED');
+    expect(oneSlow.evidenceLine).toContain("(4 of 4 passed; the slowest in 4.6 s, 92% of SLB's 5 s timeout)");
+    const halfSlow = only(await diagnoseOne(withHealthyPeer(listener()), checks(200, 4600, 200, 4700)));
+    expect(halfSlow.code).toBe('SLOW_RESPONSE');
+    expect(halfSlow.cause).toContain("4.7 s, 94% of SLB's 5 s timeout");
+    const allFast = only(await diagnoseOne(withHealthyPeer(listener()), checks(200, 300, 200, 250)));
+    expect([allFast.code, allFast.evidenceLine.endsWith('(4 of 4 passed)')]).toEqual(['SLB_SOURCE_BLOCKED', true]);
   });
   it('keeps SLB_SOURCE_BLOCKED with a note when the re-check fails or still says abnormal', async () => {
     const passing: EvidenceFor = (job) => evidenceOf(job, status(httpReplay(job), 200, true));
