@@ -1,12 +1,13 @@
 // The senders' POST over Node's own http/https client. The global fetch loads and starts undici on its first call:
 // measured in a fresh process, 15 digest parts to a loopback sink took 150 ms with fetch (86–92 ms for the first part)
-// and 40–48 ms with this, and the first part is the one a run waits for after its last probe (docs/performance.md).
+// and 40–48 ms with this, and the first part is the one a run waits for after its last probe.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { HttpFetch, HttpResponseLike } from './types';
 
 // A digest's parts go to one host in a row: kept-alive sockets save a connection (and a TLS handshake) per part. Node's
-// agent unrefs a socket while it is idle, so they never hold a finished process open.
+// agent unrefs a socket while it is idle, so they never hold a finished process open
+// (https://nodejs.org/api/http.html#agentkeepsocketalivesocket).
 const AGENTS: Record<string, http.Agent> = {
   'http:': new http.Agent({ keepAlive: true }),
   'https:': new https.Agent({ keepAlive: true }),
