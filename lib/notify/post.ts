@@ -22,8 +22,9 @@ function requestFailed(cause: unknown): Error {
 }
 
 /**
- * Redirects followed, as fetch would: only 307 and 308, which keep the method and the body (RFC 9110 §15.4.8–9). A
- * 301, 302 or 303 would turn the POST into a GET without the message, so it comes back as it is (./http says so).
+ * Redirects followed: only 307 and 308, which keep the method and the body (RFC 9110 §15.4.8–9). A 301, 302 or 303
+ * would turn the POST into a GET without the message (fetch follows them so), so it comes back as it is, and ./http
+ * turns any redirect it sees into a failure that names where the URL moved.
  */
 export const MAX_REDIRECTS = 3;
 
