@@ -214,7 +214,7 @@ export async function runFleetRow(
       lowerBound: { ...bound, probe: probeBound },
       ratio: wallMs / bound.ms,
       peakConnectionsPerBackend: peakHeldByProber,
-      peakConnectionsSeenByBackend: stack.cloud.peakProbeConnectionsToOneBackend(),
+      peakConnectionsSeenByBackend: await stack.cloud.peakProbeConnectionsToOneBackend(),
       apiCalls,
       apiCallsTotal: Object.values(apiCalls).reduce((n, a) => n + a.calls, 0),
       apiMinimumTotal: Object.values(bound.minimumCalls).reduce((n, c) => n + c, 0),

@@ -2,7 +2,8 @@
 // the API servers (SLB, ECS; FC, OSS and webhook sinks plug in as more SandboxServiceFactory entries).
 // `slb-doctor sandbox` runs it and prints ONE JSON line with everything a client needs.
 
-import { BackendConfigError, isAddressInUse, startBackends, type RunningBackends } from './backends';
+import { BackendConfigError, isAddressInUse } from './backends';
+import { startBackendsOnThread, type BackendsOnThread } from './backends/thread';
 import { startHealthChecker, type HealthChecker } from './healthcheck';
 import { claimSourceSlice } from './healthcheck/sources';
 import { createCloudAssistant, createEcsProduct } from './ecs';
@@ -112,7 +113,7 @@ export interface SandboxCloud {
    * The most connections one client address ever held open at once to one backend endpoint, SLB's own checker (its
    * 127.100.64.0/24 sources) left out: how hard the product's probes pressed any one backend.
    */
-  peakProbeConnectionsToOneBackend(): number;
+  peakProbeConnectionsToOneBackend(): Promise<number>;
   /** Stops every service, the health checker and the backends. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -165,7 +166,13 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
       checker,
       services,
       apiStats: () => policy.stats(),
-      peakProbeConnectionsToOneBackend: () => backends.peakConnectionsToOneEndpoint((client) => !client.replace(/^::ffff:/, '').startsWith('127.100.64.')),
+      peakProbeConnectionsToOneBackend: async () => {
+        let peak = 0;
+        for (const [client, n] of await backends.peakConnectionsByClient()) {
+          if (!client.replace(/^::ffff:/, '').startsWith('127.100.64.')) peak = Math.max(peak, n);
+        }
+        return peak;
+      },
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
@@ -175,7 +182,7 @@ export async function startSandboxCloud(scenario: Scenario, options: SandboxClou
 }
 
 interface Placement {
-  backends: RunningBackends;
+  backends: BackendsOnThread;
   served: Scenario;
   moves: BlockMoves;
   relocation: SandboxRelocation | null;
@@ -192,7 +199,7 @@ async function placeBackends(scenario: Scenario, onAddressInUse: 'move' | 'fail'
   for (let attempt = 0; ; attempt += 1) {
     const served = moves.size === 0 ? scenario : validateScenario(relocateScenario(scenario, moves));
     try {
-      const backends = await startBackends(served, { checkerSourceIps });
+      const backends = await startBackendsOnThread(served, { checkerSourceIps });
       const relocation = firstConflict === undefined ? null : describeMoves(firstConflict, moves);
       return { backends, served, moves, relocation };
     } catch (err) {

@@ -21,7 +21,12 @@ export interface SandboxProcess {
 export async function startSandboxProcess(functionsDir: string, args: readonly string[] = []): Promise<SandboxProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'slb-doctor-sandbox-process-'));
   const entry = join(dir, 'sandbox.js');
-  buildSync({ absWorkingDir: ROOT, entryPoints: [join(__dirname, 'sandbox-main.ts')], outfile: entry, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+  // The backends' thread program beside the bundle, where lib/sandbox/backends/thread.ts looks for it.
+  const entryPoints = [
+    { out: 'sandbox', in: join(__dirname, 'sandbox-main.ts') },
+    { out: 'zoo-thread', in: join(ROOT, 'lib', 'sandbox', 'backends', 'zoo-thread.ts') },
+  ];
+  buildSync({ absWorkingDir: ROOT, entryPoints, outdir: dir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
   mkdirSync(join(dir, 'dist'));
   symlinkSync(functionsDir, join(dir, 'dist', 'fc'));
   const child = spawn(process.execPath, [entry, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -73,8 +73,8 @@ export interface RunningBackends {
   stop(): Promise<void>;
   /** The endpoints that listen, as `tcp://ip:port` / `udp://ip:port` (refused, udp-closed and external ones excluded). */
   addresses(): string[];
-  /** The most connections one client address ever held open at once to one TCP endpoint, over the clients counted. */
-  peakConnectionsToOneEndpoint(countClient: (address: string) => boolean): number;
+  /** Per client address, the most connections it ever held open at once to any one TCP endpoint. */
+  peakConnectionsByClient(): Map<string, number>;
 }
 
 /** Starts every non-external endpoint of the scenario. On any failure it stops what it started and rejects. */
@@ -111,12 +111,12 @@ export async function startBackends(scenario: Scenario, options: StartBackendsOp
   return {
     stop: () => (stopping ??= Promise.all(running.map((backend) => backend.stop())).then(() => undefined)),
     addresses: () => running.map((backend) => backend.address),
-    peakConnectionsToOneEndpoint: (countClient) => {
-      let peak = 0;
+    peakConnectionsByClient: () => {
+      const peaks = new Map<string, number>();
       for (const backend of running) {
-        for (const [client, n] of backend.peakConnectionsByClient?.() ?? []) if (countClient(client)) peak = Math.max(peak, n);
+        for (const [client, n] of backend.peakConnectionsByClient?.() ?? []) peaks.set(client, Math.max(peaks.get(client) ?? 0, n));
       }
-      return peak;
+      return peaks;
     },
   };
 }

@@ -1,7 +1,7 @@
 // FC's HTTP front: the emulator's listening socket, on a worker thread of its own. It accepts connections, reads each
 // request whole and hands it to the emulator's thread, then writes the reply it gets back. Why a thread of its own:
 // Node accepts at most one connection per listening socket per turn of its event loop, and the sandbox's loop also
-// serves the OpenAPI emulators, SLB's checker and the backends, turning every ~30 ms under a fleet, so a burst of
+// serves the OpenAPI emulators and SLB's checker, turning every ~30 ms under a fleet, so a burst of
 // new invocation connections waited seconds in the kernel's accept queue (docs/performance.md, "Against the
 // targets"). FC's own gateway accepts at once, so the emulator must too. Like runner.ts, `runHttpFront` is
 // type-checked TypeScript whose compiled text the worker runs (Function.prototype.toString), so it stays
