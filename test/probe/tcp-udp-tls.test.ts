@@ -57,6 +57,29 @@ describe('probeTls', () => {
     expect(result.outcome).toBe('ok');
     expect(result.detail).toMatch(/^TLSv1\.[23], \S+, certificate CN=slb-doctor-test, expires 2126-/);
   });
+  it('sends SNI for a host name, never for an IPv4 or IPv6 literal', async () => {
+    const server = await track(startTlsServer(IP));
+    for (const serverName of ['www.slb-test.com', '127.0.0.42', '::1', '2001:db8::1', null]) {
+      expect((await probeTls({ kind: 'tls', ip: IP, port: server.port, timeoutMs: 2000, serverName })).outcome).toBe('ok');
+    }
+    expect(server.serverNames).toEqual(['www.slb-test.com']);
+  });
+  it('builds its one TLS context without Node\'s root store: a probe that does not verify has no use for it', async () => {
+    const server = await track(startTlsServer(IP));
+    // A fresh copy of the prober, so that its one context is built while this test watches.
+    const tls = require('node:tls') as typeof import('node:tls');
+    const created = jest.spyOn(tls, 'createSecureContext');
+    try {
+      let isolated: typeof probeTls = probeTls;
+      jest.isolateModules(() => {
+        isolated = (require('../../lib/probe/tls') as typeof import('../../lib/probe/tls')).probeTls;
+      });
+      for (let i = 0; i < 2; i += 1) expect((await isolated({ kind: 'tls', ip: IP, port: server.port, timeoutMs: 2000, serverName: null })).outcome).toBe('ok');
+      expect(created.mock.calls).toEqual([[{ ca: [] }]]);
+    } finally {
+      created.mockRestore();
+    }
+  });
   it('tls_handshake_failed on a plain HTTP port, response_timeout on a silent one, refused on a closed one', async () => {
     const plain = await track(startServer(IP, { onConnect: (socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')) }));
     const silent = await track(startServer(IP, hang));

@@ -166,9 +166,17 @@ Zf34a1F14YeRlxgYv38=
 `;
 
 /** A TLS-only server (like an HTTPS backend behind an HTTPS listener): plain HTTP to it gets no HTTP reply. */
-export async function startTlsServer(ip: string): Promise<Endpoint> {
+/** A TLS server that answers every handshake; `serverNames` records the SNI names clients sent, in order. */
+export async function startTlsServer(ip: string): Promise<Endpoint & { serverNames: string[] }> {
   const sockets = new Set<net.Socket>();
-  const server = tls.createServer({ key: TEST_KEY, cert: TEST_CERT }, (socket) => {
+  const serverNames: string[] = [];
+  const context = tls.createSecureContext({ key: TEST_KEY, cert: TEST_CERT });
+  // Called while the ClientHello is read, before the client can finish, and only for a ClientHello that names a server.
+  const SNICallback = (name: string, answer: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
+    serverNames.push(name);
+    answer(null, context);
+  };
+  const server = tls.createServer({ key: TEST_KEY, cert: TEST_CERT, SNICallback }, (socket) => {
     socket.on('error', () => undefined);
     socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
   });
@@ -181,6 +189,7 @@ export async function startTlsServer(ip: string): Promise<Endpoint> {
   return {
     ip,
     port: (server.address() as net.AddressInfo).port,
+    serverNames,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
