@@ -38,8 +38,7 @@ function zooWorker(start: ZooStart): Worker {
 
 /** startBackends() on a thread of its own: the same servers and the same errors (a BackendConfigError keeps `taken`). */
 export function startBackendsOnThread(scenario: Scenario, options: StartBackendsOptions = {}): Promise<BackendsOnThread> {
-  const start: ZooStart = { scenario, options: options.checkerSourceIps ? { checkerSourceIps: [...options.checkerSourceIps] } : {} };
-  const worker = zooWorker(start);
+  const worker = zooWorker({ scenario, options });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const send = (message: ToZoo): void => worker.postMessage(message);
   const asked = new Map<number, (peaks: Map<string, number>) => void>();

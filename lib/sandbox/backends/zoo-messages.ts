@@ -1,9 +1,10 @@
 // What the zoo's thread (zoo-thread.ts) and its caller (thread.ts) say to each other.
 import type { Scenario } from '../scenario/types';
+import type { StartBackendsOptions } from './index';
 
 export interface ZooStart {
   scenario: Scenario;
-  options: { checkerSourceIps?: readonly string[] };
+  options: StartBackendsOptions;
 }
 
 export type ToZoo = { type: 'peaks'; id: number } | { type: 'stop' };

@@ -1,15 +1,14 @@
 // The worker thread's program for thread.ts: starts the zoo, then answers the caller's questions until told to stop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendConfigError } from './config-error';
-import { startBackends, type StartBackendsOptions } from './index';
+import { startBackends } from './index';
 import type { FromZoo, ToZoo, ZooStart } from './zoo-messages';
 
 const port = parentPort;
 if (!port) throw new Error('zoo-thread.ts is the zoo thread\'s program: start it with startBackendsOnThread()');
 const { scenario, options } = workerData as ZooStart;
-const startOptions: StartBackendsOptions = options;
 
-startBackends(scenario, startOptions).then(
+startBackends(scenario, options).then(
   (backends) => {
     port.on('message', (message: ToZoo) => {
       if (message.type === 'peaks') {
