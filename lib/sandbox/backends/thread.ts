@@ -44,6 +44,7 @@ export function startBackendsOnThread(scenario: Scenario, options: StartBackends
   const asked = new Map<number, (peaks: Map<string, number>) => void>();
   let nextId = 1;
   let stopping: Promise<void> | undefined;
+  let gone = false;
   return new Promise<BackendsOnThread>((resolve, reject) => {
     let started = false;
     worker.once('error', (err) => {
@@ -52,6 +53,7 @@ export function startBackendsOnThread(scenario: Scenario, options: StartBackends
       throw new Error(`the sandbox's backends stopped: ${err.message}`, { cause: err });
     });
     worker.once('exit', () => {
+      gone = true;
       if (!started) reject(new Error('the sandbox\'s backends\' thread exited before it was ready'));
       for (const answer of asked.values()) answer(new Map());
       asked.clear();
@@ -69,8 +71,9 @@ export function startBackendsOnThread(scenario: Scenario, options: StartBackends
       started = true;
       resolve({
         addresses: message.addresses,
+        // Once the thread is gone no one can answer: no connections are held any more.
         peakConnectionsByClient: () =>
-          stopping
+          stopping || gone
             ? Promise.resolve(new Map())
             : new Promise((answer) => {
                 const id = nextId++;
