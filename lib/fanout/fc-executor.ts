@@ -213,6 +213,7 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
     const pool = openWorkPool<Batch>({
       concurrency,
       cost: (batch) => Math.max(...batch.jobs.map(estimateJobMs)),
+      lane: (batch) => `${batch.target.service}/${batch.target.function}`,
       run: async (batch) => {
         done(await withBackendsLocked(batch, () => runBatch(batch, deadlineAt)));
       },
