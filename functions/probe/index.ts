@@ -10,15 +10,19 @@ import { systemClock } from '../../lib/util/clock';
 import { jsonEvent, logger, runtimeOf, type FcContext } from '../runtime';
 
 /**
- * V8 optimizes a function once it has run through this much bytecode (its interrupt budget; V8's default is 132 KB,
- * src/flags/flag-definitions.h). Each probe instance warms up on its own, and a sweep is over within a few thousand
- * probes per instance, so at the default much of it runs before its hot functions are optimized: replayed at a captured
- * sweep's pace, the same sweep batches cost 29 % less CPU on an instance that had already run them twice, and 18 % less
- * (the whole sweep audit 10 %) with a budget of 16 KB (docs/performance.md, "Fifth look"). Set when the module loads,
- * before the first invocation's code runs (https://nodejs.org/api/v8.html#v8setflagsfromstringflags).
+ * V8 flags for a probe instance, which warms up on its own and is done with a sweep within a few thousand probes, so
+ * that its own JIT warm-up is a large part of what it spends (docs/performance.md, "Fifth look"):
+ * - V8 optimizes a function once it has run through its interrupt budget of bytecode (66 KB by default in Node 20's
+ *   V8, `node --v8-options`). At 16 KB the hot code is optimized sooner: replayed at a captured sweep's pace, the same
+ *   sweep batches cost 18 % less CPU (the whole sweep audit 10 %).
+ * - The optimizing compiler then takes about a quarter of the instance's CPU (perf, session 27). Half of TurboFan's
+ *   cumulative inlining budget (920 bytes of bytecode by default) keeps its compile units smaller: the sweep audit's
+ *   probe instances used 7.6 % less CPU on average in six interleaved comparisons, from +5 % to −14 %
+ *   (docs/performance.md, session 28).
+ * Set when the module loads, before the first invocation's code runs (https://nodejs.org/api/v8.html#v8setflagsfromstringflags).
  */
-export const PROBE_INTERRUPT_BUDGET_FLAG = '--interrupt-budget=16384';
-setFlagsFromString(PROBE_INTERRUPT_BUDGET_FLAG);
+export const PROBE_V8_FLAGS = ['--interrupt-budget=16384', '--max-inlined-bytecode-size-cumulative=460'];
+for (const flag of PROBE_V8_FLAGS) setFlagsFromString(flag);
 
 // One scheduler per instance, shared by the invocations it runs at once (InstanceConcurrency): its limits, probes in
 // flight and connections per backend, hold for the whole instance.

@@ -35,6 +35,12 @@ export const DEFAULT_SWEEP_BATCH_SIZE = MAX_PROBE_BATCH;
 // Enough to keep every unhealthy backend of a 3,000-LB fleet's stream in flight; the probe function's instance
 // concurrency (template.yml) packs them onto a handful of instances.
 export const DEFAULT_FANOUT_CONCURRENCY = 256;
+/**
+ * Invocations one probe instance serves at once, as template.yml and s.yaml deploy the probe function
+ * (InstanceConcurrency). The fan-out keeps each function within what its instances hold while another function's
+ * batch can start instead, and sweep batches always: a new instance costs its start and its JIT warm-up.
+ */
+export const PROBE_INSTANCE_CONCURRENCY = 64;
 export const MAX_FANOUT_CONCURRENCY = 1024;
 /**
  * Sweep jobs of one VPC are spread over this many groups by backend; each batch draws from one group. Few groups, so
@@ -214,6 +220,11 @@ export function fcFanoutExecutor(options: FcFanoutOptions): FcFanoutExecutor {
       concurrency,
       cost: (batch) => Math.max(...batch.jobs.map(estimateJobMs)),
       lane: (batch) => `${batch.target.service}/${batch.target.function}`,
+      laneCapacity: PROBE_INSTANCE_CONCURRENCY,
+      // A sweep batch (its jobs are all sweep jobs: they wait in groups of their own) keeps its instance's probes busy
+      // for its whole length: another instance would add its start and JIT warm-up for work the running ones take in
+      // a few seconds (docs/performance.md, session 28).
+      waitsForRoom: (batch) => batch.jobs[0]?.sweep === true,
       run: async (batch) => {
         done(await withBackendsLocked(batch, () => runBatch(batch, deadlineAt)));
       },

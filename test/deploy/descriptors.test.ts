@@ -15,6 +15,7 @@ const ON_HOST_SOURCES = 'lib/onhost/';
 import { loadServerlessDevs, loadTemplate, type DeployedFunction, type DeployedService } from './descriptors';
 import { MAX_CONNECTIONS_PER_BACKEND } from '../../lib/probe/scheduler';
 import { PROBE_INSTANCE_CONCURRENCY } from '../../lib/sandbox/stack';
+import { PROBE_INSTANCE_CONCURRENCY as FANOUT_PROBE_INSTANCE_CONCURRENCY } from '../../lib/fanout/fc-executor';
 
 const CATALOGUE: Record<string, EnvVariable> = ENV;
 const ZIP_TARGET_BYTES = 2 * 1024 * 1024;
@@ -87,6 +88,8 @@ describe.each(DESCRIPTORS)('%s', (_file, services) => {
   test('the probe function serves many invocations per instance, as the sandbox runs it, with probes enough for them', () => {
     const probe = locate(services, 'probe').fn;
     expect(probe.instanceConcurrency).toBe(PROBE_INSTANCE_CONCURRENCY);
+    // The fan-out keeps each function within what its instances hold: it must assume what the descriptors deploy.
+    expect(probe.instanceConcurrency).toBe(FANOUT_PROBE_INSTANCE_CONCURRENCY);
     expect(locate(services, 'audit').fn.instanceConcurrency).toBe(1);
     // Each invocation (one unhealthy backend) holds at most MAX_CONNECTIONS_PER_BACKEND probes at once.
     expect(Number(probe.env.SLB_DOCTOR_PROBE_CONCURRENCY)).toBeGreaterThanOrEqual(PROBE_INSTANCE_CONCURRENCY * MAX_CONNECTIONS_PER_BACKEND);

@@ -1,7 +1,7 @@
 // The FC fan-out executor with a scripted FC client: grouping by VPC, batching, bounded concurrency, retries,
 // PROBE_FAILED / NO_PROBER_FOR_VPC evidence, and the deadline.
 import { FcInvocationError, type FcClient, type InvokeOptions } from '../../lib/cloud/fc';
-import { fcFanoutExecutor, INVOCATION_OVERHEAD_MS } from '../../lib/fanout/fc-executor';
+import { fcFanoutExecutor, INVOCATION_OVERHEAD_MS, PROBE_INSTANCE_CONCURRENCY } from '../../lib/fanout/fc-executor';
 import { MAX_PROBE_BATCH, type ProbeBatchRequest } from '../../lib/fanout/protocol';
 import type { ProbeJob } from '../../lib/model';
 import { job, manualClock, okEvidence } from './jobs';
@@ -198,6 +198,23 @@ describe('a streaming run (open → submit … → finish)', () => {
     expect(sweepBatches.every((c) => c.request.jobs.length <= 4)).toBe(true);
     // Every sweep job of one backend sits in its group's batches: here each backend's 4 jobs make one batch.
     expect(sweepBatches.map((c) => new Set(c.request.jobs.map((j) => j.ip)).size)).toEqual([1, 1, 1]);
+  });
+
+  test('sweep batches stay within what one probe instance holds (64); unhealthy jobs do not wait for room', async () => {
+    const slow = (): Behaviour => async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return JSON.stringify({ evidence: call.request.jobs.map(okEvidence) });
+    };
+    const onBackends = (count: number, sweep: boolean): ProbeJob[] =>
+      Array.from({ length: count }, (_, i) => job({ id: `${sweep ? 'sweep' : 'unhealthy'}-${i}`, ip: `127.0.1.${i + 1}`, sweep, slbStatus: sweep ? 'normal' : 'abnormal' }));
+    const sweeping = scriptedFc(slow());
+    const sweepEvidence = await fcFanoutExecutor({ fc: sweeping.fc, vpcMap: VPC_MAP, sweepBatchSize: 1 })(onBackends(100, true), { deadlineAt: null });
+    expect(sweepEvidence).toHaveLength(100);
+    expect(sweeping.peak()).toBe(PROBE_INSTANCE_CONCURRENCY);
+    const diagnosing = scriptedFc(slow());
+    const evidence = await fcFanoutExecutor({ fc: diagnosing.fc, vpcMap: VPC_MAP })(onBackends(100, false), { deadlineAt: null });
+    expect(evidence).toHaveLength(100);
+    expect(diagnosing.peak()).toBe(100);
   });
 
   test('by default sweep jobs fill batches of MAX_PROBE_BATCH, the most the probe function takes', async () => {

@@ -12,7 +12,7 @@ afterAll(() => bundles.remove());
 
 /**
  * Runs a small loop function 15 times in a fresh Node process (after loading `bundle`, if given) and answers whether V8
- * has started optimizing it. With V8's default budget (132 KB of bytecode) it is still interpreted; with 16 KB it is
+ * has started optimizing it. With V8's default budget (66 KB of bytecode in Node 20) it is still interpreted; with 16 KB it is
  * queued for or done by the optimizing compiler after 8 calls on this Node (calibrated: 50 calls tier it up at the default).
  */
 function tieredUpAfter15Calls(bundle: string | null): boolean {
