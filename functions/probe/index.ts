@@ -21,7 +21,7 @@ import { jsonEvent, logger, runtimeOf, type FcContext } from '../runtime';
  *   (docs/performance.md, session 28).
  * Set when the module loads, before the first invocation's code runs (https://nodejs.org/api/v8.html#v8setflagsfromstringflags).
  */
-export const PROBE_V8_FLAGS = ['--interrupt-budget=16384', '--max-inlined-bytecode-size-cumulative=460'];
+const PROBE_V8_FLAGS = ['--interrupt-budget=16384', '--max-inlined-bytecode-size-cumulative=460'];
 for (const flag of PROBE_V8_FLAGS) setFlagsFromString(flag);
 
 // One scheduler per instance, shared by the invocations it runs at once (InstanceConcurrency): its limits, probes in
